@@ -1,0 +1,90 @@
+// Shared plain-C++ types of the native core (no N-API here; addon glue lives in *_glue.cc / addon.cc).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+namespace sparrow {
+
+using DocNo = uint32_t;
+using TermId = uint32_t;
+
+struct Hit {
+  float score;
+  DocNo docno;
+};
+
+// Ranking order everywhere: score descending, then docno ascending.
+inline bool Better(const Hit& a, const Hit& b) {
+  return a.score > b.score || (a.score == b.score && a.docno < b.docno);
+}
+
+// Keeps the k best hits. `floor` is an initial threshold (the k-th best score already found in other
+// segments): a hit scoring strictly below it can never reach the merged top-k and is not admitted.
+class TopK {
+ public:
+  explicit TopK(size_t k, float floor = -std::numeric_limits<float>::infinity()) : k_(k), floor_(floor) {
+    heap_.reserve(k + 1);
+  }
+  bool Full() const { return heap_.size() >= k_; }
+  // Score a candidate must reach to be admitted (ties may still win on docno).
+  float Threshold() const { return Full() ? heap_.front().score : floor_; }
+  void Push(float score, DocNo docno) {
+    if (score < floor_) return;
+    Hit h{score, docno};
+    if (!Full()) {
+      heap_.push_back(h);
+      std::push_heap(heap_.begin(), heap_.end(), Better);  // worst on top
+    } else if (Better(h, heap_.front())) {
+      std::pop_heap(heap_.begin(), heap_.end(), Better);
+      heap_.back() = h;
+      std::push_heap(heap_.begin(), heap_.end(), Better);
+    }
+  }
+  // Best first; empties the heap.
+  std::vector<Hit> Take() {
+    std::sort(heap_.begin(), heap_.end(), Better);
+    return std::move(heap_);
+  }
+  size_t Size() const { return heap_.size(); }
+
+ private:
+  size_t k_;
+  float floor_;
+  std::vector<Hit> heap_;
+};
+
+// A read-only view of a docno bitmap snapshot (64-bit words; bits past the end read as 0).
+struct BitmapView {
+  const uint64_t* words = nullptr;
+  size_t num_words = 0;
+  bool Test(DocNo d) const {
+    size_t w = d >> 6;
+    return w < num_words && ((words[w] >> (d & 63)) & 1u);
+  }
+};
+
+// What a search may return: not tombstoned, and in the allow set when there is one.
+struct DocFilter {
+  const BitmapView* tombstones = nullptr;
+  const BitmapView* allow = nullptr;
+  bool Accept(DocNo d) const {
+    if (tombstones && tombstones->Test(d)) return false;
+    if (allow && !allow->Test(d)) return false;
+    return true;
+  }
+};
+
+// A batch of sparse rows (queries or documents) in CSR form; term ids strictly increasing per row.
+struct CsrView {
+  const uint32_t* indptr = nullptr;  // rows + 1 entries
+  const TermId* indices = nullptr;
+  const float* values = nullptr;
+  size_t rows = 0;
+  size_t RowLen(size_t r) const { return indptr[r + 1] - indptr[r]; }
+};
+
+}  // namespace sparrow

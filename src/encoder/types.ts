@@ -1,0 +1,50 @@
+/**
+ * The encoder contract. An encoder turns text into sparse vectors over a vocabulary of term ids.
+ * Three kinds: "splade" (an ONNX model), "lexical" (BM25 over an analyzer; the default) and the
+ * query-side variants (inference-free, siamese, lexical).
+ */
+import type { SparseVector, TermId } from '../core/types.js';
+
+/** One encoded document. For lexical encoders `vector` holds raw term frequencies and `length`
+ * the document length in tokens: BM25 weights are computed when a segment is sealed (avgdl frozen
+ * in its header) and at query time for the mutable segment. For SPLADE `vector` holds final weights. */
+export interface EncodedDocument {
+  vector: SparseVector;
+  length: number;
+  /** Lexical only: the analyzed token of each entry of vector.indices (term ids are a 32-bit hash
+   * of the token, so workers need no shared dictionary; the collection records id -> token for
+   * explain). */
+  tokens?: string[];
+}
+
+/** Term ids <-> tokens. Lexical collections grow their vocabulary as text arrives; model
+ * vocabularies are fixed. */
+export interface Vocabulary {
+  readonly size: number;
+  idOf(token: string): TermId | undefined;
+  tokenOf(id: TermId): string | undefined;
+}
+
+/** Live collection statistics, for BM25 query weighting (Lucene IDF) and mutable-segment scoring. */
+export interface CorpusStats {
+  numDocs: number;
+  /** document frequency of a term among live documents */
+  docFreq(term: TermId): number;
+  avgDocLength: number;
+}
+
+export interface SparseEncoder {
+  /** "lexical" | "splade" */
+  readonly kind: 'lexical' | 'splade';
+  /** Identifies encoder + model version; stored beside each vector so nothing is re-encoded. */
+  readonly version: string;
+  /** Whether stored vectors are term frequencies that need BM25 weighting (lexical). */
+  readonly weighting: 'bm25' | 'none';
+  /** Documents, in bulk (may run in the worker pool). */
+  encodeDocuments(texts: string[]): Promise<EncodedDocument[]>;
+  /** A query. Inline (synchronous work) for inference-free and lexical; the model for siamese. */
+  encodeQuery(text: string, stats: CorpusStats): Promise<SparseVector>;
+  /** Token text for a term id (explain, /v1/encode). */
+  tokenOf(id: TermId): string | undefined;
+  close(): Promise<void>;
+}

@@ -1,0 +1,154 @@
+/**
+ * The collections engine as the HTTP layer and the CLI see it (issue: collections engine).
+ * No HTTP in here: errors are AppError with codes from src/errors.ts.
+ */
+import type { SparseVector } from '../core/types.js';
+import type { SeismicParams } from '../index/native-types.js';
+
+export type FieldType = 'keyword' | 'number' | 'boolean';
+
+export interface EncoderConfig {
+  kind: 'lexical' | 'splade';
+  model?: string; // model directory (splade)
+  query?: 'inference-free' | 'siamese' | 'lexical';
+  prune?: { top_k?: number; alpha_mass?: number; abs_value?: number; max_ratio?: number };
+}
+
+export interface IndexConfig {
+  seismic: SeismicParams;
+  /** documents in the mutable segment before it is sealed */
+  mutableMaxDocs: number;
+  /** writers get BACKPRESSURE beyond this many unsealed documents */
+  maxUnsealedDocs: number;
+  /** merge policy: segments per tier before a merge, and the largest segment a merge produces */
+  mergeFactor: number;
+  maxSegmentDocs: number;
+  /** a segment with more than this share of deleted documents is rewritten */
+  reclaimDeletedFraction: number;
+  /** filters allowing fewer than this share of documents are searched exactly */
+  exactFilterSelectivity: number;
+}
+
+export interface DenseConfig {
+  dims: number;
+  metric: 'dot' | 'cosine';
+}
+
+export interface CollectionConfig {
+  encoder: EncoderConfig;
+  index: IndexConfig;
+  filterable: Record<string, FieldType>;
+  dense?: DenseConfig;
+  durability: 'process' | 'fsync';
+}
+
+/** Sparse input from a user: ids + weights, or token -> weight (resolved through the vocabulary). */
+export type SparseInput = { indices: number[]; values: number[] } | { tokens: Record<string, number> };
+
+export interface DocumentInput {
+  id: string;
+  title?: string;
+  text?: string;
+  metadata?: Record<string, unknown>;
+  sparse?: SparseInput;
+  dense?: number[];
+}
+
+export interface StoredDocument {
+  id: string;
+  title?: string;
+  text?: string;
+  metadata?: Record<string, unknown>;
+  sparse: SparseVector;
+  dense?: Float32Array;
+  encoderVersion: string;
+  seq: number;
+}
+
+/** Filter AST over declared filterable fields. */
+export type Filter =
+  | { field: string; eq: string | number | boolean }
+  | { field: string; in: Array<string | number | boolean> }
+  | { field: string; range: { gt?: number; gte?: number; lt?: number; lte?: number } }
+  | { and: Filter[] }
+  | { or: Filter[] }
+  | { not: Filter };
+
+export interface SearchRequest {
+  query?: string;
+  sparse?: SparseInput;
+  dense?: number[];
+  k?: number;
+  mode?: 'sparse' | 'dense' | 'hybrid';
+  exact?: boolean;
+  queryCut?: number;
+  heapFactor?: number;
+  filter?: Filter;
+  minScore?: number;
+  include?: Array<'text' | 'metadata' | 'explain'>;
+  hybrid?: {
+    method: 'convex' | 'rrf';
+    alpha?: number;
+    normalization?: 'min_max' | 'l2' | 'z_score';
+    rankConstant?: number;
+    candidates?: number;
+  };
+}
+
+export interface ExplainTerm {
+  token: string;
+  id: number;
+  queryWeight: number;
+  documentWeight: number;
+  contribution: number;
+}
+
+export interface SearchHit {
+  id: string;
+  score: number;
+  title?: string;
+  text?: string;
+  metadata?: Record<string, unknown>;
+  explain?: { terms?: ExplainTerm[]; sparse?: { raw: number; normalized: number }; dense?: { raw: number; normalized: number } };
+}
+
+export interface SearchResponse {
+  hits: SearchHit[];
+  took_ms: number;
+}
+
+export interface CollectionStats {
+  name: string;
+  documents: number;
+  deleted: number;
+  segments: Array<{ id: string; documents: number; deleted: number; bytes: number; sealed: boolean }>;
+  bytes: number;
+  config: CollectionConfig;
+}
+
+export interface Collection {
+  readonly name: string;
+  readonly config: CollectionConfig;
+  /** All-or-nothing upsert; resolves once durable (group commit) and searchable. */
+  upsert(docs: DocumentInput[]): Promise<{ inserted: number; updated: number }>;
+  get(id: string): StoredDocument | undefined;
+  /** true if it existed */
+  delete(id: string): Promise<boolean>;
+  search(request: SearchRequest): Promise<SearchResponse>;
+  /** Seal the mutable segment. */
+  flush(): Promise<void>;
+  /** Merge down to as few segments as the policy allows. */
+  optimize(): Promise<void>;
+  /** Online snapshot into an empty directory that a data dir can start from. */
+  backup(targetDir: string): Promise<void>;
+  stats(): CollectionStats;
+  close(): Promise<void>;
+}
+
+export interface CollectionManager {
+  create(name: string, config: Partial<CollectionConfig>): Promise<Collection>;
+  get(name: string): Collection; // COLLECTION_NOT_FOUND
+  list(): string[];
+  drop(name: string): Promise<void>;
+  close(): Promise<void>;
+}

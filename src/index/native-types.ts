@@ -1,0 +1,117 @@
+/**
+ * The contract of the native addon as the rest of Sparrow sees it. src/index/native.ts is the only
+ * module that loads the addon; it implements these types, validates every argument in TS (TypeError
+ * naming the argument) and turns native failures into AppError codes.
+ *
+ * Docnos: every row of a ForwardIndex carries the collection-wide docno it stands for (`docnos`),
+ * so results, tombstones and allow bitmaps all speak collection docnos, whatever segment answers.
+ */
+import type { CsrBatch, DocNo } from '../core/types.js';
+
+/** A docno bitmap owned by native memory. Writes from JS are atomic word updates; searches read a
+ * consistent copy (snapshot) taken when the search starts, so JS may keep writing meanwhile. */
+export interface Bitmap {
+  readonly capacity: number; // bits; grows on set()
+  set(docno: DocNo): void;
+  clear(docno: DocNo): void;
+  has(docno: DocNo): boolean;
+  count(): number;
+  /** An immutable copy (cheap: copy-on-write or a word copy). */
+  snapshot(): Bitmap;
+  /** In-place union / intersection / difference with another bitmap (for filter evaluation). */
+  or(other: Bitmap): void;
+  and(other: Bitmap): void;
+  andNot(other: Bitmap): void;
+  /** All set docnos, ascending. */
+  toArray(): Uint32Array;
+}
+
+export interface SearchOptions {
+  k: number; // 1..10_000
+  tombstones?: Bitmap; // docnos never returned
+  allow?: Bitmap; // when given, only these docnos are returned
+  /** Only documents scoring strictly above this are of interest (k-th best from other segments). */
+  threshold?: number;
+  /** Collect per-query statistics. */
+  stats?: boolean;
+}
+
+export interface SeismicSearchOptions extends SearchOptions {
+  queryCut?: number; // keep this many largest query terms (0 or undefined: all)
+  heapFactor?: number; // (0, 1]; 1 = skip a block only when it cannot enter the top-k
+  nKnn?: number; // refine with this many kNN neighbours per result (needs a graph)
+}
+
+export interface QueryStats {
+  listsVisited: number;
+  blocksScored: number;
+  blocksSkipped: number;
+  docsScored: number;
+  postingsTotal: number; // postings in the visited lists (kept after pruning)
+}
+
+/** Results of a batch of queries: query q's hits are [offsets[q], offsets[q+1]) in rank order. */
+export interface SearchResult {
+  offsets: Uint32Array;
+  docnos: Uint32Array;
+  scores: Float32Array;
+  stats?: QueryStats[];
+}
+
+export interface ForwardIndex {
+  readonly numDocs: number;
+  readonly nnz: number;
+  readonly bytes: number; // memory/file footprint of rows
+  readonly docnos: Uint32Array; // row -> collection docno (copy)
+  row(r: number): { indices: Uint32Array; values: Float32Array };
+  /** Exact search: every document scored. */
+  searchExact(queries: CsrBatch, options: SearchOptions): Promise<SearchResult>;
+  save(path: string): Promise<void>;
+  close(): void;
+}
+
+export interface InvertedIndex {
+  readonly bytes: number;
+  /** Exhaustive term-at-a-time search over full posting lists. */
+  search(queries: CsrBatch, options: SearchOptions): Promise<SearchResult>;
+  close(): void;
+}
+
+/** Build parameters of a Seismic segment; all stored in the segment header. */
+export interface SeismicParams {
+  /** Posting list budget relative to the segment: keep at most postingFraction × avg list length × maxFraction ... (see native/src/seismic.h). */
+  postingsPerList: number; // average postings kept per non-empty list (relative budget)
+  maxFraction: number; // a list keeps at most maxFraction × postingsPerList entries
+  centroidFraction: number;
+  summaryEnergy: number; // (0, 1]
+  docCut: number;
+  nKnn: number; // 0 = no graph
+  seed: number;
+  /** true = every posting kept, summary_energy 1, summaries rounded upward: results equal exact search. */
+  pruningDisabled?: boolean;
+}
+
+export interface SeismicIndex {
+  readonly numDocs: number;
+  readonly params: SeismicParams;
+  readonly indexBytes: number; // without the forward index
+  readonly forwardBytes: number;
+  readonly forward: ForwardIndex; // the segment's own forward index (rows, docnos)
+  search(queries: CsrBatch, options: SeismicSearchOptions): Promise<SearchResult>;
+  searchExact(queries: CsrBatch, options: SearchOptions): Promise<SearchResult>;
+  save(path: string): Promise<void>;
+  close(): void;
+}
+
+/**
+ * What src/index/native.ts exports (implemented by the native-core and Seismic work):
+ *
+ *   createBitmap(capacity?: number): Bitmap
+ *   createForwardIndex(rows: CsrBatch, docnos: Uint32Array): ForwardIndex   // rows sorted & validated
+ *   loadForwardIndex(path: string): ForwardIndex                             // mmap; INDEX_FILE_CORRUPT on damage
+ *   buildInvertedIndex(forward: ForwardIndex): InvertedIndex
+ *   buildSeismic(rows: CsrBatch, docnos: Uint32Array, params: SeismicParams, options?: { threads?: number }): Promise<SeismicIndex>
+ *   loadSeismic(path: string): SeismicIndex                                  // mmap; INDEX_FILE_CORRUPT on damage
+ *   setSearchThreads(n: number): void                                        // the native search pool size
+ *   DEFAULT_SEISMIC_PARAMS: SeismicParams
+ */
