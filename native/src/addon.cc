@@ -1,7 +1,10 @@
-#include <napi.h>
+// The addon's entry point: each glue file registers its classes and functions.
+#include "glue.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("version", Napi::String::New(env, "0.1.0"));
+  sparrow::InitCore(env, exports);
+  sparrow::InitSeismic(env, exports);
+  sparrow::InitDense(env, exports);
   return exports;
 }
 

@@ -1,0 +1,6 @@
+// N-API glue for the dense module (being written; see the issue).
+#include "glue.h"
+
+namespace sparrow {
+void InitDense(Napi::Env, Napi::Object) {}
+}  // namespace sparrow
