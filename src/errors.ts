@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   UNKNOWN_FUSION_METHOD: { status: 400, title: 'Unknown fusion method' },
   UNKNOWN_TOKEN: { status: 400, title: 'Unknown token' },
   INVALID_CONFIG: { status: 400, title: 'Invalid configuration' },
+  INVALID_DATASET: { status: 400, title: 'Malformed or incomplete dataset' },
   // 401 / 404 / 409 / 413
   UNAUTHORIZED: { status: 401, title: 'Missing or wrong API key' },
   COLLECTION_NOT_FOUND: { status: 404, title: 'Collection not found' },
