@@ -1,0 +1,210 @@
+// Seismic build, per posting list: clustering into blocks and quantised block summaries.
+#include "seismic_blocks.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "thread_pool.h"
+
+namespace sparrow {
+namespace {
+
+constexpr uint32_t kNone = 0xffffffffu;
+constexpr size_t kMinClusterSize = 2;  // smaller clusters are dissolved into the others
+
+uint64_t SplitMix(uint64_t& x) {
+  uint64_t z = (x += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+TermDict::TermDict(const CsrView& docs) {
+  size_t nnz = docs.indptr[docs.rows];
+  TermId max_term = 0;
+  for (size_t i = 0; i < nnz; i++) max_term = std::max(max_term, docs.indices[i]);
+  // A lookup array costs 4 bytes per possible id: only when that is small next to the segment.
+  if (nnz > 0 && max_term < (1u << 24) && size_t{max_term} <= 8 * nnz + 65536) {
+    dense_.assign(size_t{max_term} + 1, kNone);
+    for (size_t i = 0; i < nnz; i++) dense_[docs.indices[i]] = 0;
+    for (size_t t = 0; t <= max_term; t++)
+      if (dense_[t] == 0) {
+        dense_[t] = static_cast<uint32_t>(terms_.size());
+        terms_.push_back(static_cast<TermId>(t));
+      }
+  } else {
+    terms_.assign(docs.indices, docs.indices + nnz);
+    std::sort(terms_.begin(), terms_.end());
+    terms_.erase(std::unique(terms_.begin(), terms_.end()), terms_.end());
+  }
+}
+
+uint32_t TermDict::Local(TermId t) const {
+  if (!dense_.empty()) return dense_[t];
+  return static_cast<uint32_t>(std::lower_bound(terms_.begin(), terms_.end(), t) - terms_.begin());
+}
+
+DocTops ComputeDocTops(const CsrView& docs, const TermDict& dict, size_t cut, size_t threads) {
+  DocTops tops;
+  tops.cut = cut;
+  tops.local.assign(docs.rows * cut, 0);
+  tops.value.assign(docs.rows * cut, 0.0f);
+  tops.len.assign(docs.rows, 0);
+  const size_t chunk = 4096;
+  ParallelFor((docs.rows + chunk - 1) / chunk, threads, [&](size_t c) {
+    std::vector<uint32_t> idx;
+    for (size_t r = c * chunk; r < std::min(docs.rows, (c + 1) * chunk); r++) {
+      size_t begin = docs.indptr[r], n = docs.RowLen(r), m = std::min(n, cut);
+      idx.resize(n);
+      std::iota(idx.begin(), idx.end(), 0);
+      std::partial_sort(idx.begin(), idx.begin() + m, idx.end(), [&](uint32_t a, uint32_t b) {
+        float va = docs.values[begin + a], vb = docs.values[begin + b];
+        return va > vb || (va == vb && a < b);
+      });
+      for (size_t i = 0; i < m; i++) {
+        tops.local[r * cut + i] = dict.Local(docs.indices[begin + idx[i]]);
+        tops.value[r * cut + i] = docs.values[begin + idx[i]];
+      }
+      tops.len[r] = static_cast<uint8_t>(m);
+    }
+  });
+  return tops;
+}
+
+void QuantizeSummary(const float* v, size_t n, bool upward, uint8_t* codes, float& min, float& scale) {
+  float lo = *std::min_element(v, v + n), hi = *std::max_element(v, v + n);
+  min = lo;
+  if (!(hi > lo)) {
+    scale = 0.0f;
+    std::fill(codes, codes + n, uint8_t{0});
+    return;
+  }
+  scale = (hi - lo) / 255.0f;
+  // Dequantisation (min + scale * code, in float) must reach the maximum when rounding upward.
+  while (upward && lo + scale * 255.0f < hi) scale = std::nextafter(scale, INFINITY);
+  for (size_t i = 0; i < n; i++) {
+    float x = (v[i] - lo) / scale;
+    long c = upward ? static_cast<long>(std::ceil(x)) : std::lround(x);
+    c = std::clamp(c, 0L, 255L);
+    while (upward && c < 255 && lo + scale * static_cast<float>(c) < v[i]) c++;
+    codes[i] = static_cast<uint8_t>(c);
+  }
+}
+
+BlockBuilder::BlockBuilder(const CsrView& docs, const TermDict& dict, const DocTops& tops, const SeismicParams& params)
+    : docs_(docs), dict_(dict), tops_(tops), params_(params), head_(dict.Size(), -1), maxv_(dict.Size(), 0.0f) {}
+
+// Assigns each posting (by position in `rows`) to a cluster: random rows as centroids, each row to
+// the centroid of largest inner product with its doc_cut top terms (through an inverted index of
+// the centroids' full vectors); clusters under kMinClusterSize are dissolved into the others.
+std::vector<uint32_t> BlockBuilder::Cluster(uint32_t list_id, const std::vector<uint32_t>& rows) {
+  size_t n = rows.size();
+  size_t nc = std::max<size_t>(1, static_cast<size_t>(std::llround(params_.centroid_fraction * static_cast<double>(n))));
+  std::vector<uint32_t> assign(n, 0);
+  if (nc <= 1 || n <= kMinClusterSize) return assign;
+  uint64_t rng = params_.seed ^ (uint64_t{list_id} * 0xD1B54A32D192ED03ull);
+  std::vector<uint32_t> pos(n);
+  std::iota(pos.begin(), pos.end(), 0);
+  for (size_t i = 0; i < nc; i++) std::swap(pos[i], pos[i + SplitMix(rng) % (n - i)]);
+  entries_.clear();
+  for (uint32_t c = 0; c < nc; c++) {
+    uint32_t r = rows[pos[c]];
+    for (size_t i = docs_.indptr[r]; i < docs_.indptr[r + 1]; i++) {
+      uint32_t lt = dict_.Local(docs_.indices[i]);
+      if (head_[lt] < 0) touched_.push_back(lt);
+      entries_.push_back({c, docs_.values[i], head_[lt]});
+      head_[lt] = static_cast<int32_t>(entries_.size() - 1);
+    }
+  }
+  acc_.assign(nc, 0.0f);
+  std::vector<uint32_t> size(nc, 0);
+  std::vector<uint8_t> dead(nc, 0);
+  auto best_for = [&](size_t p) {
+    std::fill(acc_.begin(), acc_.end(), 0.0f);
+    uint32_t r = rows[p];
+    for (size_t i = 0; i < tops_.len[r]; i++) {
+      float w = tops_.value[r * tops_.cut + i];
+      for (int32_t e = head_[tops_.local[r * tops_.cut + i]]; e >= 0; e = entries_[e].next)
+        acc_[entries_[e].centroid] += w * entries_[e].weight;
+    }
+    uint32_t best = kNone;
+    for (uint32_t c = 0; c < nc; c++)
+      if (!dead[c] && (best == kNone || acc_[c] > acc_[best])) best = c;
+    // No overlap with any centroid: spread by position rather than piling onto one block.
+    if (acc_[best] <= 0.0f) {
+      for (size_t k = 0; k < nc; k++) {
+        uint32_t c = static_cast<uint32_t>((p + k) % nc);
+        if (!dead[c]) return c;
+      }
+    }
+    return best;
+  };
+  for (size_t p = 0; p < n; p++) size[assign[p] = best_for(p)]++;
+  bool any_dead = false;
+  for (uint32_t c = 0; c < nc; c++) any_dead |= (dead[c] = size[c] < kMinClusterSize) != 0;
+  if (any_dead && std::find(dead.begin(), dead.end(), 0) != dead.end())
+    for (size_t p = 0; p < n; p++)
+      if (dead[assign[p]]) assign[p] = best_for(p);
+  for (uint32_t lt : touched_) head_[lt] = -1;
+  touched_.clear();
+  return assign;
+}
+
+void BlockBuilder::Summarise(const uint32_t* rows, size_t n, ListOut& out) {
+  for (size_t k = 0; k < n; k++) {
+    uint32_t r = rows[k];
+    for (size_t i = docs_.indptr[r]; i < docs_.indptr[r + 1]; i++) {
+      if (!(docs_.values[i] > 0.0f)) continue;  // a zero adds nothing to an upper bound
+      uint32_t lt = dict_.Local(docs_.indices[i]);
+      if (maxv_[lt] == 0.0f) touched_.push_back(lt);
+      maxv_[lt] = std::max(maxv_[lt], docs_.values[i]);
+    }
+  }
+  // Keep the largest entries holding summary_energy of the L1 mass (ties: smaller term first).
+  std::vector<uint32_t>& ts = touched_;
+  std::sort(ts.begin(), ts.end(), [&](uint32_t a, uint32_t b) { return maxv_[a] > maxv_[b] || (maxv_[a] == maxv_[b] && a < b); });
+  size_t keep = ts.size();
+  if (!params_.pruning_disabled && params_.summary_energy < 1.0) {
+    double total = 0.0, acc = 0.0;
+    for (uint32_t lt : ts) total += maxv_[lt];
+    for (keep = 0; keep < ts.size() && (keep == 0 || acc < params_.summary_energy * total); keep++) acc += maxv_[ts[keep]];
+  }
+  std::sort(ts.begin(), ts.begin() + keep);  // local order = term order
+  std::vector<float> vals(keep);
+  for (size_t i = 0; i < keep; i++) {
+    vals[i] = maxv_[ts[i]];
+    out.summary_terms.push_back(dict_.Global(ts[i]));
+  }
+  size_t at = out.summary_codes.size();
+  out.summary_codes.resize(at + keep);
+  float min = 0.0f, scale = 0.0f;
+  if (keep > 0) QuantizeSummary(vals.data(), keep, params_.pruning_disabled != 0, out.summary_codes.data() + at, min, scale);
+  out.summary_min.push_back(min);
+  out.summary_scale.push_back(scale);
+  out.summary_sizes.push_back(static_cast<uint32_t>(keep));
+  for (uint32_t lt : ts) maxv_[lt] = 0.0f;
+  ts.clear();
+}
+
+void BlockBuilder::Build(uint32_t list_id, std::vector<uint32_t> rows, ListOut& out) {
+  std::sort(rows.begin(), rows.end());
+  std::vector<uint32_t> assign = Cluster(list_id, rows);
+  // Group by cluster, rows ascending inside each (stable sort of positions by cluster).
+  std::vector<uint32_t> pos(rows.size());
+  std::iota(pos.begin(), pos.end(), 0);
+  std::stable_sort(pos.begin(), pos.end(), [&](uint32_t a, uint32_t b) { return assign[a] < assign[b]; });
+  size_t begin = out.rows.size();
+  for (uint32_t p : pos) out.rows.push_back(rows[p]);
+  for (size_t i = 0; i < pos.size();) {
+    size_t j = i;
+    while (j < pos.size() && assign[pos[j]] == assign[pos[i]]) j++;
+    out.block_sizes.push_back(static_cast<uint32_t>(j - i));
+    Summarise(out.rows.data() + begin + i, j - i, out);
+    i = j;
+  }
+}
+
+}  // namespace sparrow

@@ -1,0 +1,77 @@
+// Internal to the Seismic build: term dictionary, and the blocks + summaries of one posting list.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "common.h"
+#include "seismic_types.h"
+
+namespace sparrow {
+
+// The segment's distinct term ids, ascending; Local(t) is t's rank among them. A dense lookup
+// array only when the largest id is small next to the segment (never per possible 2^32 term).
+class TermDict {
+ public:
+  explicit TermDict(const CsrView& docs);
+  size_t Size() const { return terms_.size(); }
+  TermId Global(uint32_t local) const { return terms_[local]; }
+  uint32_t Local(TermId t) const;  // t must occur in the segment
+  TermId MaxTerm() const { return terms_.empty() ? 0 : terms_.back(); }
+
+ private:
+  std::vector<TermId> terms_;
+  std::vector<uint32_t> dense_;  // term -> local, when used
+};
+
+// Each row's doc_cut largest entries (local term ids), used to assign rows to centroids.
+struct DocTops {
+  size_t cut = 0;
+  std::vector<uint32_t> local;  // rows x cut
+  std::vector<float> value;     // rows x cut
+  std::vector<uint8_t> len;     // rows
+};
+DocTops ComputeDocTops(const CsrView& docs, const TermDict& dict, size_t cut, size_t threads);
+
+// One list's blocks: rows grouped by block, and one quantised summary per block.
+struct ListOut {
+  std::vector<uint32_t> block_sizes;
+  std::vector<uint32_t> rows;
+  std::vector<uint32_t> summary_sizes;
+  std::vector<TermId> summary_terms;
+  std::vector<uint8_t> summary_codes;
+  std::vector<float> summary_min, summary_scale;
+};
+
+// Per-thread workspace sized to the segment's dictionary.
+class BlockBuilder {
+ public:
+  BlockBuilder(const CsrView& docs, const TermDict& dict, const DocTops& tops, const SeismicParams& params);
+  // `rows`: the list's postings after pruning (any order). Deterministic in (list_id, rows).
+  void Build(uint32_t list_id, std::vector<uint32_t> rows, ListOut& out);
+
+ private:
+  std::vector<uint32_t> Cluster(uint32_t list_id, const std::vector<uint32_t>& rows);
+  void Summarise(const uint32_t* rows, size_t n, ListOut& out);
+
+  const CsrView& docs_;
+  const TermDict& dict_;
+  const DocTops& tops_;
+  const SeismicParams& params_;
+  struct Entry {
+    uint32_t centroid;
+    float weight;
+    int32_t next;
+  };
+  std::vector<int32_t> head_;  // local term -> first entry, -1 when none
+  std::vector<Entry> entries_;
+  std::vector<uint32_t> touched_;
+  std::vector<float> acc_;
+  std::vector<float> maxv_;  // local term -> block max
+};
+
+// Quantises v[0..n) to 8 bits: value ~ min + code * scale. `upward`: never below the input.
+void QuantizeSummary(const float* v, size_t n, bool upward, uint8_t* codes, float& min, float& scale);
+
+}  // namespace sparrow

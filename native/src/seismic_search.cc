@@ -1,0 +1,225 @@
+// Seismic query: summaries decide which blocks are scored exactly against the forward rows.
+#include "seismic_search.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace sparrow {
+namespace {
+
+// Query weights by term id: a dense array when the query's largest term id is small (the common
+// case: a 30k vocabulary), an open-addressing table otherwise (2^32 vocabularies).
+class QueryVector {
+ public:
+  static constexpr uint32_t kDenseLimit = 1u << 20;
+
+  void Load(const TermId* terms, const float* values, size_t n) {
+    terms_.assign(terms, terms + n);
+    dense_mode_ = n == 0 || terms[n - 1] < kDenseLimit;  // terms ascending
+    if (dense_mode_) {
+      size_t need = n == 0 ? 0 : size_t{terms[n - 1]} + 1;
+      if (dense_.size() < need) dense_.resize(need, 0.0f);
+      for (size_t i = 0; i < n; i++) dense_[terms[i]] = values[i];
+      limit_ = static_cast<uint32_t>(need);
+    } else {
+      size_t cap = 16;
+      while (cap < 2 * n) cap <<= 1;
+      keys_.assign(cap, kEmpty);
+      vals_.assign(cap, 0.0f);
+      mask_ = cap - 1;
+      for (size_t i = 0; i < n; i++) {
+        size_t h = Hash(terms[i]);
+        while (keys_[h] != kEmpty) h = (h + 1) & mask_;
+        keys_[h] = terms[i];
+        vals_[h] = values[i];
+      }
+    }
+  }
+  void Clear() {
+    if (dense_mode_)
+      for (TermId t : terms_) dense_[t] = 0.0f;
+  }
+  float Get(TermId t) const {
+    if (dense_mode_) return t < limit_ ? dense_[t] : 0.0f;
+    for (size_t h = Hash(t);; h = (h + 1) & mask_) {
+      if (keys_[h] == t) return vals_[h];
+      if (keys_[h] == kEmpty) return 0.0f;
+    }
+  }
+
+ private:
+  static constexpr uint64_t kEmpty = ~uint64_t{0};
+  size_t Hash(TermId t) const { return (uint64_t{t} * 0x9E3779B97F4A7C15ull >> 20) & mask_; }
+  std::vector<TermId> terms_;
+  bool dense_mode_ = true;
+  std::vector<float> dense_;
+  uint32_t limit_ = 0;
+  std::vector<uint64_t> keys_;
+  std::vector<float> vals_;
+  size_t mask_ = 0;
+};
+
+struct Scratch {
+  QueryVector q;
+  std::vector<uint64_t> visited;  // one bit per forward row
+  std::vector<uint32_t> touched;  // rows to unmark after the query
+  void Reset(size_t rows) {
+    if (visited.size() < (rows + 63) / 64) visited.assign((rows + 63) / 64, 0);
+  }
+  bool Visit(uint32_t r) {
+    uint64_t& w = visited[r >> 6];
+    uint64_t bit = uint64_t{1} << (r & 63);
+    if (w & bit) return false;
+    w |= bit;
+    touched.push_back(r);
+    return true;
+  }
+  void Clear() {
+    for (uint32_t r : touched) visited[r >> 6] = 0;
+    touched.clear();
+    q.Clear();
+  }
+};
+
+// Like TopK (same order and floor), but each hit remembers its forward row (for kNN refinement).
+struct RowHit {
+  Hit hit;
+  uint32_t row;
+};
+class RowTopK {
+ public:
+  RowTopK(size_t k, float floor) : k_(k), floor_(floor) { heap_.reserve(k + 1); }
+  bool Full() const { return heap_.size() >= k_; }
+  float Threshold() const { return Full() ? heap_.front().hit.score : floor_; }
+  void Push(float score, DocNo docno, uint32_t row) {
+    if (score < floor_) return;
+    RowHit h{{score, docno}, row};
+    if (!Full()) {
+      heap_.push_back(h);
+      std::push_heap(heap_.begin(), heap_.end(), Order);
+    } else if (Better(h.hit, heap_.front().hit)) {
+      std::pop_heap(heap_.begin(), heap_.end(), Order);
+      heap_.back() = h;
+      std::push_heap(heap_.begin(), heap_.end(), Order);
+    }
+  }
+  std::vector<RowHit> Sorted() const {
+    std::vector<RowHit> out = heap_;
+    std::sort(out.begin(), out.end(), Order);
+    return out;
+  }
+
+ private:
+  static bool Order(const RowHit& a, const RowHit& b) { return Better(a.hit, b.hit); }
+  size_t k_;
+  float floor_;
+  std::vector<RowHit> heap_;
+};
+
+template <typename TermT>
+float SummaryScore(const QueryVector& q, const TermT* terms, const uint8_t* codes, size_t n, float min, float scale) {
+  float s = 0.0f;
+  for (size_t i = 0; i < n; i++) {
+    float w = q.Get(terms[i]);
+    if (w != 0.0f) s += w * (min + scale * static_cast<float>(codes[i]));
+  }
+  return s;
+}
+
+// Rounding slack on a summary bound: the bound and a document score are float sums in different
+// orders; a relative 1e-4 keeps "pruning disabled" exact and is negligible otherwise.
+constexpr float kBoundSlack = 1.0001f;
+
+}  // namespace
+
+float DotRow(const CsrView& rows, size_t r, const TermId* q_terms, const float* q_values, size_t q_len) {
+  // Merge of two ascending term lists; products summed in ascending term order.
+  const TermId* t = rows.indices + rows.indptr[r];
+  const float* v = rows.values + rows.indptr[r];
+  size_t n = rows.RowLen(r), i = 0, j = 0;
+  float s = 0.0f;
+  while (i < n && j < q_len) {
+    if (t[i] < q_terms[j]) {
+      i++;
+    } else if (t[i] > q_terms[j]) {
+      j++;
+    } else {
+      s += q_values[j] * v[i];
+      i++;
+      j++;
+    }
+  }
+  return s;
+}
+
+std::vector<Hit> SeismicSearch(const SeismicView& ix, const CsrView& rows, const DocNo* docnos, const TermId* q_terms,
+                               const float* q_values, size_t q_len, const SeismicQueryOptions& opts, QueryStats* stats) {
+  thread_local Scratch scratch;
+  scratch.Reset(rows.rows);
+  scratch.q.Load(q_terms, q_values, q_len);
+  RowTopK top(opts.k, opts.threshold);
+  const bool wide = !ix.summary_terms32.empty();
+
+  // Lists of the query_cut largest query weights, largest first (ties: smaller term first).
+  std::vector<uint32_t> order(q_len);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return q_values[a] > q_values[b]; });
+  size_t cut = opts.query_cut == 0 ? q_len : std::min(opts.query_cut, q_len);
+
+  auto score_row = [&](uint32_t r) {
+    if (!scratch.Visit(r)) return;
+    DocNo d = docnos ? docnos[r] : r;
+    if (!opts.filter.Accept(d)) return;
+    if (stats) stats->docs_scored++;
+    // Same products, summed in the same ascending term order as DotRow (adding +0 changes nothing).
+    const TermId* t = rows.indices + rows.indptr[r];
+    const float* v = rows.values + rows.indptr[r];
+    float s = 0.0f;
+    for (size_t i = 0, n = rows.RowLen(r); i < n; i++) s += scratch.q.Get(t[i]) * v[i];
+    top.Push(s, d, r);
+  };
+
+  for (size_t qi = 0; qi < cut; qi++) {
+    uint32_t j = order[qi];
+    if (q_values[j] <= 0.0f) break;
+    auto it = std::lower_bound(ix.list_terms.begin(), ix.list_terms.end(), q_terms[j]);
+    if (it == ix.list_terms.end() || *it != q_terms[j]) continue;
+    size_t list = static_cast<size_t>(it - ix.list_terms.begin());
+    if (stats) {
+      stats->lists_visited++;
+      stats->postings_total += ix.block_postings[ix.list_blocks[list + 1]] - ix.block_postings[ix.list_blocks[list]];
+    }
+    for (uint32_t b = ix.list_blocks[list]; b < ix.list_blocks[list + 1]; b++) {
+      size_t s0 = ix.block_summary[b], sn = ix.block_summary[b + 1] - s0;
+      float bound = wide ? SummaryScore(scratch.q, ix.summary_terms32.data() + s0, ix.summary_codes.data() + s0, sn,
+                                        ix.summary_min[b], ix.summary_scale[b])
+                         : SummaryScore(scratch.q, ix.summary_terms16.data() + s0, ix.summary_codes.data() + s0, sn,
+                                        ix.summary_min[b], ix.summary_scale[b]);
+      if (bound * kBoundSlack < opts.heap_factor * top.Threshold()) {
+        if (stats) stats->blocks_skipped++;
+        continue;
+      }
+      if (stats) stats->blocks_scored++;
+      uint32_t p1 = ix.block_postings[b + 1];
+      for (uint32_t p = ix.block_postings[b]; p < p1; p++) {
+        if (p + 4 < p1) __builtin_prefetch(rows.indices + rows.indptr[ix.postings[p + 4]]);
+        score_row(ix.postings[p]);
+      }
+    }
+  }
+
+  size_t n_knn = std::min<size_t>(opts.n_knn, ix.params.n_knn);
+  if (n_knn > 0 && !ix.knn.empty()) {
+    for (const RowHit& h : top.Sorted()) {
+      const uint32_t* nb = ix.knn.data() + size_t{h.row} * ix.params.n_knn;
+      for (size_t i = 0; i < n_knn && nb[i] != kNoRow; i++) score_row(nb[i]);
+    }
+  }
+  scratch.Clear();
+  std::vector<RowHit> sorted = top.Sorted();
+  std::vector<Hit> out(sorted.size());
+  for (size_t i = 0; i < sorted.size(); i++) out[i] = sorted[i].hit;
+  return out;
+}
+
+}  // namespace sparrow

@@ -1,0 +1,86 @@
+// Seismic segment data (Bruch, Nardini, Rulli, Venturini, SIGIR 2024), pure C++.
+//
+// A segment = a forward index (rows: term-sorted documents, row -> docno; owned by forward_index.h)
+// plus this blocked inverted index:
+//   lists     : one per term that kept postings, ascending term id -> a range of blocks
+//   blocks    : a range of postings (forward row numbers, ascending inside a block) and a summary
+//   summaries : per block, the coordinate-wise max of its documents cut to summary_energy of its
+//               L1 mass, term-sorted, values quantised to 8 bits: value = min + code * scale
+//   knn       : optional, n_knn neighbour rows per row (kNoRow pads)
+// Every array is a flat span so that a built index (vectors) and a loaded one (mmap) look alike.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace sparrow {
+
+// Build parameters; stored verbatim in the segment file header (POD, fixed layout).
+struct SeismicParams {
+  double posting_fraction = 0.12;  // share of the segment's non-zeros kept as postings, (0, 1]
+  double max_fraction = 1.5;       // one list keeps at most max_fraction x the average kept per list
+  double centroid_fraction = 0.1;  // blocks per list = max(1, centroid_fraction x list length)
+  double summary_energy = 0.4;     // share of a block summary's L1 mass kept, (0, 1]
+  uint32_t doc_cut = 15;           // terms of a document used to assign it to a centroid
+  uint32_t n_knn = 0;              // neighbours per document in the kNN graph (0 = none)
+  uint64_t seed = 42;
+  uint32_t pruning_disabled = 0;   // 1: every posting, full summaries rounded up => exact results
+  uint32_t threads = 1;            // build threads (not a property of the index; kept for the record)
+  uint64_t reserved = 0;
+};
+static_assert(sizeof(SeismicParams) == 64);
+
+inline constexpr uint32_t kNoRow = 0xffffffffu;
+
+// Throws std::invalid_argument naming the first bad field.
+void ValidateSeismicParams(const SeismicParams& p);
+
+struct SeismicView {
+  SeismicParams params;
+  uint32_t num_rows = 0;
+  std::span<const uint32_t> list_terms;      // L, strictly ascending
+  std::span<const uint32_t> list_blocks;     // L + 1 offsets into blocks
+  std::span<const uint32_t> block_postings;  // B + 1 offsets into postings
+  std::span<const uint32_t> postings;        // P forward rows
+  std::span<const uint32_t> block_summary;   // B + 1 offsets into summary entries
+  std::span<const float> summary_min;        // B
+  std::span<const float> summary_scale;      // B
+  // Summary term ids: 16 bits when every term id of the segment is < 65536, else 32 bits.
+  std::span<const uint16_t> summary_terms16;
+  std::span<const uint32_t> summary_terms32;
+  std::span<const uint8_t> summary_codes;    // S
+  std::span<const uint32_t> knn;             // num_rows * n_knn, or empty
+
+  size_t NumBlocks() const { return block_postings.empty() ? 0 : block_postings.size() - 1; }
+  size_t Bytes() const {
+    return list_terms.size_bytes() + list_blocks.size_bytes() + block_postings.size_bytes() + postings.size_bytes() +
+           block_summary.size_bytes() + summary_min.size_bytes() + summary_scale.size_bytes() +
+           summary_terms16.size_bytes() + summary_terms32.size_bytes() + summary_codes.size_bytes() + knn.size_bytes();
+  }
+};
+
+// Owned arrays of a freshly built segment.
+struct SeismicData {
+  SeismicParams params;
+  uint32_t num_rows = 0;
+  std::vector<uint32_t> list_terms, list_blocks, block_postings, postings, block_summary;
+  std::vector<float> summary_min, summary_scale;
+  std::vector<uint16_t> summary_terms16;
+  std::vector<uint32_t> summary_terms32;
+  std::vector<uint8_t> summary_codes;
+  std::vector<uint32_t> knn;
+
+  SeismicView View() const {
+    return SeismicView{params,        num_rows,      list_terms,      list_blocks,     block_postings, postings,
+                       block_summary, summary_min,   summary_scale,   summary_terms16, summary_terms32, summary_codes,
+                       knn};
+  }
+};
+
+// Checks every offset and id of a view against the sizes it indexes (for files read from disk);
+// returns a description of the first inconsistency, or nullptr when the view is sound.
+const char* CheckSeismicView(const SeismicView& v, size_t forward_rows);
+
+}  // namespace sparrow
