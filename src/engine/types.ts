@@ -103,6 +103,12 @@ export interface ExplainTerm {
   contribution: number;
 }
 
+export interface EncodedTerm {
+  token: string;
+  id: number;
+  weight: number;
+}
+
 export interface SearchHit {
   id: string;
   score: number;
@@ -135,6 +141,9 @@ export interface Collection {
   /** true if it existed */
   delete(id: string): Promise<boolean>;
   search(request: SearchRequest): Promise<SearchResponse>;
+  /** What a text expands into with this collection's encoder (POST /v1/encode): terms by weight
+   * descending; query side weighted with the collection's live statistics. */
+  encode(text: string, side: 'document' | 'query'): Promise<EncodedTerm[]>;
   /** Seal the mutable segment. */
   flush(): Promise<void>;
   /** Merge down to as few segments as the policy allows. */
