@@ -1,0 +1,59 @@
+/**
+ * Analyzers for the lexical (BM25) encoder: text -> analyzed tokens. The default was chosen by
+ * nDCG@10 on SciFact with BM25 fixed at k1 = 1.2, b = 0.75 (scripts/choose-analyzer.ts; figures in
+ * the README). The others stay selectable so the measurement can be reproduced.
+ */
+import { stemmer as porter } from 'stemmer';
+import porter2 from 'wink-porter2-stemmer';
+
+export type AnalyzerName = 'lower' | 'lower-stop' | 'porter' | 'porter2' | 'english';
+
+export interface Analyzer {
+  readonly name: AnalyzerName;
+  /** Appends the analyzed tokens of `text` to `out`. */
+  analyze(text: string, out: string[]): void;
+}
+
+/** Lucene's EnglishAnalyzer stop set (ENGLISH_STOP_WORDS_SET). */
+export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set(
+  ('a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with').split(' '),
+);
+
+// Runs of letters, marks and digits; `'` or `’` inside a word is kept (don't, o'neil), as Lucene's
+// StandardTokenizer does; every other character separates tokens.
+const WORD = /[\p{L}\p{M}\p{N}]+/gu;
+const WORD_WITH_APOSTROPHE = /[\p{L}\p{M}\p{N}]+(?:['’][\p{L}\p{M}\p{N}]+)*/gu;
+const POSSESSIVE = /['’]s$/;
+const MAX_TOKEN_LENGTH = 255;
+
+function analyzer(name: AnalyzerName, pattern: RegExp, stop: boolean, stem?: (token: string) => string, possessive = false): Analyzer {
+  return {
+    name,
+    analyze(text: string, out: string[]): void {
+      const matches = text.toLowerCase().match(pattern);
+      if (matches === null) return;
+      for (let token of matches) {
+        if (token.length > MAX_TOKEN_LENGTH) continue;
+        if (possessive) token = token.replace(POSSESSIVE, '');
+        if (stop && ENGLISH_STOP_WORDS.has(token)) continue;
+        out.push(stem === undefined ? token : stem(token));
+      }
+    },
+  };
+}
+
+export const ANALYZERS: Readonly<Record<AnalyzerName, Analyzer>> = {
+  lower: analyzer('lower', WORD, false),
+  'lower-stop': analyzer('lower-stop', WORD, true),
+  porter: analyzer('porter', WORD, true, porter),
+  porter2: analyzer('porter2', WORD, true, porter2),
+  english: analyzer('english', WORD_WITH_APOSTROPHE, true, porter, true),
+};
+
+export const DEFAULT_ANALYZER: AnalyzerName = 'porter2';
+
+export function getAnalyzer(name: AnalyzerName = DEFAULT_ANALYZER): Analyzer {
+  const found = (ANALYZERS as Record<string, Analyzer | undefined>)[name];
+  if (found === undefined) throw new TypeError(`analyzer: unknown name ${JSON.stringify(name)} (known: ${Object.keys(ANALYZERS).join(', ')})`);
+  return found;
+}

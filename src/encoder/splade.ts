@@ -1,0 +1,131 @@
+/**
+ * SPLADE document (and siamese query) encoding over an ONNX model directory.
+ *
+ * Long texts: the token ids are cut into chunks of (max length − 2) tokens, each chunk becomes
+ * [CLS] chunk [SEP], and the chunks are max-pooled into one vector — the same max the model uses
+ * over positions, so a text that fits gives exactly the unchunked result. At most `maxChunks`
+ * chunks are read (default 8, i.e. 4,080 tokens at max length 512); the tokenizer stops there, so a
+ * 1 MB text costs bounded time and memory. Sequences of all documents in a call are sorted by
+ * length and grouped so that one batch's logits stay under `logitsBudgetBytes`.
+ */
+import type { EncodedDocument } from './types.js';
+import { loadModelDir, type ModelDir } from './model-dir.js';
+import { openOnnxModel, type OnnxSparseModel } from './onnx.js';
+import { denseToSparse, maxPoolLogits, maxPoolRow, pruneSparse, validatePrune, type PruneOptions } from './splade-math.js';
+
+export interface SpladeOptions {
+  prune?: PruneOptions;
+  /** chunks read per text (default 8) */
+  maxChunks?: number;
+  /** bound on one batch's float32 logits (default 64 MiB) */
+  logitsBudgetBytes?: number;
+  /** bound on sequences per batch (default 32) */
+  maxBatchSequences?: number;
+  intraOpThreads?: number;
+}
+
+export const SPLADE_DEFAULTS = { maxChunks: 8, logitsBudgetBytes: 64 * 1024 * 1024, maxBatchSequences: 32, intraOpThreads: 1 } as const;
+
+interface Sequence {
+  doc: number;
+  ids: number[];
+}
+
+/** Groups sequence indices (sorted by length, longest first) into batches within the bounds. */
+export function planBatches(lengths: readonly number[], maxTokensPerBatch: number, maxSequences: number): number[][] {
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[b] - lengths[a] || a - b);
+  const batches: number[][] = [];
+  let current: number[] = [];
+  for (const i of order) {
+    const width = current.length > 0 ? lengths[current[0]] : lengths[i];
+    if (current.length > 0 && (current.length >= maxSequences || (current.length + 1) * width > maxTokensPerBatch)) {
+      batches.push(current);
+      current = [];
+    }
+    current.push(i);
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+export class SpladeDocumentEncoder {
+  private constructor(
+    readonly model: ModelDir,
+    private readonly onnx: OnnxSparseModel,
+    private readonly options: Required<Omit<SpladeOptions, 'prune' | 'intraOpThreads'>> & { prune: PruneOptions },
+  ) {}
+
+  static async open(dir: string, options: SpladeOptions = {}): Promise<SpladeDocumentEncoder> {
+    const prune = validatePrune(options.prune);
+    const model = loadModelDir(dir);
+    const onnx = await openOnnxModel(model.modelFile, {
+      intraOpThreads: options.intraOpThreads ?? SPLADE_DEFAULTS.intraOpThreads,
+      vocabSize: model.tokenizer.vocabSize,
+    });
+    return new SpladeDocumentEncoder(model, onnx, {
+      maxChunks: options.maxChunks ?? SPLADE_DEFAULTS.maxChunks,
+      logitsBudgetBytes: options.logitsBudgetBytes ?? SPLADE_DEFAULTS.logitsBudgetBytes,
+      maxBatchSequences: options.maxBatchSequences ?? SPLADE_DEFAULTS.maxBatchSequences,
+      prune,
+    });
+  }
+
+  get outputRank(): 2 | 3 {
+    return this.onnx.outputRank;
+  }
+
+  /** The model-input sequences of one text: [CLS] chunk [SEP] per chunk; none for an empty text. */
+  sequencesOf(text: string): number[][] {
+    const { tokenizer, maxLength } = this.model;
+    const window = maxLength - 2;
+    const ids = tokenizer.encode(text, window * this.options.maxChunks);
+    const out: number[][] = [];
+    for (let start = 0; start < ids.length; start += window) out.push([tokenizer.clsId, ...ids.slice(start, start + window), tokenizer.sepId]);
+    return out;
+  }
+
+  async encode(texts: string[]): Promise<EncodedDocument[]> {
+    const vocab = this.model.tokenizer.vocabSize;
+    const sequences: Sequence[] = [];
+    const lengths = new Array<number>(texts.length).fill(0);
+    texts.forEach((text, doc) => {
+      for (const ids of this.sequencesOf(text)) {
+        sequences.push({ doc, ids });
+        lengths[doc] += ids.length - 2;
+      }
+    });
+    const accs = new Map<number, Float32Array>();
+    const perToken = this.onnx.outputRank === 3 ? vocab * 4 : 1;
+    const maxTokens = Math.max(this.model.maxLength, Math.floor(this.options.logitsBudgetBytes / perToken));
+    for (const batch of planBatches(sequences.map((s) => s.ids.length), maxTokens, this.options.maxBatchSequences)) {
+      const width = sequences[batch[0]].ids.length;
+      const ids = new BigInt64Array(batch.length * width);
+      const mask = new BigInt64Array(batch.length * width);
+      batch.forEach((s, row) => {
+        sequences[s].ids.forEach((id, t) => {
+          ids[row * width + t] = BigInt(id);
+          mask[row * width + t] = 1n;
+        });
+      });
+      const out = await this.onnx.run(ids, mask, batch.length, width);
+      batch.forEach((s, row) => {
+        const { doc, ids: seq } = sequences[s];
+        let acc = accs.get(doc);
+        if (acc === undefined) accs.set(doc, (acc = new Float32Array(vocab)));
+        if (this.onnx.outputRank === 3) maxPoolLogits(acc, out.data, row, width, seq.length);
+        else maxPoolRow(acc, out.data, row);
+      });
+    }
+    // OpenSearch zeroes the special tokens' own dimensions of the pooled logits; a pooled graph is used as is.
+    const zero = this.onnx.outputRank === 3 ? this.model.tokenizer.specialIds : [];
+    return texts.map((_, doc) => {
+      const acc = accs.get(doc);
+      const vector = acc === undefined ? { indices: new Uint32Array(0), values: new Float32Array(0) } : pruneSparse(denseToSparse(acc, zero), this.options.prune);
+      return { vector, length: lengths[doc] };
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.onnx.close();
+  }
+}
