@@ -4,6 +4,8 @@
  * they need as arguments.
  */
 import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { AppError } from './errors.js';
 import type { IndexConfig } from './engine/types.js';
 import type { SeismicParams } from './index/native-types.js';
 
@@ -86,4 +88,81 @@ export function defaultConfig(): Config {
     cpu: defaultCpu(),
     index: DEFAULT_INDEX,
   };
+}
+
+/**
+ * Server configuration from command-line flags and SPARROW_* environment variables (flags win),
+ * over defaultConfig(). A bad value throws AppError INVALID_CONFIG naming the flag or variable.
+ */
+interface OptionSpec {
+  flag: string;
+  env: string;
+  apply(config: Config, raw: string, name: string): void;
+}
+
+function intOption(raw: string, name: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+    throw new AppError('INVALID_CONFIG', `${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+const OPTIONS: OptionSpec[] = [
+  { flag: 'port', env: 'SPARROW_PORT', apply: (c, v, n) => void (c.server.port = intOption(v, n, 0, 65_535)) },
+  { flag: 'host', env: 'SPARROW_HOST', apply: (c, v, n) => void (c.server.host = nonEmpty(v, n)) },
+  { flag: 'data-dir', env: 'SPARROW_DATA_DIR', apply: (c, v, n) => void (c.server.dataDir = nonEmpty(v, n)) },
+  { flag: 'api-key', env: 'SPARROW_API_KEY', apply: (c, v) => void (c.server.apiKey = v === '' ? undefined : v) },
+  { flag: 'sample', env: 'SPARROW_SAMPLE', apply: (c, v, n) => void (c.server.sample = onOff(v, n)) },
+  { flag: 'body-limit', env: 'SPARROW_BODY_LIMIT', apply: (c, v, n) => void (c.server.bodyLimitBytes = intOption(v, n, 1024, 1 << 30)) },
+  { flag: 'max-batch', env: 'SPARROW_MAX_BATCH', apply: (c, v, n) => void (c.server.maxBatchDocuments = intOption(v, n, 1, 100_000)) },
+  { flag: 'max-k', env: 'SPARROW_MAX_K', apply: (c, v, n) => void (c.server.maxK = intOption(v, n, 1, 10_000)) },
+  { flag: 'max-query-length', env: 'SPARROW_MAX_QUERY_LENGTH', apply: (c, v, n) => void (c.server.maxQueryLength = intOption(v, n, 1, 1 << 20)) },
+  { flag: 'log-level', env: 'SPARROW_LOG_LEVEL', apply: (c, v, n) => void (c.server.logLevel = oneOf(v, n, LOG_LEVELS)) },
+  { flag: 'cpu-budget', env: 'SPARROW_CPU_BUDGET', apply: (c, v, n) => void (c.cpu = defaultCpu(intOption(v, n, 1, 64))) },
+];
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function nonEmpty(raw: string, name: string): string {
+  if (raw.trim() === '') throw new AppError('INVALID_CONFIG', `${name} must not be empty`);
+  return raw;
+}
+
+function onOff(raw: string, name: string): boolean {
+  const v = raw.toLowerCase();
+  if (['on', 'true', '1', 'yes'].includes(v)) return true;
+  if (['off', 'false', '0', 'no'].includes(v)) return false;
+  throw new AppError('INVALID_CONFIG', `${name} must be on or off, got ${JSON.stringify(raw)}`);
+}
+
+function oneOf<T extends string>(raw: string, name: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new AppError('INVALID_CONFIG', `${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return raw as T;
+}
+
+export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  let flags: Record<string, string | boolean | undefined>;
+  try {
+    flags = parseArgs({
+      args: [...argv],
+      options: Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: 'string' as const }])),
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    throw new AppError('INVALID_CONFIG', (err as Error).message, { cause: err });
+  }
+  const config = defaultConfig();
+  for (const option of OPTIONS) {
+    const fromEnv = env[option.env];
+    if (fromEnv !== undefined) option.apply(config, fromEnv, option.env);
+  }
+  for (const option of OPTIONS) {
+    const fromFlag = flags[option.flag];
+    if (typeof fromFlag === 'string') option.apply(config, fromFlag, `--${option.flag}`);
+  }
+  return config;
 }

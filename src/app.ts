@@ -1,0 +1,77 @@
+/**
+ * buildApp(config, deps): the fastify app with every plugin and route registered. It never
+ * listens (src/server.ts does). The app owns the collection manager and closes it on close.
+ */
+import { fileURLToPath } from 'node:url';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import type { CollectionManager } from './engine/types.js';
+import { AppError } from './errors.js';
+import { registerAuth } from './http/auth.js';
+import type { HttpContext, ServiceState, StandaloneEncode } from './http/context.js';
+import { createMetrics, registerMetrics, type ServiceMetrics } from './http/metrics.js';
+import { registerProblemHandler } from './http/problem.js';
+import { collectionRoutes } from './http/routes/collections.js';
+import { documentRoutes } from './http/routes/documents.js';
+import { encodeRoutes } from './http/routes/encode.js';
+import { healthRoutes } from './http/routes/health.js';
+import { searchRoutes } from './http/routes/search.js';
+import { taskRoutes } from './http/routes/tasks.js';
+import { TaskRegistry } from './http/tasks.js';
+
+export const OPENAPI_PATH = fileURLToPath(new URL('../openapi.yaml', import.meta.url));
+
+export interface AppDeps {
+  manager: CollectionManager;
+  /** POST /v1/encode without a collection */
+  encode: StandaloneEncode;
+  metrics?: ServiceMetrics;
+  /** false while the server still loads collections or creates the sample (/ready answers 503) */
+  ready?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sparrow: HttpContext;
+  }
+}
+
+export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: config.server.logLevel },
+    bodyLimit: config.server.bodyLimitBytes,
+    return503OnClosing: false,
+    // Strict validation: never strip unknown fields or coerce types; Infinity/NaN are not numbers.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, strictNumbers: true } },
+  });
+  const state: ServiceState = { ready: deps.ready ?? true, closing: false };
+  const ctx: HttpContext = { config, manager: deps.manager, tasks: new TaskRegistry(), state, encode: deps.encode, routes: [] };
+  app.decorate('sparrow', ctx);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) ctx.routes.push({ method, url: route.url, schema: route.schema as Record<string, unknown> | undefined });
+  });
+
+  registerProblemHandler(app);
+  app.addHook('onRequest', async () => {
+    if (state.closing) throw new AppError('SHUTTING_DOWN', 'the server is shutting down', { retryAfter: 5 });
+  });
+  registerAuth(app, config.server.apiKey);
+  registerMetrics(app, deps.metrics ?? createMetrics(), deps.manager, () => ctx.tasks.runningCount());
+
+  await app.register(swagger, { mode: 'static', specification: { path: OPENAPI_PATH, baseDir: fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '') } });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  for (const routes of [healthRoutes, collectionRoutes, documentRoutes, searchRoutes, encodeRoutes, taskRoutes]) {
+    await app.register(routes, ctx);
+  }
+
+  app.addHook('preClose', async () => {
+    state.closing = true;
+  });
+  app.addHook('onClose', async () => {
+    await ctx.tasks.close();
+    await ctx.manager.close();
+  });
+  return app;
+}

@@ -1,0 +1,52 @@
+/** POST /v1/collections/{name}/search and /_msearch. */
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../config.js';
+import type { Collection, Filter, SearchRequest } from '../../engine/types.js';
+import { AppError } from '../../errors.js';
+import type { HttpContext } from '../context.js';
+import { MsearchBody, MsearchResponse, NameParams, SearchBody, SearchResponse } from '../schemas.js';
+
+/** Limits from the configuration and the rules a schema cannot state; `where` names the search. */
+export function checkSearch(body: SearchBody, collection: Collection, config: Config, where = 'search'): SearchRequest {
+  const { maxK, maxQueryLength } = config.server;
+  const k = body.k ?? 10;
+  if (k > maxK) throw new AppError('INVALID_K', `${where}: k must be an integer in [1, ${maxK}], got ${k}`, { extra: { limit: maxK } });
+  const mode = body.mode ?? 'sparse';
+  if (mode !== 'sparse' && !collection.config.dense) {
+    throw new AppError('DENSE_NOT_CONFIGURED', `${where}: mode ${mode} needs a collection created with a dense field`);
+  }
+  if (body.query !== undefined) {
+    if (body.query.length > maxQueryLength) {
+      throw new AppError('VALIDATION_ERROR', `${where}: query is ${body.query.length} characters, the limit is ${maxQueryLength}`, { extra: { limit: maxQueryLength } });
+    }
+    if (body.query.trim() === '') throw new AppError('EMPTY_QUERY', `${where}: query is empty`);
+  }
+  if (body.query === undefined && body.sparse === undefined && body.dense === undefined) {
+    throw new AppError('EMPTY_QUERY', `${where}: give a query text, a sparse vector or a dense vector`);
+  }
+  // The filter's grammar is checked by the engine (INVALID_FILTER), which owns the field types.
+  return { ...body, k, mode, filter: body.filter as Filter | undefined };
+}
+
+export async function searchRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  const { manager, config } = ctx;
+  app.post<{ Params: NameParams; Body: SearchBody }>(
+    '/v1/collections/:name/search',
+    { schema: { params: NameParams, body: SearchBody, response: { 200: SearchResponse } } },
+    async (request) => {
+      const collection = manager.get(request.params.name);
+      return collection.search(checkSearch(request.body, collection, config));
+    },
+  );
+  app.post<{ Params: NameParams; Body: MsearchBody }>(
+    '/v1/collections/:name/_msearch',
+    { schema: { params: NameParams, body: MsearchBody, response: { 200: MsearchResponse } } },
+    async (request) => {
+      const started = performance.now();
+      const collection = manager.get(request.params.name);
+      const checked = request.body.searches.map((s, i) => checkSearch(s, collection, config, `searches[${i}]`));
+      const responses = await Promise.all(checked.map((s) => collection.search(s)));
+      return { responses, took_ms: performance.now() - started };
+    },
+  );
+}

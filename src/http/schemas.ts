@@ -1,0 +1,199 @@
+/**
+ * Request and response schemas of the REST API (TypeBox, i.e. plain JSON Schema). openapi.yaml
+ * describes the same schemas; test/http/openapi.test.ts keeps the two equal. Objects are closed
+ * (additionalProperties: false) so an unknown field is a 400, never silently dropped. Limits that
+ * come from the configuration (batch size, k, query length) are checked in the handlers.
+ */
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
+
+export const COLLECTION_NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{0,63}$';
+export const MAX_ID_LENGTH = 512;
+/** Hard ceiling of k (the native cap); the configured maxK (default 1,000) is checked per request. */
+export const K_CEILING = 10_000;
+
+function StringEnum<T extends string>(values: readonly T[]): TUnsafe<T> {
+  return Type.Unsafe<T>({ type: 'string', enum: [...values] });
+}
+function Closed<T extends Parameters<typeof Type.Object>[0]>(properties: T) {
+  return Type.Object(properties, { additionalProperties: false });
+}
+const FreeObject = Type.Unsafe<Record<string, unknown>>({ type: 'object' });
+function MapOf<T extends TSchema>(value: T): TUnsafe<Record<string, Static<T>>> {
+  return Type.Unsafe<Record<string, Static<T>>>({ type: 'object', additionalProperties: value });
+}
+const Name = Type.String({ pattern: COLLECTION_NAME_PATTERN });
+const DocumentId = Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH });
+
+export const NameParams = Closed({ name: Name });
+export type NameParams = Static<typeof NameParams>;
+export const DocumentParams = Closed({ name: Name, id: DocumentId });
+export type DocumentParams = Static<typeof DocumentParams>;
+export const TaskParams = Closed({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+export type TaskParams = Static<typeof TaskParams>;
+
+export const SparseInput = Type.Union([
+  Closed({
+    indices: Type.Array(Type.Integer({ minimum: 0, maximum: 4_294_967_295 }), { maxItems: 65_536 }),
+    values: Type.Array(Type.Number(), { maxItems: 65_536 }),
+  }),
+  Closed({ tokens: MapOf(Type.Number()) }),
+]);
+const DenseInput = Type.Array(Type.Number(), { minItems: 1, maxItems: 8_192 });
+
+export const CreateCollectionBody = Closed({
+  encoder: Type.Optional(
+    Closed({
+      kind: StringEnum(['lexical', 'splade'] as const),
+      model: Type.Optional(Type.String({ minLength: 1 })),
+      query: Type.Optional(StringEnum(['inference-free', 'siamese', 'lexical'] as const)),
+      prune: Type.Optional(
+        Closed({
+          top_k: Type.Optional(Type.Integer({ minimum: 1 })),
+          alpha_mass: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+          abs_value: Type.Optional(Type.Number({ minimum: 0 })),
+          max_ratio: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+        }),
+      ),
+    }),
+  ),
+  index: Type.Optional(
+    Closed({
+      seismic: Type.Optional(
+        Closed({
+          postingsPerList: Type.Optional(Type.Number({ minimum: 0 })),
+          maxFraction: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          centroidFraction: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+          summaryEnergy: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+          docCut: Type.Optional(Type.Integer({ minimum: 1 })),
+          nKnn: Type.Optional(Type.Integer({ minimum: 0 })),
+          seed: Type.Optional(Type.Integer({ minimum: 0 })),
+          pruningDisabled: Type.Optional(Type.Boolean()),
+        }),
+      ),
+      mutableMaxDocs: Type.Optional(Type.Integer({ minimum: 1 })),
+      maxUnsealedDocs: Type.Optional(Type.Integer({ minimum: 1 })),
+      mergeFactor: Type.Optional(Type.Integer({ minimum: 2 })),
+      maxSegmentDocs: Type.Optional(Type.Integer({ minimum: 1 })),
+      reclaimDeletedFraction: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+      exactFilterSelectivity: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    }),
+  ),
+  filterable: Type.Optional(MapOf(StringEnum(['keyword', 'number', 'boolean'] as const))),
+  dense: Type.Optional(Closed({ dims: Type.Integer({ minimum: 1, maximum: 8_192 }), metric: StringEnum(['dot', 'cosine'] as const) })),
+  durability: Type.Optional(StringEnum(['process', 'fsync'] as const)),
+});
+
+export const DocumentInput = Closed({
+  id: DocumentId,
+  title: Type.Optional(Type.String()),
+  text: Type.Optional(Type.String()),
+  metadata: Type.Optional(FreeObject),
+  sparse: Type.Optional(SparseInput),
+  dense: Type.Optional(DenseInput),
+});
+export const UpsertBody = Closed({ documents: Type.Array(DocumentInput, { minItems: 1 }) });
+
+export const SearchBody = Closed({
+  query: Type.Optional(Type.String()),
+  sparse: Type.Optional(SparseInput),
+  dense: Type.Optional(DenseInput),
+  k: Type.Optional(Type.Integer({ minimum: 1, maximum: K_CEILING, default: 10 })),
+  mode: Type.Optional(StringEnum(['sparse', 'dense', 'hybrid'] as const)),
+  exact: Type.Optional(Type.Boolean()),
+  queryCut: Type.Optional(Type.Integer({ minimum: 1 })),
+  heapFactor: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+  filter: Type.Optional(FreeObject),
+  minScore: Type.Optional(Type.Number()),
+  include: Type.Optional(Type.Array(StringEnum(['text', 'metadata', 'explain'] as const), { uniqueItems: true })),
+});
+export const MsearchBody = Closed({ searches: Type.Array(SearchBody, { minItems: 1, maxItems: 100 }) });
+
+export const EncodeBody = Closed({
+  text: Type.String({ minLength: 1 }),
+  side: StringEnum(['document', 'query'] as const),
+  collection: Type.Optional(Name),
+});
+
+export const BackupQuery = Closed({ name: Type.Optional(Name) });
+
+// ---- responses ----
+
+const SearchHit = Type.Object({
+  id: Type.String(),
+  score: Type.Number(),
+  title: Type.Optional(Type.String()),
+  text: Type.Optional(Type.String()),
+  metadata: Type.Optional(FreeObject),
+  explain: Type.Optional(FreeObject),
+});
+export const SearchResponse = Type.Object({ hits: Type.Array(SearchHit), took_ms: Type.Number() });
+export const MsearchResponse = Type.Object({ responses: Type.Array(SearchResponse), took_ms: Type.Number() });
+export const UpsertResponse = Type.Object({ inserted: Type.Integer(), updated: Type.Integer(), took_ms: Type.Number() });
+export const EncodeResponse = Type.Object({
+  terms: Type.Array(Type.Object({ token: Type.String(), id: Type.Integer(), weight: Type.Number() })),
+});
+export const Acknowledged = Type.Object({ acknowledged: Type.Boolean() });
+
+export const CollectionStats = Type.Object({
+  name: Type.String(),
+  documents: Type.Integer(),
+  deleted: Type.Integer(),
+  segments: Type.Array(
+    Type.Object({ id: Type.String(), documents: Type.Integer(), deleted: Type.Integer(), bytes: Type.Integer(), sealed: Type.Boolean() }),
+  ),
+  bytes: Type.Integer(),
+  config: FreeObject,
+});
+export const CollectionList = Type.Object({ collections: Type.Array(CollectionStats) });
+
+export const StoredDocument = Type.Object({
+  id: Type.String(),
+  title: Type.Optional(Type.String()),
+  text: Type.Optional(Type.String()),
+  metadata: Type.Optional(FreeObject),
+  sparse: Type.Object({ indices: Type.Array(Type.Integer()), values: Type.Array(Type.Number()) }),
+  dense: Type.Optional(Type.Array(Type.Number())),
+  encoderVersion: Type.String(),
+  seq: Type.Integer(),
+});
+
+export const BulkResponse = Type.Object({
+  took_ms: Type.Number(),
+  lines: Type.Integer(),
+  batches: Type.Integer(),
+  indexed: Type.Integer(),
+  failed: Type.Integer(),
+  items: Type.Array(
+    Type.Object({
+      line: Type.Integer(),
+      id: Type.Optional(Type.String()),
+      status: Type.Integer(),
+      code: Type.Optional(Type.String()),
+      detail: Type.Optional(Type.String()),
+    }),
+  ),
+});
+
+export const Task = Type.Object({
+  id: Type.String(),
+  type: StringEnum(['flush', 'optimize', 'backup'] as const),
+  collection: Type.String(),
+  status: StringEnum(['running', 'succeeded', 'failed'] as const),
+  created_at: Type.String(),
+  finished_at: Type.Optional(Type.String()),
+  took_ms: Type.Optional(Type.Number()),
+  result: Type.Optional(FreeObject),
+  error: Type.Optional(Type.Object({ code: Type.String(), detail: Type.String() })),
+});
+export const TaskList = Type.Object({ tasks: Type.Array(Task) });
+
+export const HealthResponse = Type.Object({ status: Type.String() });
+export const ReadyResponse = Type.Object({ status: Type.String(), collections: Type.Integer() });
+
+export type CreateCollectionBody = Static<typeof CreateCollectionBody>;
+export type UpsertBody = Static<typeof UpsertBody>;
+export type SearchBody = Static<typeof SearchBody>;
+export type MsearchBody = Static<typeof MsearchBody>;
+export type EncodeBody = Static<typeof EncodeBody>;
+export type BackupQuery = Static<typeof BackupQuery>;
+export type TaskView = Static<typeof Task>;
