@@ -1,0 +1,51 @@
+/**
+ * A collection's config: defaults merged with what the user gave, validated (INVALID_CONFIG names
+ * the option). Stored in the collection's meta table at creation and read back at open.
+ */
+import { DEFAULT_INDEX } from '../config.js';
+import { AppError } from '../errors.js';
+import type { CollectionConfig, IndexConfig } from './types.js';
+
+const FIELD_TYPES = new Set(['keyword', 'number', 'boolean']);
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+
+export function resolveCollectionConfig(partial: Partial<CollectionConfig> | undefined, indexDefaults: IndexConfig = DEFAULT_INDEX): CollectionConfig {
+  const p = partial ?? {};
+  if (typeof p !== 'object' || Array.isArray(p)) throw bad('config', 'must be an object');
+  const index: IndexConfig = { ...indexDefaults, ...(p.index ?? {}), seismic: { ...indexDefaults.seismic, ...(p.index?.seismic ?? {}) } };
+  const config: CollectionConfig = {
+    encoder: { kind: 'lexical', ...(p.encoder ?? {}) },
+    index,
+    filterable: { ...(p.filterable ?? {}) },
+    durability: p.durability ?? 'process',
+  };
+  if (p.dense !== undefined) config.dense = p.dense;
+  validate(config);
+  return config;
+}
+
+function validate(c: CollectionConfig): void {
+  if (c.encoder.kind !== 'lexical' && c.encoder.kind !== 'splade') throw bad('encoder.kind', 'must be "lexical" or "splade"');
+  if (c.durability !== 'process' && c.durability !== 'fsync') throw bad('durability', 'must be "process" or "fsync"');
+  const ix = c.index;
+  const positiveInt = ['mutableMaxDocs', 'maxUnsealedDocs', 'maxSegmentDocs'] as const;
+  for (const key of positiveInt) if (!Number.isInteger(ix[key]) || ix[key] < 1) throw bad(`index.${key}`, 'must be a positive integer');
+  if (!Number.isInteger(ix.mergeFactor) || ix.mergeFactor < 2) throw bad('index.mergeFactor', 'must be an integer >= 2');
+  if (ix.maxUnsealedDocs < ix.mutableMaxDocs) throw bad('index.maxUnsealedDocs', 'must be >= index.mutableMaxDocs');
+  for (const key of ['reclaimDeletedFraction', 'exactFilterSelectivity'] as const) {
+    if (typeof ix[key] !== 'number' || !(ix[key] >= 0 && ix[key] <= 1)) throw bad(`index.${key}`, 'must be a number in [0, 1]');
+  }
+  if (typeof c.filterable !== 'object' || Array.isArray(c.filterable)) throw bad('filterable', 'must be an object of field -> type');
+  for (const [name, type] of Object.entries(c.filterable)) {
+    if (!FIELD_NAME.test(name)) throw bad(`filterable.${name}`, 'is not a valid field name');
+    if (!FIELD_TYPES.has(type)) throw bad(`filterable.${name}`, 'must be "keyword", "number" or "boolean"');
+  }
+  if (c.dense !== undefined) {
+    if (!Number.isInteger(c.dense.dims) || c.dense.dims < 1 || c.dense.dims > 4096) throw bad('dense.dims', 'must be an integer in [1, 4096]');
+    if (c.dense.metric !== 'dot' && c.dense.metric !== 'cosine') throw bad('dense.metric', 'must be "dot" or "cosine"');
+  }
+}
+
+function bad(option: string, message: string): AppError {
+  return new AppError('INVALID_CONFIG', `${option} ${message}`, { extra: { option } });
+}

@@ -1,0 +1,99 @@
+/**
+ * Validation and encoding of documents before they reach the store: every error a user can cause
+ * is found here, before anything is written (a batch is all-or-nothing).
+ */
+import type { SparseVector } from '../core/types.js';
+import type { SparseEncoder } from '../encoder/types.js';
+import { AppError } from '../errors.js';
+import type { FilterIndex } from './filter-index.js';
+import { parseSparseInput } from './sparse-input.js';
+import type { CollectionConfig, DocumentInput } from './types.js';
+
+export const USER_VECTOR_VERSION = 'user';
+const MAX_ID_LENGTH = 512;
+
+export interface PreparedDocument {
+  id: string;
+  title: string | null;
+  text: string | null;
+  metadata: Record<string, unknown> | undefined;
+  vector: SparseVector;
+  tf: boolean;
+  length: number;
+  encoderVersion: string;
+  dense: Float32Array | null;
+  tokens?: string[];
+}
+
+export interface PrepareContext {
+  config: CollectionConfig;
+  encoder?: SparseEncoder;
+  filters: FilterIndex;
+  tokenToId(token: string): number | undefined;
+}
+
+export async function prepareDocuments(docs: DocumentInput[], ctx: PrepareContext): Promise<PreparedDocument[]> {
+  if (!Array.isArray(docs) || docs.length === 0) throw new AppError('VALIDATION_ERROR', 'documents must be a non-empty array');
+  const seen = new Set<string>();
+  const out: PreparedDocument[] = [];
+  const toEncode: number[] = [];
+  docs.forEach((d, i) => {
+    const what = `documents[${i}]`;
+    if (d === null || typeof d !== 'object') throw new AppError('VALIDATION_ERROR', `${what} must be an object`);
+    if (typeof d.id !== 'string' || d.id.length === 0 || d.id.length > MAX_ID_LENGTH) {
+      throw new AppError('VALIDATION_ERROR', `${what}.id must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
+    }
+    if (seen.has(d.id)) throw new AppError('VALIDATION_ERROR', `${what}.id "${d.id}" appears twice in the batch`);
+    seen.add(d.id);
+    for (const f of ['title', 'text'] as const) {
+      if (d[f] !== undefined && typeof d[f] !== 'string') throw new AppError('VALIDATION_ERROR', `${what}.${f} must be a string`);
+    }
+    if (d.metadata !== undefined && (d.metadata === null || typeof d.metadata !== 'object' || Array.isArray(d.metadata))) {
+      throw new AppError('VALIDATION_ERROR', `${what}.metadata must be an object`);
+    }
+    ctx.filters.validate(d.metadata, what);
+    const dense = parseDense(d.dense, ctx.config, `${what}.dense`);
+    const content = [d.title, d.text].filter((s): s is string => typeof s === 'string' && s.length > 0).join('\n');
+    if (d.sparse === undefined && content.length === 0) {
+      throw new AppError('MISSING_CONTENT', `${what} has neither text (or title) nor a sparse vector`);
+    }
+    const vector = d.sparse === undefined ? { indices: new Uint32Array(0), values: new Float32Array(0) } : parseSparseInput(d.sparse, ctx.tokenToId, `${what}.sparse`);
+    if (d.sparse === undefined) toEncode.push(i);
+    out.push({
+      id: d.id,
+      title: d.title ?? null,
+      text: d.text ?? null,
+      metadata: d.metadata,
+      vector,
+      tf: false,
+      length: 0,
+      encoderVersion: USER_VECTOR_VERSION,
+      dense,
+    });
+  });
+  if (toEncode.length > 0) {
+    if (!ctx.encoder) throw new AppError('INVALID_CONFIG', 'this collection has no encoder: send documents with a sparse vector');
+    const texts = toEncode.map((i) => [docs[i].title, docs[i].text].filter((s) => s).join('\n'));
+    const encoded = await ctx.encoder.encodeDocuments(texts);
+    toEncode.forEach((i, j) => {
+      const e = encoded[j];
+      Object.assign(out[i], {
+        vector: e.vector,
+        tf: ctx.encoder!.weighting === 'bm25',
+        length: e.length,
+        encoderVersion: ctx.encoder!.version,
+        tokens: e.tokens,
+      });
+    });
+  }
+  return out;
+}
+
+export function parseDense(dense: unknown, config: CollectionConfig, what: string): Float32Array | null {
+  if (dense === undefined) return null;
+  if (!config.dense) throw new AppError('DENSE_NOT_CONFIGURED', `${what}: this collection has no dense field`);
+  if (!Array.isArray(dense) || dense.length !== config.dense.dims || !dense.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    throw new AppError('INVALID_DENSE_VECTOR', `${what} must be an array of ${config.dense.dims} finite numbers`);
+  }
+  return Float32Array.from(dense);
+}

@@ -1,0 +1,298 @@
+/**
+ * One collection's SQLite database: WAL, statements prepared once, typed rows in and out.
+ * Synchronous by design (better-sqlite3); callers batch writes through GroupCommitter.
+ */
+import Database from 'better-sqlite3';
+import type { SparseVector } from '../core/types.js';
+import { migrate } from './schema.js';
+
+export type Durability = 'process' | 'fsync';
+
+export interface DocumentRow {
+  docno: number;
+  id: string;
+  title: string | null;
+  text: string | null;
+  metadata: string | null;
+  vector: SparseVector;
+  /** true: vector values are raw term frequencies (BM25 applied later) */
+  tf: boolean;
+  length: number;
+  encoderVersion: string;
+  dense: Float32Array | null;
+  seq: number;
+}
+
+export type NewDocumentRow = Omit<DocumentRow, 'docno'>;
+
+export interface SegmentRow {
+  file: string;
+  docs: number;
+  minDocno: number;
+  maxDocno: number;
+  avgdl: number;
+  bytes: number;
+  createdAt: number;
+}
+
+interface RawDoc {
+  docno: number;
+  id: string;
+  title: string | null;
+  text: string | null;
+  metadata: string | null;
+  indices: Buffer;
+  vals: Buffer;
+  weighting: number;
+  length: number;
+  encoder_version: string;
+  dense: Buffer | null;
+  seq: number;
+}
+
+interface RawSegment {
+  file: string;
+  docs: number;
+  min_docno: number;
+  max_docno: number;
+  avgdl: number;
+  bytes: number;
+  created_at: number;
+}
+
+export interface ManifestChange {
+  add: SegmentRow[];
+  remove: string[];
+  /** rows with seq <= sealedSeq live in sealed segments (never decreases) */
+  sealedSeq?: number;
+  /** tombstones no longer needed: their docnos are in no live segment any more */
+  purgeTombstones: Iterable<number>;
+}
+
+/** Copies: a Buffer from SQLite may not be 4-byte aligned. */
+function typed<T extends Uint32Array | Float32Array>(buf: Buffer, Ctor: new (b: ArrayBuffer) => T): T {
+  return new Ctor(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
+}
+
+function bytesOf(a: Uint32Array | Float32Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+export function decodeRow(r: RawDoc): DocumentRow {
+  return {
+    docno: r.docno,
+    id: r.id,
+    title: r.title,
+    text: r.text,
+    metadata: r.metadata,
+    vector: { indices: typed(r.indices, Uint32Array), values: typed(r.vals, Float32Array) },
+    tf: r.weighting === 1,
+    length: r.length,
+    encoderVersion: r.encoder_version,
+    dense: r.dense ? typed(r.dense, Float32Array) : null,
+    seq: r.seq,
+  };
+}
+
+const DOC_COLUMNS = 'docno, id, title, text, metadata, indices, vals, weighting, length, encoder_version, dense, seq';
+
+export class CollectionStore {
+  readonly db: Database.Database;
+  private seq: number;
+  private readonly stmt;
+
+  constructor(path: string, durability: Durability) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.setDurability(durability);
+    this.db.pragma('foreign_keys = ON');
+    migrate(this.db);
+    const db = this.db;
+    this.stmt = {
+      getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+      setMeta: db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+      insertDoc: db.prepare(
+        'INSERT INTO documents (id, title, text, metadata, indices, vals, weighting, length, encoder_version, dense, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      docById: db.prepare<[string], RawDoc>(`SELECT ${DOC_COLUMNS} FROM documents WHERE id = ?`),
+      docByDocno: db.prepare<[number], RawDoc>(`SELECT ${DOC_COLUMNS} FROM documents WHERE docno = ?`),
+      docnoById: db.prepare<[string], { docno: number }>('SELECT docno FROM documents WHERE id = ?'),
+      deleteDoc: db.prepare<[number]>('DELETE FROM documents WHERE docno = ?'),
+      addTombstone: db.prepare<[number, string, number]>('INSERT OR REPLACE INTO tombstones (docno, id, seq) VALUES (?, ?, ?)'),
+      tombstoneId: db.prepare<[number], { id: string }>('SELECT id FROM tombstones WHERE docno = ?'),
+      purgeTombstone: db.prepare<[number]>('DELETE FROM tombstones WHERE docno = ?'),
+      allTombstones: db.prepare<[], { docno: number }>('SELECT docno FROM tombstones'),
+      appendOp: db.prepare<[number, string, string, number | null, number]>('INSERT INTO oplog (seq, op, id, docno, at) VALUES (?, ?, ?, ?, ?)'),
+      maxSeq: db.prepare<[], { s: number | null }>('SELECT MAX(seq) AS s FROM oplog'),
+      rowsAfterSeq: db.prepare<[number], RawDoc>(`SELECT ${DOC_COLUMNS} FROM documents WHERE seq > ? ORDER BY docno`),
+      rowsFromDocno: db.prepare<[number, number, number], RawDoc>(`SELECT ${DOC_COLUMNS} FROM documents WHERE docno >= ? AND docno <= ? ORDER BY docno LIMIT ?`),
+      allMetadata: db.prepare<[], { docno: number; metadata: string | null }>('SELECT docno, metadata FROM documents ORDER BY docno'),
+      allTfVectors: db.prepare<[], { indices: Buffer; length: number }>('SELECT indices, length FROM documents WHERE weighting = 1'),
+      countDocs: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM documents'),
+      segments: db.prepare<[], RawSegment>('SELECT file, docs, min_docno, max_docno, avgdl, bytes, created_at FROM segments ORDER BY min_docno, file'),
+      addSegment: db.prepare<[string, number, number, number, number, number, number]>(
+        'INSERT INTO segments (file, docs, min_docno, max_docno, avgdl, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      removeSegment: db.prepare<[string]>('DELETE FROM segments WHERE file = ?'),
+      addTerm: db.prepare<[number, string]>('INSERT OR IGNORE INTO terms (id, token) VALUES (?, ?)'),
+      tokenOf: db.prepare<[number], { token: string }>('SELECT token FROM terms WHERE id = ?'),
+      idOfToken: db.prepare<[string], { id: number }>('SELECT id FROM terms WHERE token = ?'),
+    };
+    this.seq = this.stmt.maxSeq.get()?.s ?? 0;
+  }
+
+  /** NORMAL: a commit survives a process crash (WAL); FULL also fsyncs the WAL at every commit. */
+  setDurability(durability: Durability): void {
+    this.db.pragma(`synchronous = ${durability === 'fsync' ? 'FULL' : 'NORMAL'}`);
+  }
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.stmt.getMeta.get(key)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmt.setMeta.run(key, value);
+  }
+
+  /** Runs fn in a transaction (a savepoint when nested). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  nextSeq(): number {
+    // Rolled-back transactions may leave gaps: seq is increasing, not dense.
+    return ++this.seq;
+  }
+
+  appendOp(seq: number, op: 'upsert' | 'delete', id: string, docno: number | null): void {
+    this.stmt.appendOp.run(seq, op, id, docno, Date.now());
+  }
+
+  insertDocument(row: NewDocumentRow): number {
+    const r = this.stmt.insertDoc.run(
+      row.id,
+      row.title,
+      row.text,
+      row.metadata,
+      bytesOf(row.vector.indices),
+      bytesOf(row.vector.values),
+      row.tf ? 1 : 0,
+      row.length,
+      row.encoderVersion,
+      row.dense ? bytesOf(row.dense) : null,
+      row.seq,
+    );
+    return Number(r.lastInsertRowid);
+  }
+
+  docnoOf(id: string): number | undefined {
+    return this.stmt.docnoById.get(id)?.docno;
+  }
+
+  /** Deletes the live row of `id` and records its tombstone; returns its docno. */
+  deleteDocument(id: string, seq: number): number | undefined {
+    const docno = this.docnoOf(id);
+    if (docno === undefined) return undefined;
+    this.stmt.deleteDoc.run(docno);
+    this.stmt.addTombstone.run(docno, id, seq);
+    return docno;
+  }
+
+  getById(id: string): DocumentRow | undefined {
+    const r = this.stmt.docById.get(id);
+    return r && decodeRow(r);
+  }
+
+  getByDocno(docno: number): DocumentRow | undefined {
+    const r = this.stmt.docByDocno.get(docno);
+    return r && decodeRow(r);
+  }
+
+  /** The external id a tombstoned docno had (for readers of an older snapshot). */
+  tombstonedId(docno: number): string | undefined {
+    return this.stmt.tombstoneId.get(docno)?.id;
+  }
+
+  tombstones(): number[] {
+    return this.stmt.allTombstones.all().map((r) => r.docno);
+  }
+
+  *rowsAfterSeq(seq: number): Generator<DocumentRow> {
+    for (const r of this.stmt.rowsAfterSeq.iterate(seq)) yield decodeRow(r);
+  }
+
+  /** Up to `limit` live rows with docno in [from, to], ascending. */
+  rowsInRange(from: number, to: number, limit: number): DocumentRow[] {
+    return this.stmt.rowsFromDocno.all(from, to, limit).map(decodeRow);
+  }
+
+  *allMetadata(): Generator<{ docno: number; metadata: string | null }> {
+    yield* this.stmt.allMetadata.iterate();
+  }
+
+  *allTfVectors(): Generator<{ indices: Uint32Array; length: number }> {
+    for (const r of this.stmt.allTfVectors.iterate()) yield { indices: typed(r.indices, Uint32Array), length: r.length };
+  }
+
+  countDocuments(): number {
+    return this.stmt.countDocs.get()?.n ?? 0;
+  }
+
+  segments(): SegmentRow[] {
+    return this.stmt.segments.all().map((r) => ({
+      file: r.file,
+      docs: r.docs,
+      minDocno: r.min_docno,
+      maxDocno: r.max_docno,
+      avgdl: r.avgdl,
+      bytes: r.bytes,
+      createdAt: r.created_at,
+    }));
+  }
+
+  get generation(): number {
+    return Number(this.getMeta('generation') ?? '0');
+  }
+
+  get sealedSeq(): number {
+    return Number(this.getMeta('sealed_seq') ?? '0');
+  }
+
+  /** One transaction: the new segment list becomes live (generation + 1). */
+  commitManifest(change: ManifestChange): number {
+    return this.transaction(() => {
+      for (const file of change.remove) this.stmt.removeSegment.run(file);
+      for (const s of change.add) this.stmt.addSegment.run(s.file, s.docs, s.minDocno, s.maxDocno, s.avgdl, s.bytes, s.createdAt);
+      for (const d of change.purgeTombstones) this.stmt.purgeTombstone.run(d);
+      if (change.sealedSeq !== undefined && change.sealedSeq > this.sealedSeq) this.setMeta('sealed_seq', String(change.sealedSeq));
+      const generation = this.generation + 1;
+      this.setMeta('generation', String(generation));
+      return generation;
+    });
+  }
+
+  recordTerms(ids: Uint32Array, tokens: string[]): void {
+    for (let i = 0; i < ids.length; i++) this.stmt.addTerm.run(ids[i], tokens[i]);
+  }
+
+  tokenOf(id: number): string | undefined {
+    return this.stmt.tokenOf.get(id)?.token;
+  }
+
+  idOfToken(token: string): number | undefined {
+    return this.stmt.idOfToken.get(token)?.id;
+  }
+
+  /** Online backup through SQLite's backup API (consistent while writes continue). */
+  async backup(path: string): Promise<void> {
+    await this.db.backup(path);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
