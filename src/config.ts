@@ -42,7 +42,7 @@ export interface Config {
 
 /** Seismic build defaults (Seismic's reference values, with a budget relative to the segment). */
 export const DEFAULT_SEISMIC: SeismicParams = {
-  postingsPerList: 0, // filled in by the Seismic work: relative budget
+  postingFraction: 0.12, // share of a segment's non-zeros kept as postings (relative budget)
   maxFraction: 1.5,
   centroidFraction: 0.1,
   summaryEnergy: 0.4,

@@ -60,7 +60,7 @@ export const CreateCollectionBody = Closed({
     Closed({
       seismic: Type.Optional(
         Closed({
-          postingsPerList: Type.Optional(Type.Number({ minimum: 0 })),
+          postingFraction: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
           maxFraction: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
           centroidFraction: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
           summaryEnergy: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),

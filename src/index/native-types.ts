@@ -79,9 +79,10 @@ export interface InvertedIndex {
 
 /** Build parameters of a Seismic segment; all stored in the segment header. */
 export interface SeismicParams {
-  /** Posting list budget relative to the segment: keep at most postingFraction × avg list length × maxFraction ... (see native/src/seismic.h). */
-  postingsPerList: number; // average postings kept per non-empty list (relative budget)
-  maxFraction: number; // a list keeps at most maxFraction × postingsPerList entries
+  /** Static pruning budget relative to the segment (native/src/seismic_types.h): this share of the
+   * segment's non-zeros is kept as postings, under one global weight threshold. (0, 1] */
+  postingFraction: number;
+  maxFraction: number; // one list keeps at most maxFraction × the average postings kept per non-empty list
   centroidFraction: number;
   summaryEnergy: number; // (0, 1]
   docCut: number;
