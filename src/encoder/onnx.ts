@@ -3,7 +3,8 @@
  * runs batches of token ids. ONNX threads come from the CPU budget; spinning is off so idle
  * sessions do not burn the cores that search and the other workers share.
  */
-import ort from 'onnxruntime-node';
+// A namespace import: the default import breaks when tsx loads this file as CommonJS in a worker.
+import * as ort from 'onnxruntime-node';
 import { AppError } from '../errors.js';
 
 export interface OnnxOutput {

@@ -1,0 +1,67 @@
+/**
+ * The SPLADE encoder as the engine sees it: documents (and siamese queries) run the model in the
+ * worker pool; inference-free queries run inline on the calling thread with the model's idf.json.
+ */
+import type { SparseVector, TermId } from '../core/types.js';
+import { AppError } from '../errors.js';
+import type { EncoderPool } from '../workers/pool.js';
+import type { EncoderSpec } from '../workers/protocol.js';
+import { inferenceFreeQuery } from './inference-free.js';
+import { loadModelDir, modelFingerprint, type ModelDir } from './model-dir.js';
+import type { PruneOptions } from './splade-math.js';
+import type { EncodedDocument, SparseEncoder } from './types.js';
+
+/** Documents per pool task: big enough to batch, small enough to spread over the workers. */
+const DOCS_PER_TASK = 16;
+
+export type SpladeQueryMode = 'inference-free' | 'siamese';
+
+export class SpladeEncoder implements SparseEncoder {
+  readonly kind = 'splade';
+  readonly weighting = 'none';
+  readonly version: string;
+
+  private constructor(
+    readonly model: ModelDir,
+    readonly queryMode: SpladeQueryMode,
+    private readonly spec: EncoderSpec,
+    private readonly pool: EncoderPool,
+    prune: PruneOptions,
+  ) {
+    this.version = `splade:${modelFingerprint(model)}${Object.keys(prune).length > 0 ? `:${JSON.stringify(prune)}` : ''}`;
+  }
+
+  /** Loads and checks the model directory; one worker opens the ONNX session to check the graph. */
+  static async open(options: { modelDir: string; query?: SpladeQueryMode; prune: PruneOptions; maxChunks?: number; intraOpThreads: number; pool: EncoderPool }): Promise<SpladeEncoder> {
+    const model = loadModelDir(options.modelDir);
+    const query = options.query ?? (model.idf !== undefined ? 'inference-free' : 'siamese');
+    if (query === 'inference-free' && model.idf === undefined) {
+      throw new AppError('MODEL_LOAD_FAILED', `${model.dir}/idf.json: missing: inference-free queries need idf.json`, { extra: { file: `${model.dir}/idf.json` } });
+    }
+    const spec: EncoderSpec = { kind: 'splade', modelDir: model.dir, prune: options.prune, maxChunks: options.maxChunks, intraOpThreads: options.intraOpThreads };
+    // An empty text runs no model, but the worker loads (and checks) the graph first.
+    await options.pool.run(spec, ['']);
+    return new SpladeEncoder(model, query, spec, options.pool, options.prune);
+  }
+
+  async encodeDocuments(texts: string[]): Promise<EncodedDocument[]> {
+    return this.pool.runAll(this.spec, texts, DOCS_PER_TASK);
+  }
+
+  async encodeQuery(text: string): Promise<SparseVector> {
+    if (this.queryMode === 'inference-free') return this.encodeQuerySync(text);
+    const [doc] = await this.pool.run(this.spec, [text]);
+    return doc.vector;
+  }
+
+  /** Inference-free query encoding, synchronously. */
+  encodeQuerySync(text: string): SparseVector {
+    return inferenceFreeQuery(this.model.tokenizer, this.model.idf as Float32Array, text);
+  }
+
+  tokenOf(id: TermId): string | undefined {
+    return this.model.tokenizer.tokenOf(id);
+  }
+
+  async close(): Promise<void> {}
+}

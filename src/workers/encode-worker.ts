@@ -1,0 +1,43 @@
+/**
+ * Worker entry of the encoder pool. Each worker keeps one encoder per spec, created on its first
+ * task (an ONNX session per worker, loaded lazily). Errors come back as data so their stable code
+ * survives the thread boundary.
+ */
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { AppError } from '../errors.js';
+import { getAnalyzer } from '../encoder/analyzer.js';
+import { encodeLexicalDocument } from '../encoder/lexical-document.js';
+import { SpladeDocumentEncoder } from '../encoder/splade.js';
+import type { EncodedDocument } from '../encoder/types.js';
+import { packDocuments, specKey, transferablesOf, type EncodeReply, type EncodeTask, type EncoderSpec } from './protocol.js';
+
+type DocumentEncoder = (texts: string[]) => Promise<EncodedDocument[]>;
+const encoders = new Map<string, Promise<DocumentEncoder>>();
+
+async function create(spec: EncoderSpec): Promise<DocumentEncoder> {
+  if (spec.kind === 'lexical') {
+    const analyzer = getAnalyzer(spec.analyzer);
+    return async (texts) => texts.map((t) => encodeLexicalDocument(analyzer, t));
+  }
+  const splade = await SpladeDocumentEncoder.open(spec.modelDir, { prune: spec.prune, maxChunks: spec.maxChunks, intraOpThreads: spec.intraOpThreads });
+  return (texts) => splade.encode(texts);
+}
+
+export default async function encode(task: EncodeTask): Promise<unknown> {
+  let reply: EncodeReply;
+  try {
+    const key = specKey(task.spec);
+    let encoder = encoders.get(key);
+    if (encoder === undefined) {
+      encoder = create(task.spec);
+      encoders.set(key, encoder);
+      encoder.catch(() => encoders.delete(key));
+    }
+    reply = { ok: true, docs: packDocuments(await (await encoder)(task.texts)) };
+  } catch (err) {
+    const code = err instanceof AppError ? err.code : 'INTERNAL';
+    return { ok: false, code, message: (err as Error).message } satisfies EncodeReply;
+  }
+  // Piscina moves the listed buffers instead of copying them.
+  return move({ [transferableSymbol]: transferablesOf(reply.docs), [valueSymbol]: reply });
+}

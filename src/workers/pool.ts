@@ -1,0 +1,110 @@
+/**
+ * The one encoder worker pool of the process (piscina). Sized by the CPU budget
+ * (cpu.encoderWorkers threads, each ONNX session with cpu.onnxIntraOpThreads threads); a bounded
+ * queue (cpu.encoderQueue tasks) whose overflow is AppError OVERLOADED with a retry delay (the HTTP
+ * layer answers 503 + Retry-After); idle workers exit after IDLE_MS and release their sessions;
+ * a crashed worker is replaced by piscina. Results arrive as transferred TypedArrays.
+ */
+import { Piscina } from 'piscina';
+import type { CpuConfig } from '../config.js';
+import { AppError, ERROR_CODES, type ErrorCode } from '../errors.js';
+import type { EncodedDocument } from '../encoder/types.js';
+import { unpackDocuments, type EncodeReply, type EncodeTask, type EncoderSpec } from './protocol.js';
+
+const IDLE_MS = 60_000;
+/** Seconds a client is told to wait when the queue is full. */
+export const OVERLOADED_RETRY_AFTER = 1;
+
+/** The worker entry beside this file: .ts under vitest/tsx (loaded through tsx), .js from dist/. */
+function workerEntry(): { filename: string; execArgv: string[] } {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const filename = new URL(fromSource ? './encode-worker.ts' : './encode-worker.js', import.meta.url).href;
+  return { filename, execArgv: fromSource ? ['--import', 'tsx'] : [] };
+}
+
+export class EncoderPool {
+  private readonly piscina: Piscina<EncodeTask, EncodeReply>;
+  private isClosed = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(readonly cpu: Pick<CpuConfig, 'encoderWorkers' | 'encoderQueue'>) {
+    if (!Number.isInteger(cpu.encoderWorkers) || cpu.encoderWorkers < 1) throw new TypeError('cpu.encoderWorkers must be an integer >= 1');
+    if (!Number.isInteger(cpu.encoderQueue) || cpu.encoderQueue < 0) throw new TypeError('cpu.encoderQueue must be an integer >= 0');
+    this.piscina = new Piscina({
+      ...workerEntry(),
+      minThreads: 0,
+      maxThreads: cpu.encoderWorkers,
+      idleTimeout: IDLE_MS,
+      maxQueue: cpu.encoderQueue,
+      // Workers sleep on a message port instead of spinning on Atomics between tasks.
+      atomics: 'disabled',
+    });
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  get threads(): number {
+    return this.piscina.threads.length;
+  }
+
+  get queueSize(): number {
+    return this.piscina.queueSize;
+  }
+
+  /** Encodes texts in one task on one worker. */
+  async run(spec: EncoderSpec, texts: string[]): Promise<EncodedDocument[]> {
+    if (this.isClosed) throw new AppError('SHUTTING_DOWN', 'the encoder pool is closed');
+    let reply: EncodeReply;
+    const task = this.piscina.run({ spec, texts });
+    this.inFlight.add(task);
+    try {
+      reply = await task;
+    } catch (err) {
+      if ((err as Error).message === 'Task queue is at limit') throw this.overloaded();
+      throw err;
+    } finally {
+      this.inFlight.delete(task);
+    }
+    if (!reply.ok) throw new AppError(reply.code in ERROR_CODES ? (reply.code as ErrorCode) : 'INTERNAL', reply.message);
+    return unpackDocuments(reply.docs);
+  }
+
+  /** Encodes texts split into tasks of at most `perTask` texts, spread over the workers. */
+  async runAll(spec: EncoderSpec, texts: string[], perTask: number): Promise<EncodedDocument[]> {
+    // All or nothing: refuse the whole call up front rather than part of it.
+    const needed = Math.ceil(texts.length / perTask);
+    if (this.piscina.queueSize + needed > this.cpu.encoderQueue + this.cpu.encoderWorkers) throw this.overloaded();
+    const tasks: Array<Promise<EncodedDocument[]>> = [];
+    for (let i = 0; i < texts.length; i += perTask) tasks.push(this.run(spec, texts.slice(i, i + perTask)));
+    return (await Promise.all(tasks)).flat();
+  }
+
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    // Tasks already accepted finish; new ones get SHUTTING_DOWN.
+    await Promise.allSettled([...this.inFlight]);
+    await this.piscina.close();
+  }
+
+  private overloaded(): AppError {
+    return new AppError('OVERLOADED', `encoder queue is full (${this.cpu.encoderQueue} tasks waiting); retry later`, { retryAfter: OVERLOADED_RETRY_AFTER });
+  }
+}
+
+let shared: EncoderPool | undefined;
+
+/** The process's pool, created on first use with this CPU budget. */
+export function getEncoderPool(cpu: CpuConfig): EncoderPool {
+  if (shared === undefined || shared.closed) shared = new EncoderPool(cpu);
+  return shared;
+}
+
+/** Closes the process's pool (server shutdown). */
+export async function closeEncoderPool(): Promise<void> {
+  const pool = shared;
+  shared = undefined;
+  await pool?.close();
+}
