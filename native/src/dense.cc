@@ -107,6 +107,12 @@ void DenseStore::Score(const float* query, const DocNo* docnos, size_t n, float*
   }
 }
 
+std::vector<DocNo> DenseStore::Docnos() const {
+  std::vector<DocNo> out(rows_);
+  for (size_t r = 0; r < rows_; r++) out[r] = chunks_[r / kDenseChunkRows]->docnos[r % kDenseChunkRows];
+  return out;
+}
+
 bool DenseStore::Get(DocNo d, float* out) const {
   if (!Has(d)) return false;
   uint32_t r = row_of_[d];

@@ -75,6 +75,9 @@ class DenseStore {
   // docno that has no vector.
   void Score(const float* query, const DocNo* docnos, size_t n, float* out) const;
 
+  // Docnos of every stored row, in row (insertion) order.
+  std::vector<DocNo> Docnos() const;
+
   // A copy of the stored (for cosine: normalised) vector of docno into out; false when absent.
   bool Get(DocNo d, float* out) const;
 

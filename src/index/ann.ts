@@ -127,24 +127,28 @@ export class AnnIndex {
     });
   }
 
-  /** Inserts rows (row-major docnos.length × dims); a docno already present is replaced. */
-  async add(docnos: Uint32Array, vectors: Float32Array): Promise<void> {
+  /**
+   * Inserts rows (row-major docnos.length × dims); a docno already present is replaced. The
+   * messages are posted before this returns, so a later search or snapshot sees these rows.
+   */
+  add(docnos: Uint32Array, vectors: Float32Array): Promise<void> {
     if (!(docnos instanceof Uint32Array)) throw new TypeError('docnos must be a Uint32Array');
     if (!(vectors instanceof Float32Array) || vectors.length !== docnos.length * this.dims) {
       throw new TypeError(`vectors must be a Float32Array of docnos.length × ${this.dims} floats`);
     }
-    await this.remove(docnos); // usearch (multi: false) refuses a key twice: an update replaces
-    const slices: Promise<unknown>[] = [];
+    const sent = [this.remove(docnos)]; // usearch (multi: false) refuses a key twice: an update replaces
     for (let at = 0; at < docnos.length; at += ADD_SLICE_ROWS) {
       const end = Math.min(docnos.length, at + ADD_SLICE_ROWS);
-      slices.push(this.call({ op: 'add', docnos: docnos.slice(at, end), vectors: vectors.slice(at * this.dims, end * this.dims) }));
+      sent.push(this.call({ op: 'add', docnos: docnos.slice(at, end), vectors: vectors.slice(at * this.dims, end * this.dims) }).then(() => undefined));
     }
-    await Promise.all(slices);
+    return Promise.all(sent).then(() => undefined);
   }
 
-  async remove(docnos: Uint32Array): Promise<void> {
+  /** Removes docnos (absent ones are ignored); posted before this returns, like add. */
+  remove(docnos: Uint32Array): Promise<void> {
     if (!(docnos instanceof Uint32Array)) throw new TypeError('docnos must be a Uint32Array');
-    if (docnos.length > 0) await this.call({ op: 'remove', docnos: docnos.slice() });
+    if (docnos.length === 0) return Promise.resolve();
+    return this.call({ op: 'remove', docnos: docnos.slice() }).then(() => undefined);
   }
 
   /** The approximate k nearest, best first. */

@@ -105,6 +105,29 @@ export interface SeismicIndex {
 }
 
 /**
+ * Exact dense vectors (native/src/dense.h): rows in chunked row-major float32, scanned on the
+ * search pool. Cosine vectors are stored normalised; every score is then a dot product.
+ * A docno can be added once (docnos are never reused: an update is a new docno).
+ */
+export interface DenseIndex {
+  readonly dims: number;
+  readonly metric: 'dot' | 'cosine';
+  readonly rows: number;
+  readonly bytes: number;
+  /** All-or-nothing; TypeError on a non-finite value, a zero vector under cosine or a docno already stored. */
+  add(docnos: Uint32Array, vectors: Float32Array): void;
+  /** Exact top-k of each query (row-major queries.length / dims queries). */
+  search(queries: Float32Array, options: SearchOptions): Promise<SearchResult>;
+  /** Exact scores of one query against docnos; NaN for a docno without a vector. */
+  score(query: Float32Array, docnos: Uint32Array): Float32Array;
+  get(docno: DocNo): Float32Array | undefined;
+  has(docno: DocNo): boolean;
+  /** Docnos of every row, in insertion order. */
+  docnos(): Uint32Array;
+  close(): void;
+}
+
+/**
  * What src/index/native.ts exports (implemented by the native-core and Seismic work):
  *
  *   createBitmap(capacity?: number): Bitmap
@@ -115,4 +138,5 @@ export interface SeismicIndex {
  *   loadSeismic(path: string): SeismicIndex                                  // mmap; INDEX_FILE_CORRUPT on damage
  *   setSearchThreads(n: number): void                                        // the native search pool size
  *   DEFAULT_SEISMIC_PARAMS: SeismicParams
+ *   createDenseIndex(dims: number, metric: 'dot' | 'cosine'): DenseIndex      // dense section (hybrid work)
  */
