@@ -28,6 +28,21 @@ const WORD = /[\p{L}\p{M}\p{N}]+/gu;
 const WORD_WITH_APOSTROPHE = /[\p{L}\p{M}\p{N}]+(?:['’][\p{L}\p{M}\p{N}]+)*/gu;
 const POSSESSIVE = /['’]s$/;
 const MAX_TOKEN_LENGTH = 255;
+const STEM_CACHE_LIMIT = 200_000;
+
+/** Memoizes a stemmer: words repeat, and Porter2 costs microseconds per call. */
+function cached(stem: (token: string) => string): (token: string) => string {
+  const cache = new Map<string, string>();
+  return (token) => {
+    let out = cache.get(token);
+    if (out === undefined) {
+      out = stem(token);
+      if (cache.size >= STEM_CACHE_LIMIT) cache.clear();
+      cache.set(token, out);
+    }
+    return out;
+  };
+}
 
 function analyzer(name: AnalyzerName, pattern: RegExp, stop: boolean, stem?: (token: string) => string, possessive = false): Analyzer {
   return {
@@ -48,9 +63,9 @@ function analyzer(name: AnalyzerName, pattern: RegExp, stop: boolean, stem?: (to
 export const ANALYZERS: Readonly<Record<AnalyzerName, Analyzer>> = {
   lower: analyzer('lower', WORD, false),
   'lower-stop': analyzer('lower-stop', WORD, true),
-  porter: analyzer('porter', WORD, true, porter),
-  porter2: analyzer('porter2', WORD, true, porter2),
-  english: analyzer('english', WORD_WITH_APOSTROPHE, true, porter, true),
+  porter: analyzer('porter', WORD, true, cached(porter)),
+  porter2: analyzer('porter2', WORD, true, cached(porter2)),
+  english: analyzer('english', WORD_WITH_APOSTROPHE, true, cached(porter), true),
 };
 
 export const DEFAULT_ANALYZER: AnalyzerName = 'porter2';

@@ -27,14 +27,18 @@ export class EncoderPool {
   private isClosed = false;
   private readonly inFlight = new Set<Promise<unknown>>();
 
-  constructor(readonly cpu: Pick<CpuConfig, 'encoderWorkers' | 'encoderQueue'>) {
+  /** idleTimeoutMs: an idle worker exits after this long, releasing its ONNX sessions (recycling). */
+  constructor(
+    readonly cpu: Pick<CpuConfig, 'encoderWorkers' | 'encoderQueue'>,
+    idleTimeoutMs = IDLE_MS,
+  ) {
     if (!Number.isInteger(cpu.encoderWorkers) || cpu.encoderWorkers < 1) throw new TypeError('cpu.encoderWorkers must be an integer >= 1');
     if (!Number.isInteger(cpu.encoderQueue) || cpu.encoderQueue < 0) throw new TypeError('cpu.encoderQueue must be an integer >= 0');
     this.piscina = new Piscina({
       ...workerEntry(),
       minThreads: 0,
       maxThreads: cpu.encoderWorkers,
-      idleTimeout: IDLE_MS,
+      idleTimeout: idleTimeoutMs,
       maxQueue: cpu.encoderQueue,
       // Workers sleep on a message port instead of spinning on Atomics between tasks.
       atomics: 'disabled',

@@ -96,6 +96,20 @@ describe('back-pressure and close', () => {
     await pool.close();
   });
 
+  it('recycles idle workers and starts fresh ones (with their sessions) on demand', async () => {
+    const pool = new EncoderPool({ encoderWorkers: 2, encoderQueue: 8 }, 200);
+    try {
+      const first = await pool.run(SPLADE, ['cancer cells']);
+      expect(pool.threads).toBeGreaterThan(0);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(pool.threads).toBe(0);
+      const again = await pool.run(SPLADE, ['cancer cells']);
+      expect([...again[0].vector.values]).toEqual([...first[0].vector.values]);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('refuses a bad CPU budget naming the setting', () => {
     expect(() => new EncoderPool({ encoderWorkers: 0, encoderQueue: 8 })).toThrow(/cpu\.encoderWorkers/);
     expect(() => new EncoderPool({ encoderWorkers: 1, encoderQueue: -1 })).toThrow(/cpu\.encoderQueue/);
