@@ -61,6 +61,26 @@ export const DEFAULT_INDEX: IndexConfig = {
   exactFilterSelectivity: 0.01,
 };
 
+/** The dense field of a collection (hybrid search). */
+export interface DenseIndexConfig {
+  /** live vectors from which searches use the HNSW index instead of the exact scan */
+  annThreshold: number;
+  /** approximate searches fetch k × oversample candidates (÷ filter selectivity), then rescore exactly */
+  oversample: number;
+  /** beyond this many candidates (very selective filters) the exact scan answers instead */
+  maxApproximateFetch: number;
+  /** usearch HNSW: graph degree M, efConstruction, efSearch */
+  ann: { connectivity: number; expansionAdd: number; expansionSearch: number };
+}
+
+/** annThreshold: where the exact scan (2 threads) grows slower than HNSW at equal recall; see README "Hybrid". */
+export const DEFAULT_DENSE_INDEX: DenseIndexConfig = {
+  annThreshold: 50_000,
+  oversample: 2,
+  maxApproximateFetch: 2_000,
+  ann: { connectivity: 16, expansionAdd: 128, expansionSearch: 128 },
+};
+
 export function defaultCpu(budget = Math.max(1, Math.min(os.availableParallelism(), 64))): CpuConfig {
   return {
     budget,

@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { DEFAULT_DENSE_INDEX } from '../config.js';
 import { AppError } from '../errors.js';
 import type { AnnMatches, AnnReply, AnnRequest, AnnWorkerInit } from './ann-worker.js';
 
@@ -34,7 +35,7 @@ export interface AnnOptions {
   expansionSearch?: number;
 }
 
-export const DEFAULT_ANN = { connectivity: 16, expansionAdd: 128, expansionSearch: 128 } as const;
+export const DEFAULT_ANN = DEFAULT_DENSE_INDEX.ann;
 
 export const ANN_MANIFEST = 'dense-ann.json';
 const ANN_FORMAT = 1;
@@ -51,6 +52,8 @@ interface AnnManifest {
   /** integrity of the usearch file, checked before loading it (usearch trusts its input) */
   bytes: number;
   sha256: string;
+  /** the docnos the index holds (little-endian uint32), so the caller can reconcile by docno */
+  docnosFile: string;
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
@@ -96,17 +99,20 @@ export class AnnIndex {
   }
 
   /**
-   * The snapshot in `dir` and the last sequence number it holds, or undefined when there is none
-   * usable (absent, another dims/metric/format, or damaged): then build from all rows.
+   * The snapshot in `dir`, the last sequence number and the docnos it holds, or undefined when there
+   * is none usable (absent, another dims/metric/format, or damaged): then build from all rows.
    */
-  static async openSnapshot(dir: string, options: AnnOptions): Promise<{ index: AnnIndex; seq: number } | undefined> {
+  static async openSnapshot(dir: string, options: AnnOptions): Promise<{ index: AnnIndex; seq: number; docnos: Uint32Array } | undefined> {
     const init = resolveOptions(options);
     const manifest = readManifest(dir);
     if (!manifest || manifest.dims !== init.dims || manifest.metric !== init.metric || manifest.connectivity !== init.connectivity) return undefined;
     const file = path.join(dir, manifest.file);
     try {
       if (fs.statSync(file).size !== manifest.bytes || (await sha256Of(file)) !== manifest.sha256) return undefined;
-      return { index: await AnnIndex.start({ ...init, loadPath: file }), seq: manifest.seq };
+      const raw = fs.readFileSync(path.join(dir, manifest.docnosFile));
+      if (raw.length % 4 !== 0) return undefined;
+      const docnos = new Uint32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
+      return { index: await AnnIndex.start({ ...init, loadPath: file }), seq: manifest.seq, docnos };
     } catch {
       return undefined; // damaged file: the caller rebuilds from SQLite
     }
@@ -164,26 +170,28 @@ export class AnnIndex {
   }
 
   /**
-   * Persists everything sent before this call as the snapshot of `dir`, holding rows up to `seq`.
-   * Older snapshot files are removed once the manifest names the new one.
+   * Persists everything sent before this call as the snapshot of `dir`, holding rows up to `seq`;
+   * `docnos` must be exactly the docnos those writes leave in the index. Older snapshot files are
+   * removed once the manifest names the new ones.
    */
-  async saveSnapshot(dir: string, seq: number): Promise<void> {
+  async saveSnapshot(dir: string, seq: number, docnos: Uint32Array): Promise<void> {
     if (!Number.isInteger(seq) || seq < 0) throw new TypeError('seq must be an integer >= 0');
+    if (!(docnos instanceof Uint32Array)) throw new TypeError('docnos must be a Uint32Array');
     fs.mkdirSync(dir, { recursive: true });
     const file = `dense-ann-${seq}.usearch`;
+    const docnosFile = `dense-ann-${seq}.docnos`;
     const tmp = path.join(dir, `${file}.tmp`);
-    await this.call({ op: 'save', path: tmp });
+    const saved = this.call({ op: 'save', path: tmp }); // posted now: after every earlier write
+    writeDurable(path.join(dir, docnosFile), Buffer.from(docnos.buffer, docnos.byteOffset, docnos.byteLength));
+    await saved;
     fsyncFile(tmp);
     const integrity = { bytes: fs.statSync(tmp).size, sha256: await sha256Of(tmp) };
     fs.renameSync(tmp, path.join(dir, file));
-    const manifest: AnnManifest = { format: ANN_FORMAT, dims: this.dims, metric: this.metric, connectivity: this.connectivity, seq, file, ...integrity };
-    const mtmp = path.join(dir, `${ANN_MANIFEST}.tmp`);
-    fs.writeFileSync(mtmp, JSON.stringify(manifest));
-    fsyncFile(mtmp);
-    fs.renameSync(mtmp, path.join(dir, ANN_MANIFEST));
+    const manifest: AnnManifest = { format: ANN_FORMAT, dims: this.dims, metric: this.metric, connectivity: this.connectivity, seq, file, ...integrity, docnosFile };
+    writeDurable(path.join(dir, ANN_MANIFEST), Buffer.from(JSON.stringify(manifest)));
     fsyncFile(dir);
     for (const name of fs.readdirSync(dir)) {
-      if (name.startsWith('dense-ann-') && name !== file) fs.rmSync(path.join(dir, name), { force: true });
+      if (name.startsWith('dense-ann-') && name !== file && name !== docnosFile) fs.rmSync(path.join(dir, name), { force: true });
     }
   }
 
@@ -236,7 +244,7 @@ function stripUndefined(o: AnnOptions): Partial<AnnOptions> {
 function readManifest(dir: string): AnnManifest | undefined {
   try {
     const m = JSON.parse(fs.readFileSync(path.join(dir, ANN_MANIFEST), 'utf8')) as AnnManifest;
-    if (m.format !== ANN_FORMAT || !Number.isInteger(m.seq) || typeof m.file !== 'string' || path.basename(m.file) !== m.file || typeof m.sha256 !== 'string') return undefined;
+    if (m.format !== ANN_FORMAT || !Number.isInteger(m.seq) || typeof m.file !== 'string' || path.basename(m.file) !== m.file || typeof m.sha256 !== 'string' || typeof m.docnosFile !== 'string' || path.basename(m.docnosFile) !== m.docnosFile) return undefined;
     return m;
   } catch {
     return undefined;
@@ -247,6 +255,14 @@ async function sha256Of(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/** temp name, fsync, rename (the caller fsyncs the directory) */
+function writeDurable(file: string, data: Buffer): void {
+  const tmp = `${file}.tmp`;
+  fs.writeFileSync(tmp, data);
+  fsyncFile(tmp);
+  fs.renameSync(tmp, file);
 }
 
 function fsyncFile(p: string): void {

@@ -72,14 +72,15 @@ describe('AnnIndex (usearch HNSW in a worker)', () => {
     const data = clusteredVectors(500, DIMS, 10, 4);
     const ann = await make();
     await ann.add(docnosFrom(100, 500), data);
-    await ann.saveSnapshot(dir, 41);
+    await ann.saveSnapshot(dir, 41, docnosFrom(100, 500));
     await ann.add(Uint32Array.of(9999), data.slice(0, DIMS)); // after the snapshot: not in it
-    await ann.saveSnapshot(dir, 42); // replaces the first file
-    expect(fs.readdirSync(dir).sort()).toEqual(['dense-ann-42.usearch', ANN_MANIFEST]);
+    await ann.saveSnapshot(dir, 42, Uint32Array.from([...docnosFrom(100, 500), 9999])); // replaces the first files
+    expect(fs.readdirSync(dir).sort()).toEqual(['dense-ann-42.docnos', 'dense-ann-42.usearch', ANN_MANIFEST]);
     const loaded = await AnnIndex.openSnapshot(dir, { dims: DIMS, metric: 'cosine' });
     expect(loaded).toBeDefined();
     open.push(loaded!.index);
     expect(loaded!.seq).toBe(42);
+    expect(loaded!.docnos.length).toBe(501);
     expect(await loaded!.index.size()).toBe(501);
     const q = data.slice(3 * DIMS, 4 * DIMS);
     expect([...(await loaded!.index.search(q, 5)).docnos]).toEqual([...(await ann.search(q, 5)).docnos]);
@@ -90,7 +91,7 @@ describe('AnnIndex (usearch HNSW in a worker)', () => {
     expect(await AnnIndex.openSnapshot(dir, { dims: DIMS, metric: 'cosine' })).toBeUndefined();
     const ann = await make();
     await ann.add(docnosFrom(0, 50), clusteredVectors(50, DIMS, 3, 5));
-    await ann.saveSnapshot(dir, 1);
+    await ann.saveSnapshot(dir, 1, docnosFrom(0, 50));
     expect(await AnnIndex.openSnapshot(dir, { dims: DIMS + 1, metric: 'cosine' })).toBeUndefined();
     expect(await AnnIndex.openSnapshot(dir, { dims: DIMS, metric: 'dot' })).toBeUndefined();
     const file = path.join(dir, 'dense-ann-1.usearch');
@@ -112,7 +113,7 @@ describe('AnnIndex (usearch HNSW in a worker)', () => {
     expect(() => ann.search(new Float32Array(DIMS), 0)).toThrow(/k must/);
     await expect(AnnIndex.create({ dims: 0, metric: 'dot' })).rejects.toThrow(/dims/);
     await expect(AnnIndex.create({ dims: 4, metric: 'l2' as 'dot' })).rejects.toThrow(/metric/);
-    await expect(ann.saveSnapshot(tempDir(), -1)).rejects.toThrow(/seq/);
+    await expect(ann.saveSnapshot(tempDir(), -1, new Uint32Array(0))).rejects.toThrow(/seq/);
   });
 
   it('rejects calls after close', async () => {
