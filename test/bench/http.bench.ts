@@ -1,0 +1,184 @@
+/**
+ * npm run bench:http [-- --mode lexical|synthetic|both --connections 16 --duration 10 --docs 1000000]
+ * HTTP load with autocannon against a real server in a child process on 127.0.0.1 (bounded by
+ * --duration seconds per run). Prints a table.
+ *   lexical:   text queries (SciFact test queries, cycled) on the bundled SciFact sample, lexical encoder.
+ *   synthetic: pre-encoded sparse queries (synthetic `report` set, siamese and inference-free shapes)
+ *              on a collection of --docs SYNTHETIC SPLADE-like documents (test/bench/synthetic.ts;
+ *              there are no real SPLADE document vectors here), ingested over HTTP and flushed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import type { CsrBatch } from '../../src/core/types.js';
+import { generateDocBatch, generateQueries } from './synthetic.js';
+
+const arg = (name: string, dflt: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+};
+const MODE = arg('mode', 'both');
+const CONNECTIONS = Number(arg('connections', '16'));
+const DURATION = Number(arg('duration', '10'));
+const DOCS = Number(arg('docs', '1000000'));
+const CHILD = fileURLToPath(new URL('../http/fixtures/serve-child.ts', import.meta.url));
+const SCIFACT_QUERIES = fileURLToPath(new URL('../../index-data/samples/scifact/queries.jsonl', import.meta.url));
+
+interface Server {
+  child: ChildProcess;
+  url: string;
+}
+
+async function startServer(env: Record<string, string>): Promise<Server> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparrow-bench-http-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
+    env: { ...process.env, SPARROW_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let log = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      log += d;
+      const m = /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(log);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', () => reject(new Error(`server exited:\n${log}`)));
+  });
+  for (;;) {
+    if ((await fetch(`${url}/ready`)).status === 200) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { child, url };
+}
+
+async function stop(server: Server): Promise<void> {
+  const exited = new Promise((r) => server.child.once('exit', r));
+  server.child.kill('SIGTERM');
+  await exited;
+}
+
+interface Row {
+  run: string;
+  documents: number;
+  connections: number;
+  seconds: number;
+  requests: number;
+  qps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  failures: number;
+}
+
+async function load(run: string, documents: number, url: string, bodies: string[], seconds = DURATION): Promise<Row> {
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: bodies.map((body) => ({ method: 'POST', body, headers: { 'content-type': 'application/json' } })),
+  });
+  return {
+    run,
+    documents,
+    connections: CONNECTIONS,
+    seconds,
+    requests: result.requests.total,
+    qps: result.requests.average,
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    failures: result.errors + result.non2xx + result.timeouts,
+  };
+}
+
+function sparseRows(batch: CsrBatch): Array<{ indices: number[]; values: number[] }> {
+  const rows = [];
+  for (let r = 0; r + 1 < batch.indptr.length; r++) {
+    const [s, e] = [batch.indptr[r], batch.indptr[r + 1]];
+    rows.push({ indices: Array.from(batch.indices.subarray(s, e)), values: Array.from(batch.values.subarray(s, e)) });
+  }
+  return rows;
+}
+
+async function post(url: string, payload: unknown): Promise<void> {
+  for (;;) {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+    if (res.status === 503) {
+      await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('retry-after') ?? 1)));
+      continue;
+    }
+    if (res.status >= 300) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+    return;
+  }
+}
+
+async function lexical(): Promise<Row[]> {
+  const server = await startServer({ SPARROW_SAMPLE: 'on' });
+  try {
+    const queries = fs.readFileSync(SCIFACT_QUERIES, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
+    const bodies = queries.map((query) => JSON.stringify({ query, k: 10 }));
+    const url = `${server.url}/v1/collections/scifact/search`;
+    await load('warm-up', 5183, url, bodies, 3);
+    return [await load('lexical text, SciFact', 5183, url, bodies)];
+  } finally {
+    await stop(server);
+  }
+}
+
+async function synthetic(): Promise<Row[]> {
+  const server = await startServer({ SPARROW_SAMPLE: 'off' });
+  try {
+    const c = `${server.url}/v1/collections/synth`;
+    const created = await fetch(c, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ encoder: { kind: 'splade' }, index: { mutableMaxDocs: 100_000, maxUnsealedDocs: 400_000 } }) });
+    if (created.status !== 201) throw new Error(await created.text());
+    const started = performance.now();
+    const BATCH = 1_000;
+    let next = 0;
+    const writer = async (): Promise<void> => {
+      while (next < DOCS) {
+        const from = next;
+        next = Math.min(DOCS, next + BATCH);
+        const documents = sparseRows(generateDocBatch(from, next - from)).map((sparse, i) => ({ id: `d${from + i}`, sparse }));
+        await post(`${c}/documents`, { documents });
+        if (next % 100_000 < BATCH) console.error(`ingested ${next} documents`);
+      }
+    };
+    await Promise.all([writer(), writer()]);
+    const flush = (await (await fetch(`${c}/_flush`, { method: 'POST' })).json()) as { id: string };
+    for (;;) {
+      const task = (await (await fetch(`${server.url}/v1/tasks/${flush.id}`)).json()) as { status: string };
+      if (task.status !== 'running') break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const ingestSeconds = (performance.now() - started) / 1000;
+    console.error(`ingest + flush over HTTP: ${DOCS} documents in ${ingestSeconds.toFixed(0)} s (${(DOCS / ingestSeconds).toFixed(0)} docs/s)`);
+    const rows: Row[] = [];
+    for (const kind of ['siamese', 'inference-free'] as const) {
+      const bodies = sparseRows(generateQueries(1_000, { set: 'report', kind })).map((sparse) => JSON.stringify({ sparse, k: 10 }));
+      await load('warm-up', DOCS, `${c}/search`, bodies, 3);
+      rows.push(await load(`sparse ${kind} queries, synthetic`, DOCS, `${c}/search`, bodies));
+    }
+    return rows;
+  } finally {
+    await stop(server);
+  }
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  if (MODE === 'lexical' || MODE === 'both') rows.push(...(await lexical()));
+  if (MODE === 'synthetic' || MODE === 'both') rows.push(...(await synthetic()));
+  console.log(`\nHTTP search load (autocannon, ${CONNECTIONS} connections, ${DURATION} s per run, server in a child process on 127.0.0.1, ${os.cpus().length} cores)`);
+  console.log('| run | documents | connections | requests | QPS | p50 ms | p90 ms | p99 ms | max ms | failures |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(`| ${r.run} | ${r.documents} | ${r.connections} | ${r.requests} | ${r.qps.toFixed(0)} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.max} | ${r.failures} |`);
+  }
+}
+
+await main();
