@@ -28,6 +28,10 @@ export interface AppDeps {
   /** POST /v1/encode without a collection */
   encode: StandaloneEncode;
   metrics?: ServiceMetrics;
+  /** encoding tasks waiting in the worker pool */
+  encoderQueueDepth?: () => number;
+  /** closes what the deps opened besides the manager (after the manager) */
+  release?: () => Promise<void>;
   /** false while the server still loads collections or creates the sample (/ready answers 503) */
   ready?: boolean;
 }
@@ -58,7 +62,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     if (state.closing) throw new AppError('SHUTTING_DOWN', 'the server is shutting down', { retryAfter: 5 });
   });
   registerAuth(app, config.server.apiKey);
-  registerMetrics(app, deps.metrics ?? createMetrics(), deps.manager, () => ctx.tasks.runningCount());
+  registerMetrics(app, deps.metrics ?? createMetrics(), {
+    manager: deps.manager,
+    tasksRunning: () => ctx.tasks.runningCount(),
+    encoderQueueDepth: deps.encoderQueueDepth ?? (() => 0),
+  });
 
   await app.register(swagger, { mode: 'static', specification: { path: OPENAPI_PATH, baseDir: fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '') } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -72,6 +80,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addHook('onClose', async () => {
     await ctx.tasks.close();
     await ctx.manager.close();
+    await deps.release?.();
   });
   return app;
 }

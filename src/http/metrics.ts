@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics, one registry per app (tests build many apps in one process). Request latency
- * by route; collection gauges read from the engine at scrape time; build/merge durations and the
- * encoder queue depth are fed by the engine through the EngineObserver it is given.
+ * by route; collection gauges and the encoder queue depth read at scrape time; build/merge
+ * durations are fed by the engine through the EngineObserver it is given.
  */
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -11,7 +11,6 @@ import type { CollectionManager } from '../engine/types.js';
 export interface EngineObserver {
   segmentBuilt(seconds: number, documents: number): void;
   segmentsMerged(seconds: number, documents: number): void;
-  encoderQueueDepth(depth: number): void;
 }
 
 export interface ServiceMetrics {
@@ -28,7 +27,6 @@ export function createMetrics(): ServiceMetrics {
   const build = new Histogram({ name: 'sparrow_segment_build_seconds', help: 'Sealed segment build duration', buckets: BUILD_BUCKETS, registers: [registry] });
   const merge = new Histogram({ name: 'sparrow_segment_merge_seconds', help: 'Segment merge duration', buckets: BUILD_BUCKETS, registers: [registry] });
   const built = new Counter({ name: 'sparrow_segment_built_documents_total', help: 'Documents written into sealed segments', registers: [registry] });
-  const queue = new Gauge({ name: 'sparrow_encoder_queue_depth', help: 'Encoding tasks waiting in the worker pool queue', registers: [registry] });
   return {
     registry,
     observer: {
@@ -37,13 +35,18 @@ export function createMetrics(): ServiceMetrics {
         built.inc(documents);
       },
       segmentsMerged: (seconds) => merge.observe(seconds),
-      encoderQueueDepth: (depth) => queue.set(depth),
     },
   };
 }
 
 /** Request latency histogram by route, and gauges that read the collections at scrape time. */
-export function registerMetrics(app: FastifyInstance, metrics: ServiceMetrics, manager: CollectionManager, tasksRunning: () => number): void {
+export interface Sources {
+  manager: CollectionManager;
+  tasksRunning: () => number;
+  encoderQueueDepth: () => number;
+}
+
+export function registerMetrics(app: FastifyInstance, metrics: ServiceMetrics, { manager, tasksRunning, encoderQueueDepth }: Sources): void {
   const { registry } = metrics;
   const latency = new Histogram({
     name: 'sparrow_http_request_duration_seconds',
@@ -68,6 +71,14 @@ export function registerMetrics(app: FastifyInstance, metrics: ServiceMetrics, m
   perCollection('sparrow_segments', 'Segments (sealed and mutable)', (s) => s.segments.length);
   perCollection('sparrow_unsealed_documents', 'Documents in mutable segments', (s) => s.segments.filter((g) => !g.sealed).reduce((n, g) => n + g.documents, 0));
   perCollection('sparrow_index_bytes', 'Bytes on disk', (s) => s.bytes);
+  new Gauge({
+    name: 'sparrow_encoder_queue_depth',
+    help: 'Encoding tasks waiting in the worker pool queue',
+    registers: [registry],
+    collect() {
+      this.set(encoderQueueDepth());
+    },
+  });
   new Gauge({
     name: 'sparrow_tasks_running',
     help: 'Flush, optimize and backup tasks running',

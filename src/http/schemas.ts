@@ -79,7 +79,7 @@ export const CreateCollectionBody = Closed({
     }),
   ),
   filterable: Type.Optional(MapOf(StringEnum(['keyword', 'number', 'boolean'] as const))),
-  dense: Type.Optional(Closed({ dims: Type.Integer({ minimum: 1, maximum: 8_192 }), metric: StringEnum(['dot', 'cosine'] as const) })),
+  dense: Type.Optional(Closed({ dims: Type.Integer({ minimum: 1, maximum: 4_096 }), metric: StringEnum(['dot', 'cosine'] as const) })),
   durability: Type.Optional(StringEnum(['process', 'fsync'] as const)),
 });
 
