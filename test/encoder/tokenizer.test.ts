@@ -76,6 +76,12 @@ describe('BERT tokenizer (bert-base-uncased) against Hugging Face tokenizers', (
     expect(ids).toEqual((await oracleIds(oracle, [TEN_THOUSAND]))[0]);
   });
 
+  it('a text longer than one internal slice (100,000+ characters) agrees with HF', async () => {
+    const long = readCorpusTexts().slice(0, 300).join('\n');
+    expect(long.length).toBeGreaterThan(100_000);
+    expect(bundledTokenizer().encode(long)).toEqual((await oracleIds(oracle, [long]))[0]);
+  });
+
   it('a 1 MB input is cut at the limit without tokenizing the rest', () => {
     const huge = 'word '.repeat(200_000) + 'x'.repeat(10) ;
     const ids = bundledTokenizer().encode(huge, 1000);
