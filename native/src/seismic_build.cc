@@ -17,8 +17,8 @@ struct Posting {
   uint32_t row;
 };
 
-void CheckStop(const std::atomic<bool>* stop) {
-  if (stop && stop->load(std::memory_order_relaxed)) throw std::runtime_error("build cancelled");
+void CheckStop(const StopFn& stop) {
+  if (stop && stop()) throw std::runtime_error("build cancelled");
 }
 
 // Value whose share of larger-or-equal non-zeros is `keep` (estimated on an evenly spaced sample
@@ -85,7 +85,7 @@ void Assemble(SeismicData& d, const TermDict& dict, const std::vector<ListOut>& 
   }
 }
 
-void BuildKnn(SeismicData& d, const CsrView& docs, size_t threads, const std::atomic<bool>* stop) {
+void BuildKnn(SeismicData& d, const CsrView& docs, size_t threads, const StopFn& stop) {
   size_t n = d.params.n_knn;
   d.knn.assign(docs.rows * n, kNoRow);
   SeismicView view = d.View();
@@ -110,7 +110,7 @@ void BuildKnn(SeismicData& d, const CsrView& docs, size_t threads, const std::at
 
 }  // namespace
 
-SeismicData BuildSeismic(const CsrView& docs, const SeismicParams& params, const std::atomic<bool>* stop) {
+SeismicData BuildSeismic(const CsrView& docs, const SeismicParams& params, const StopFn& stop) {
   ValidateSeismicParams(params);
   size_t nnz = docs.indptr[docs.rows];
   if (nnz >= 0xffffffffull) throw std::invalid_argument("seismic: a segment holds fewer than 2^32 non-zeros");

@@ -1,6 +1,190 @@
-// N-API glue for the seismic module (being written; see the issue).
+// N-API glue for Seismic segments: buildSeismic (Promise, background threads), loadSeismic (mmap),
+// and the SeismicSegment class (search / searchExact / save / close and read-only properties).
+#include <atomic>
+
 #include "glue.h"
+#include "glue_util.h"
+#include "seismic_segment.h"
 
 namespace sparrow {
-void InitSeismic(Napi::Env, Napi::Object) {}
+namespace {
+
+constexpr napi_type_tag kSeismicTag = {0x3f0a7d915c2e48b6ULL, 0xa41e6c0d29b75f83ULL};
+
+SeismicParams ParamsArg(Napi::Value v) {
+  if (!v.IsObject()) ThrowTypeError(v.Env(), "params must be an object");
+  Napi::Object o = v.As<Napi::Object>();
+  SeismicParams p;
+  p.posting_fraction = NumberArg(o.Get("postingFraction"), "params.postingFraction");
+  p.max_fraction = NumberArg(o.Get("maxFraction"), "params.maxFraction");
+  p.centroid_fraction = NumberArg(o.Get("centroidFraction"), "params.centroidFraction");
+  p.summary_energy = NumberArg(o.Get("summaryEnergy"), "params.summaryEnergy");
+  p.doc_cut = static_cast<uint32_t>(IntegerArg(o.Get("docCut"), "params.docCut", 1, 255));
+  p.n_knn = static_cast<uint32_t>(IntegerArg(o.Get("nKnn"), "params.nKnn", 0, 256));
+  p.seed = static_cast<uint64_t>(IntegerArg(o.Get("seed"), "params.seed", 0, (int64_t{1} << 53) - 1));
+  p.pruning_disabled = o.Get("pruningDisabled").ToBoolean() ? 1 : 0;
+  if (p.pruning_disabled) p.summary_energy = 1.0;  // the definition of "pruning disabled"
+  ValidateSeismicParams(p);
+  return p;
+}
+
+Napi::Object ParamsToJs(Napi::Env env, const SeismicParams& p) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("postingFraction", p.posting_fraction);
+  o.Set("maxFraction", p.max_fraction);
+  o.Set("centroidFraction", p.centroid_fraction);
+  o.Set("summaryEnergy", p.summary_energy);
+  o.Set("docCut", p.doc_cut);
+  o.Set("nKnn", p.n_knn);
+  o.Set("seed", static_cast<double>(p.seed));
+  o.Set("pruningDisabled", p.pruning_disabled != 0);
+  return o;
+}
+
+class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "SeismicSegment",
+                       {InstanceAccessor<&SeismicWrap::NumDocs>("numDocs"), InstanceAccessor<&SeismicWrap::Nnz>("nnz"),
+                        InstanceAccessor<&SeismicWrap::IndexBytes>("indexBytes"),
+                        InstanceAccessor<&SeismicWrap::ForwardBytes>("forwardBytes"),
+                        InstanceAccessor<&SeismicWrap::Params>("params"), InstanceMethod<&SeismicWrap::Docnos>("docnos"),
+                        InstanceMethod<&SeismicWrap::Row>("row"), InstanceMethod<&SeismicWrap::Search>("search"),
+                        InstanceMethod<&SeismicWrap::SearchExact>("searchExact"), InstanceMethod<&SeismicWrap::Save>("save"),
+                        InstanceMethod<&SeismicWrap::Close>("close")});
+  }
+
+  explicit SeismicWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SeismicWrap>(info) {
+    info.This().As<Napi::Object>().TypeTag(&kSeismicTag);
+  }
+
+  static Napi::Object Wrap(Napi::Env env, std::shared_ptr<const SeismicSegment> seg) {
+    Napi::Object obj = ClassOf(env, "SeismicSegment").New({});
+    Unwrap(obj)->seg_ = std::move(seg);
+    return obj;
+  }
+
+ private:
+  std::shared_ptr<const SeismicSegment> Get(Napi::Env env) const {
+    if (!seg_) throw Napi::Error::New(env, "the Seismic segment is closed");
+    return seg_;
+  }
+  Napi::Value NumDocs(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(Get(info.Env())->NumRows())); }
+  Napi::Value Nnz(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(Get(info.Env())->Nnz())); }
+  Napi::Value IndexBytes(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), double(Get(info.Env())->IndexBytes()));
+  }
+  Napi::Value ForwardBytes(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), double(Get(info.Env())->ForwardBytes()));
+  }
+  Napi::Value Params(const Napi::CallbackInfo& info) { return ParamsToJs(info.Env(), Get(info.Env())->Index().params); }
+
+  Napi::Value Docnos(const Napi::CallbackInfo& info) {
+    auto seg = Get(info.Env());
+    auto out = Napi::Uint32Array::New(info.Env(), seg->NumRows());
+    std::copy(seg->Forward().docnos, seg->Forward().docnos + seg->NumRows(), out.Data());
+    return out;
+  }
+
+  Napi::Value Row(const Napi::CallbackInfo& info) {
+    return Guarded(info.Env(), [&]() -> Napi::Value {
+      auto seg = Get(info.Env());
+      if (seg->NumRows() == 0) ThrowTypeError(info.Env(), "row: the segment has no rows");
+      size_t r = static_cast<size_t>(IntegerArg(info[0], "row", 0, int64_t(seg->NumRows()) - 1));
+      const CsrView& rows = seg->Forward().rows;
+      size_t begin = rows.indptr[r], n = rows.RowLen(r);
+      auto indices = Napi::Uint32Array::New(info.Env(), n);
+      auto values = Napi::Float32Array::New(info.Env(), n);
+      std::copy(rows.indices + begin, rows.indices + begin + n, indices.Data());
+      std::copy(rows.values + begin, rows.values + begin + n, values.Data());
+      Napi::Object o = Napi::Object::New(info.Env());
+      o.Set("indices", indices);
+      o.Set("values", values);
+      return o;
+    });
+  }
+
+  // search(queries, {k, tombstones?, allow?, threshold?, stats?, queryCut?, heapFactor?, nKnn?})
+  Napi::Value Search(const Napi::CallbackInfo& info) {
+    return Guarded(info.Env(), [&]() -> Napi::Value {
+      auto seg = Get(info.Env());
+      SearchRequest req = SearchRequestArg(info, 0, 1);
+      Napi::Object o = info[1].As<Napi::Object>();
+      SeismicQueryOptions base;
+      base.query_cut = static_cast<size_t>(IntegerArg(o.Get("queryCut"), "options.queryCut", 0, 1 << 20, 0));
+      base.heap_factor = static_cast<float>(NumberArg(o.Get("heapFactor"), "options.heapFactor", 1.0));
+      if (!(base.heap_factor > 0.0f && base.heap_factor <= 1.0f)) ThrowTypeError(info.Env(), "options.heapFactor must be in (0, 1]");
+      base.n_knn = static_cast<size_t>(IntegerArg(o.Get("nKnn"), "options.nKnn", 0, 256, 0));
+      return SearchAsync(info.Env(), std::move(req),
+                         [seg, base](const CsrView& q, size_t i, const QueryContext& ctx, QueryStats* stats) {
+                           SeismicQueryOptions opts = base;
+                           opts.k = ctx.k;
+                           opts.threshold = ctx.threshold;
+                           opts.filter = ctx.filter;
+                           return seg->Search(q, i, opts, stats);
+                         });
+    });
+  }
+
+  Napi::Value SearchExact(const Napi::CallbackInfo& info) {
+    return Guarded(info.Env(), [&]() -> Napi::Value {
+      auto seg = Get(info.Env());
+      return SearchAsync(info.Env(), SearchRequestArg(info, 0, 1),
+                         [seg](const CsrView& q, size_t i, const QueryContext& ctx, QueryStats* stats) {
+                           return seg->SearchExact(q, i, ctx.k, ctx.threshold, ctx.filter, stats);
+                         });
+    });
+  }
+
+  Napi::Value Save(const Napi::CallbackInfo& info) {
+    return Guarded(info.Env(), [&]() -> Napi::Value {
+      auto seg = Get(info.Env());
+      std::string path = StringArg(info[0], "path");
+      return RunInBackground<bool>(
+          info.Env(), [seg, path] { return seg->Save(path), true; },
+          [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); });
+    });
+  }
+
+  void Close(const Napi::CallbackInfo&) { seg_.reset(); }  // running searches hold their own reference
+
+  std::shared_ptr<const SeismicSegment> seg_;
+};
+
+// buildSeismic(rows: CsrBatch, docnos: Uint32Array, params, threads: number): Promise<SeismicSegment>
+Napi::Value BuildSeismicJs(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    CsrArrays rows = CopyCsr(CsrArg(info[0], "rows"));
+    auto docnos = TypedArrayArg<uint32_t>(info[1], "docnos");
+    if (docnos.size != rows.indptr.size() - 1) ThrowTypeError(info.Env(), "docnos must hold one docno per row");
+    SeismicParams params = ParamsArg(info[2]);
+    params.threads = static_cast<uint32_t>(IntegerArg(info[3], "threads", 1, 256, 1));
+    std::vector<DocNo> ids(docnos.data, docnos.data + docnos.size);
+    auto shared = std::make_shared<CsrArrays>(std::move(rows));
+    auto ids_shared = std::make_shared<std::vector<DocNo>>(std::move(ids));
+    return RunInBackground<std::shared_ptr<const SeismicSegment>>(
+        info.Env(),
+        [shared, ids_shared, params] {
+          return SeismicSegment::Build(std::move(shared->indptr), std::move(shared->indices), std::move(shared->values),
+                                       std::move(*ids_shared), params,
+                                       [] { return ThreadPool::Global().StopRequested(); });
+        },
+        [](Napi::Env env, std::shared_ptr<const SeismicSegment>& seg) -> Napi::Value { return SeismicWrap::Wrap(env, seg); });
+  });
+}
+
+Napi::Value LoadSeismicJs(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    return SeismicWrap::Wrap(info.Env(), SeismicSegment::Load(StringArg(info[0], "path")));
+  });
+}
+
+}  // namespace
+
+void InitSeismic(Napi::Env env, Napi::Object exports) {
+  RegisterClass(env, "SeismicSegment", SeismicWrap::Define(env));
+  exports.Set("buildSeismic", Napi::Function::New(env, BuildSeismicJs, "buildSeismic"));
+  exports.Set("loadSeismic", Napi::Function::New(env, LoadSeismicJs, "loadSeismic"));
+}
+
 }  // namespace sparrow

@@ -74,6 +74,24 @@ struct Scratch {
     touched.push_back(r);
     return true;
   }
+  // DotRow's arithmetic without its branches: the non-zero products are gathered first (no
+  // dependency chain), then summed in ascending term order; skipped zero products add nothing.
+  float Dot(const CsrView& rows, uint32_t r) {
+    const TermId* t = rows.indices + rows.indptr[r];
+    const float* v = rows.values + rows.indptr[r];
+    size_t n = rows.RowLen(r), m = 0;
+    if (products.size() < n) products.resize(n);
+    float* out = products.data();
+    for (size_t i = 0; i < n; i++) {
+      float w = q.Get(t[i]);
+      out[m] = w * v[i];
+      m += w != 0.0f;
+    }
+    float s = 0.0f;
+    for (size_t i = 0; i < m; i++) s += out[i];
+    return s;
+  }
+  std::vector<float> products;
   void Clear() {
     for (uint32_t r : touched) visited[r >> 6] = 0;
     touched.clear();
@@ -171,12 +189,8 @@ std::vector<Hit> SeismicSearch(const SeismicView& ix, const CsrView& rows, const
     DocNo d = docnos ? docnos[r] : r;
     if (!opts.filter.Accept(d)) return;
     if (stats) stats->docs_scored++;
-    // Same products, summed in the same ascending term order as DotRow (adding +0 changes nothing).
-    const TermId* t = rows.indices + rows.indptr[r];
-    const float* v = rows.values + rows.indptr[r];
-    float s = 0.0f;
-    for (size_t i = 0, n = rows.RowLen(r); i < n; i++) s += scratch.q.Get(t[i]) * v[i];
-    top.Push(s, d, r);
+    float score = scratch.Dot(rows, r);
+    if (score > 0.0f) top.Push(score, d, r);  // no shared positive weight: not a match
   };
 
   for (size_t qi = 0; qi < cut; qi++) {
@@ -202,7 +216,13 @@ std::vector<Hit> SeismicSearch(const SeismicView& ix, const CsrView& rows, const
       if (stats) stats->blocks_scored++;
       uint32_t p1 = ix.block_postings[b + 1];
       for (uint32_t p = ix.block_postings[b]; p < p1; p++) {
-        if (p + 4 < p1) __builtin_prefetch(rows.indices + rows.indptr[ix.postings[p + 4]]);
+        if (p + 4 < p1) {
+          size_t at = rows.indptr[ix.postings[p + 4]];
+          __builtin_prefetch(rows.indices + at);
+          __builtin_prefetch(rows.indices + at + 16);
+          __builtin_prefetch(rows.values + at);
+          __builtin_prefetch(rows.values + at + 16);
+        }
         score_row(ix.postings[p]);
       }
     }

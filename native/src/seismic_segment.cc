@@ -1,0 +1,55 @@
+// A sealed Seismic segment (see seismic_segment.h).
+#include "seismic_segment.h"
+
+#include <stdexcept>
+
+namespace sparrow {
+
+std::shared_ptr<const SeismicSegment> SeismicSegment::Build(std::vector<uint32_t> indptr, std::vector<TermId> indices,
+                                                             std::vector<float> values, std::vector<DocNo> docnos,
+                                                             const SeismicParams& params, const StopFn& stop) {
+  if (indptr.empty() || docnos.size() != indptr.size() - 1)
+    throw std::invalid_argument("docnos must hold one docno per row");
+  auto seg = std::make_shared<SeismicSegment>();
+  Owned& o = seg->storage_.emplace<Owned>();
+  o.indptr = std::move(indptr);
+  o.indices = std::move(indices);
+  o.values = std::move(values);
+  o.docnos = std::move(docnos);
+  seg->forward_ = ForwardView{CsrView{o.indptr.data(), o.indices.data(), o.values.data(), o.indptr.size() - 1}, o.docnos.data()};
+  o.data = BuildSeismic(seg->forward_.rows, params, stop);
+  seg->index_ = o.data.View();
+  return seg;
+}
+
+std::shared_ptr<const SeismicSegment> SeismicSegment::Load(const std::string& path) {
+  LoadedSeismic loaded = LoadSeismic(path);
+  auto seg = std::make_shared<SeismicSegment>();
+  seg->storage_ = loaded.file;
+  seg->forward_ = loaded.forward;
+  seg->index_ = loaded.index;
+  return seg;
+}
+
+std::vector<Hit> SeismicSegment::Search(const CsrView& queries, size_t q, const SeismicQueryOptions& opts,
+                                        QueryStats* stats) const {
+  size_t begin = queries.indptr[q];
+  return SeismicSearch(index_, forward_.rows, forward_.docnos, queries.indices + begin, queries.values + begin,
+                       queries.RowLen(q), opts, stats);
+}
+
+std::vector<Hit> SeismicSegment::SearchExact(const CsrView& queries, size_t q, size_t k, float threshold,
+                                             const DocFilter& filter, QueryStats* stats) const {
+  size_t begin = queries.indptr[q], len = queries.RowLen(q);
+  TopK top(k, threshold);
+  for (size_t r = 0; r < NumRows(); r++) {
+    DocNo d = forward_.docnos[r];
+    if (!filter.Accept(d)) continue;
+    float s = DotRow(forward_.rows, r, queries.indices + begin, queries.values + begin, len);
+    if (s > 0.0f) top.Push(s, d);
+  }
+  if (stats) stats->docs_scored += NumRows();
+  return top.Take();
+}
+
+}  // namespace sparrow

@@ -1,0 +1,50 @@
+// A sealed Seismic segment: forward rows + blocked index, built in memory or mapped from a file.
+// Immutable once constructed: any number of threads may search it at once.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "seismic_build.h"
+#include "seismic_file.h"
+#include "seismic_search.h"
+
+namespace sparrow {
+
+class SeismicSegment {
+ public:
+  // Takes the rows (validated: term-sorted, weights >= 0) and their docnos (one per row).
+  static std::shared_ptr<const SeismicSegment> Build(std::vector<uint32_t> indptr, std::vector<TermId> indices,
+                                                      std::vector<float> values, std::vector<DocNo> docnos,
+                                                      const SeismicParams& params, const StopFn& stop = {});
+  static std::shared_ptr<const SeismicSegment> Load(const std::string& path);
+
+  std::vector<Hit> Search(const CsrView& queries, size_t q, const SeismicQueryOptions& opts, QueryStats* stats) const;
+  // Every row scored with DotRow: the oracle for this segment.
+  std::vector<Hit> SearchExact(const CsrView& queries, size_t q, size_t k, float threshold, const DocFilter& filter,
+                               QueryStats* stats) const;
+  void Save(const std::string& path) const { SaveSeismic(path, forward_, index_); }
+
+  const ForwardView& Forward() const { return forward_; }
+  const SeismicView& Index() const { return index_; }
+  size_t NumRows() const { return forward_.rows.rows; }
+  size_t Nnz() const { return forward_.rows.indptr[NumRows()]; }
+  size_t IndexBytes() const { return index_.Bytes(); }
+  size_t ForwardBytes() const { return (NumRows() + 1) * 4 + Nnz() * (sizeof(TermId) + sizeof(float)) + NumRows() * sizeof(DocNo); }
+
+ private:
+  struct Owned {
+    std::vector<uint32_t> indptr;
+    std::vector<TermId> indices;
+    std::vector<float> values;
+    std::vector<DocNo> docnos;
+    SeismicData data;
+  };
+  std::variant<std::monostate, Owned, std::shared_ptr<const MappedFile>> storage_;
+  ForwardView forward_;
+  SeismicView index_;
+};
+
+}  // namespace sparrow
