@@ -6,19 +6,24 @@
 import { AppError } from '../errors.js';
 import type { SparseVector } from '../core/types.js';
 
-/** Max-pools rows [row, 0 .. length) of logits [batch, tokens, vocab] into acc (length vocab). */
+/** Max-pools rows [row, 0 .. length) of logits [batch, tokens, vocab] into acc (length vocab,
+ * starting at 0), keeping raw logits: log(1 + relu(x)) is increasing in x, so the max is taken
+ * first and logSaturate applies the transform once per term instead of once per position. */
 export function maxPoolLogits(acc: Float32Array, logits: Float32Array, row: number, tokens: number, length: number): void {
   const vocab = acc.length;
   for (let t = 0; t < length; t++) {
     const base = (row * tokens + t) * vocab;
     for (let j = 0; j < vocab; j++) {
       const x = logits[base + j];
-      if (x > 0) {
-        const w = Math.log1p(x);
-        if (w > acc[j]) acc[j] = w;
-      }
+      if (x > acc[j]) acc[j] = x;
     }
   }
+}
+
+/** acc[j] = log(1 + acc[j]) for the max-pooled (non-negative) logits of maxPoolLogits. */
+export function logSaturate(acc: Float32Array): Float32Array {
+  for (let j = 0; j < acc.length; j++) if (acc[j] > 0) acc[j] = Math.log1p(acc[j]);
+  return acc;
 }
 
 /** Max-pools row `row` of an already pooled [batch, vocab] output into acc; values <= 0 are dropped. */

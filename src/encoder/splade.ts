@@ -8,10 +8,11 @@
  * 1 MB text costs bounded time and memory. Sequences of all documents in a call are sorted by
  * length and grouped so that one batch's logits stay under `logitsBudgetBytes`.
  */
+import os from 'node:os';
 import type { EncodedDocument } from './types.js';
 import { loadModelDir, type ModelDir } from './model-dir.js';
 import { openOnnxModel, type OnnxSparseModel } from './onnx.js';
-import { denseToSparse, maxPoolLogits, maxPoolRow, pruneSparse, validatePrune, type PruneOptions } from './splade-math.js';
+import { denseToSparse, logSaturate, maxPoolLogits, maxPoolRow, pruneSparse, validatePrune, type PruneOptions } from './splade-math.js';
 
 export interface SpladeOptions {
   prune?: PruneOptions;
@@ -46,6 +47,26 @@ export function planBatches(lengths: readonly number[], maxTokensPerBatch: numbe
   }
   if (current.length > 0) batches.push(current);
   return batches;
+}
+
+const LITTLE_ENDIAN = os.endianness() === 'LE';
+
+/** Writes token ids and mask ones as int64 at `offset`: through 32-bit halves on little-endian
+ * machines (ids are < 2^31), which is much cheaper than one BigInt per token. */
+function fillRow(ids: BigInt64Array, mask: BigInt64Array, offset: number, seq: readonly number[]): void {
+  if (LITTLE_ENDIAN) {
+    const ids32 = new Int32Array(ids.buffer, ids.byteOffset, ids.length * 2);
+    const mask32 = new Int32Array(mask.buffer, mask.byteOffset, mask.length * 2);
+    for (let t = 0; t < seq.length; t++) {
+      ids32[2 * (offset + t)] = seq[t];
+      mask32[2 * (offset + t)] = 1;
+    }
+  } else {
+    for (let t = 0; t < seq.length; t++) {
+      ids[offset + t] = BigInt(seq[t]);
+      mask[offset + t] = 1n;
+    }
+  }
 }
 
 export class SpladeDocumentEncoder {
@@ -101,12 +122,7 @@ export class SpladeDocumentEncoder {
       const width = sequences[batch[0]].ids.length;
       const ids = new BigInt64Array(batch.length * width);
       const mask = new BigInt64Array(batch.length * width);
-      batch.forEach((s, row) => {
-        sequences[s].ids.forEach((id, t) => {
-          ids[row * width + t] = BigInt(id);
-          mask[row * width + t] = 1n;
-        });
-      });
+      batch.forEach((s, row) => fillRow(ids, mask, row * width, sequences[s].ids));
       const out = await this.onnx.run(ids, mask, batch.length, width);
       batch.forEach((s, row) => {
         const { doc, ids: seq } = sequences[s];
@@ -117,10 +133,11 @@ export class SpladeDocumentEncoder {
       });
     }
     // OpenSearch zeroes the special tokens' own dimensions of the pooled logits; a pooled graph is used as is.
-    const zero = this.onnx.outputRank === 3 ? this.model.tokenizer.specialIds : [];
+    const logits = this.onnx.outputRank === 3;
+    const zero = logits ? this.model.tokenizer.specialIds : [];
     return texts.map((_, doc) => {
       const acc = accs.get(doc);
-      const vector = acc === undefined ? { indices: new Uint32Array(0), values: new Float32Array(0) } : pruneSparse(denseToSparse(acc, zero), this.options.prune);
+      const vector = acc === undefined ? { indices: new Uint32Array(0), values: new Float32Array(0) } : pruneSparse(denseToSparse(logits ? logSaturate(acc) : acc, zero), this.options.prune);
       return { vector, length: lengths[doc] };
     });
   }
