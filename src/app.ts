@@ -12,13 +12,14 @@ import { AppError } from './errors.js';
 import { registerAuth } from './http/auth.js';
 import type { HttpContext, ServiceState, StandaloneEncode } from './http/context.js';
 import { createMetrics, registerMetrics, type ServiceMetrics } from './http/metrics.js';
-import { registerProblemHandler } from './http/problem.js';
+import { registerProblemHandler, sendProblem } from './http/problem.js';
 import { collectionRoutes } from './http/routes/collections.js';
 import { documentRoutes } from './http/routes/documents.js';
 import { encodeRoutes } from './http/routes/encode.js';
 import { healthRoutes } from './http/routes/health.js';
 import { searchRoutes } from './http/routes/search.js';
 import { taskRoutes } from './http/routes/tasks.js';
+import { MAX_ID_LENGTH } from './http/schemas.js';
 import { TaskRegistry } from './http/tasks.js';
 
 export const OPENAPI_PATH = fileURLToPath(new URL('../openapi.yaml', import.meta.url));
@@ -47,6 +48,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     logger: { level: config.server.logLevel },
     bodyLimit: config.server.bodyLimitBytes,
     return503OnClosing: false,
+    // Ids up to MAX_ID_LENGTH must reach the schema (400 there); longer paths are answered below.
+    routerOptions: { maxParamLength: 2 * MAX_ID_LENGTH },
+    frameworkErrors: (err, _request, reply) => {
+      const long = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      return sendProblem(reply, new AppError('VALIDATION_ERROR', long ? `a path parameter is longer than ${2 * MAX_ID_LENGTH} characters` : err.message));
+    },
     // Strict validation: never strip unknown fields or coerce types; Infinity/NaN are not numbers.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, strictNumbers: true } },
   });
@@ -58,6 +65,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
 
   registerProblemHandler(app);
+  // JSON only: a text/plain body is a 415, not a string that fails the schema.
+  app.removeContentTypeParser('text/plain');
   app.addHook('onRequest', async () => {
     if (state.closing) throw new AppError('SHUTTING_DOWN', 'the server is shutting down', { retryAfter: 5 });
   });

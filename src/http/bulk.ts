@@ -4,14 +4,13 @@
  * before it. A batch the engine refuses is retried document by document, so one bad line fails
  * alone. The answer is a per-line summary.
  */
-import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Collection, DocumentInput } from '../engine/types.js';
 import type { ErrorCode } from '../errors.js';
 import { checkDocuments } from './documents-check.js';
-import { toAppError } from './problem.js';
-import { DocumentInput as DocumentSchema } from './schemas.js';
+import { toAppError, validationCode, type ValidationIssue } from './problem.js';
 
-const checkDocument = TypeCompiler.Compile(DocumentSchema);
+/** The route's compiled schema validator for one document (Ajv, same options as every route). */
+export type DocumentValidator = ((value: unknown) => boolean) & { errors?: Array<ValidationIssue & { message?: string }> | null };
 
 export interface BulkItem {
   line: number; // 1-based
@@ -29,7 +28,7 @@ export interface BulkSummary {
   items: BulkItem[];
 }
 
-function parseLine(text: string, line: number): { doc: DocumentInput } | { item: BulkItem } {
+function parseLine(text: string, line: number, validate: DocumentValidator): { doc: DocumentInput } | { item: BulkItem } {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -37,21 +36,21 @@ function parseLine(text: string, line: number): { doc: DocumentInput } | { item:
     return { item: { line, status: 400, code: 'INVALID_JSON', detail: (err as Error).message } };
   }
   const id = typeof (value as { id?: unknown })?.id === 'string' ? (value as { id: string }).id : undefined;
-  if (!checkDocument.Check(value)) {
-    const first = checkDocument.Errors(value).First();
-    const detail = first ? `${first.path || '/'} ${first.message}` : 'invalid document';
-    return { item: { line, id, status: 400, code: 'VALIDATION_ERROR', detail } };
+  if (!validate(value)) {
+    const first = validate.errors?.[0];
+    const detail = `line ${line}: document${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}`;
+    return { item: { line, id, status: 400, code: validationCode('body', first), detail } };
   }
   try {
-    checkDocuments([value], () => `line ${line}`);
+    checkDocuments([value as DocumentInput], () => `line ${line}`);
   } catch (err) {
     const e = toAppError(err);
     return { item: { line, id, status: e.status, code: e.code, detail: e.message } };
   }
-  return { doc: value };
+  return { doc: value as DocumentInput };
 }
 
-export async function bulkIngest(collection: Collection, ndjson: string, batchSize: number): Promise<BulkSummary> {
+export async function bulkIngest(collection: Collection, ndjson: string, batchSize: number, validate: DocumentValidator): Promise<BulkSummary> {
   const summary: BulkSummary = { lines: 0, batches: 0, indexed: 0, failed: 0, items: [] };
   let batch: Array<{ doc: DocumentInput; line: number }> = [];
   const record = (item: BulkItem): void => {
@@ -90,7 +89,7 @@ export async function bulkIngest(collection: Collection, ndjson: string, batchSi
     const text = lines[i].trim();
     if (text === '') continue;
     summary.lines++;
-    const parsed = parseLine(text, i + 1);
+    const parsed = parseLine(text, i + 1, validate);
     if ('item' in parsed) {
       record(parsed.item);
       continue;

@@ -27,12 +27,12 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_ERROR',
 };
 
-interface ValidationIssue {
+export interface ValidationIssue {
   instancePath: string;
 }
 
 /** A schema violation gets the most specific code its location allows. */
-function validationCode(context: string | undefined, issue: ValidationIssue | undefined): ErrorCode {
+export function validationCode(context: string | undefined, issue: ValidationIssue | undefined): ErrorCode {
   const path = issue?.instancePath ?? '';
   if (context === 'params' && path === '/name') return 'INVALID_COLLECTION_NAME';
   if (context === 'body' && path === '/collection') return 'INVALID_COLLECTION_NAME';

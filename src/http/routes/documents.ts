@@ -1,10 +1,10 @@
 /** POST /v1/collections/{name}/documents (all-or-nothing batch), .../_bulk (NDJSON), GET/DELETE one. */
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors.js';
-import { bulkIngest } from '../bulk.js';
+import { bulkIngest, type DocumentValidator } from '../bulk.js';
 import type { HttpContext } from '../context.js';
 import { checkBatchSize, checkDocuments } from '../documents-check.js';
-import { Acknowledged, BulkResponse, DocumentParams, NameParams, StoredDocument, UpsertBody, UpsertResponse } from '../schemas.js';
+import { Acknowledged, BulkResponse, DocumentInput, DocumentParams, NameParams, StoredDocument, UpsertBody, UpsertResponse } from '../schemas.js';
 
 export const NDJSON = 'application/x-ndjson';
 
@@ -33,7 +33,8 @@ export async function documentRoutes(app: FastifyInstance, ctx: HttpContext): Pr
       const started = performance.now();
       if (typeof request.body !== 'string') throw new AppError('UNSUPPORTED_MEDIA_TYPE', `_bulk takes ${NDJSON}: one JSON document per line`);
       const collection = manager.get(request.params.name);
-      const summary = await bulkIngest(collection, request.body, config.server.maxBatchDocuments);
+      const validate = request.compileValidationSchema(DocumentInput) as DocumentValidator;
+      const summary = await bulkIngest(collection, request.body, config.server.maxBatchDocuments, validate);
       return { took_ms: performance.now() - started, ...summary };
     },
   );
