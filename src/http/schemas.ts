@@ -17,7 +17,7 @@ function StringEnum<T extends string>(values: readonly T[]): TUnsafe<T> {
 function Closed<T extends Parameters<typeof Type.Object>[0]>(properties: T) {
   return Type.Object(properties, { additionalProperties: false });
 }
-const FreeObject = Type.Unsafe<Record<string, unknown>>({ type: 'object' });
+const FreeObject = Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true });
 function MapOf<T extends TSchema>(value: T): TUnsafe<Record<string, Static<T>>> {
   return Type.Unsafe<Record<string, Static<T>>>({ type: 'object', additionalProperties: value });
 }
