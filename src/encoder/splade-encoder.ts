@@ -63,5 +63,9 @@ export class SpladeEncoder implements SparseEncoder {
     return this.model.tokenizer.tokenOf(id);
   }
 
+  idOf(token: string): TermId | undefined {
+    return this.model.tokenizer.idOf(token);
+  }
+
   async close(): Promise<void> {}
 }

@@ -46,5 +46,8 @@ export interface SparseEncoder {
   encodeQuery(text: string, stats: CorpusStats): Promise<SparseVector>;
   /** Token text for a term id (explain, /v1/encode). */
   tokenOf(id: TermId): string | undefined;
+  /** Term id of a token, for encoders with a fixed vocabulary (SPLADE: the model's ids). Lexical
+   * encoders leave it out: their ids are hashes, and the collection's term table knows the tokens. */
+  idOf?(token: string): TermId | undefined;
   close(): Promise<void>;
 }

@@ -71,6 +71,8 @@ describe('createEncoder', () => {
     expect([...q.indices]).toEqual(expectedIds);
     expect([...q.values]).toEqual(expectedIds.map((id) => idf[id]));
     expect(enc.tokenOf(tok.idOf('cancer') as number)).toBe('cancer');
+    expect(enc.idOf?.('cancer')).toBe(tok.idOf('cancer'));
+    expect(enc.idOf?.('not-a-token')).toBeUndefined();
   });
 
   it('splade siamese: the query runs the model', async () => {
