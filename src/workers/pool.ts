@@ -40,7 +40,8 @@ export class EncoderPool {
       maxThreads: cpu.encoderWorkers,
       idleTimeout: idleTimeoutMs,
       maxQueue: cpu.encoderQueue,
-      // Workers sleep on a message port instead of spinning on Atomics between tasks.
+      // Workers wait for tasks on their message port rather than blocking in Atomics.wait, so
+      // their event loop (ONNX promises, timers) keeps running between tasks.
       atomics: 'disabled',
     });
   }
