@@ -128,6 +128,19 @@ describe('tokenizer files', () => {
     expect(tokenizer.encode(text)).toEqual([8, 6, 7, 5, 3, 1]);
   });
 
+  it('bert-base-uncased saved by HF as tokenizer.json agrees with HF on the MS MARCO queries', async () => {
+    const hf = await oracleTokenizer();
+    hf.setPostProcessor((await import('tokenizers')).default.bertProcessing(['[SEP]', 102], ['[CLS]', 101]));
+    const modelDir = path.join(dir, 'bert-json');
+    fs.mkdirSync(modelDir);
+    hf.save(path.join(modelDir, 'tokenizer.json'));
+    const { tokenizer } = loadTokenizerDir(modelDir);
+    expect([tokenizer.clsId, tokenizer.sepId, tokenizer.padId, tokenizer.vocabSize]).toEqual([101, 102, 0, 30522]);
+    const queries = readQueries().slice(0, 2000);
+    const expected = await oracleIds(hf, queries);
+    expect(queries.filter((q, i) => JSON.stringify(tokenizer.encode(q)) !== JSON.stringify(expected[i]))).toEqual([]);
+  });
+
   it('vocab.txt alone works', () => {
     const modelDir = path.join(dir, 'vocab');
     fs.mkdirSync(modelDir);
