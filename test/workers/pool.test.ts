@@ -117,22 +117,27 @@ describe('back-pressure and close', () => {
 });
 
 describe('worker entry from dist', () => {
-  it('runs compiled to JavaScript, as after npm run build:ts', () => {
+  it('runs compiled to JavaScript, as after npm run build:ts (worker entry and bundled assets)', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'sparrow-dist-'));
     try {
-      const config = { extends: path.resolve('tsconfig.json'), compilerOptions: { typeRoots: [path.resolve('node_modules/@types')], rootDir: path.resolve('src'), outDir: path.join(out, 'dist'), noEmit: false, sourceMap: false }, files: [path.resolve('src/workers/pool.ts'), path.resolve('src/workers/encode-worker.ts')], include: [] };
+      const config = { extends: path.resolve('tsconfig.json'), compilerOptions: { typeRoots: [path.resolve('node_modules/@types')], rootDir: path.resolve('src'), outDir: path.join(out, 'dist'), noEmit: false, sourceMap: false }, files: [path.resolve('src/workers/pool.ts'), path.resolve('src/workers/encode-worker.ts'), path.resolve('src/encoder/tokenizer-files.ts')], include: [] };
       fs.writeFileSync(path.join(out, 'tsconfig.json'), JSON.stringify(config));
       fs.writeFileSync(path.join(out, 'package.json'), JSON.stringify({ type: 'module' }));
       fs.symlinkSync(path.resolve('node_modules'), path.join(out, 'node_modules'));
+      // assets are read from <package root>/src/encoder/assets in the dist layout too
+      fs.symlinkSync(path.resolve('src'), path.join(out, 'src'));
       execFileSync(process.execPath, [path.resolve('node_modules/typescript/bin/tsc'), '-p', path.join(out, 'tsconfig.json')], { stdio: 'pipe' });
       const script = `import { EncoderPool } from ${JSON.stringify(path.join(out, 'dist/workers/pool.js'))};
+        import { bundledTokenizer } from ${JSON.stringify(path.join(out, 'dist/encoder/tokenizer-files.js'))};
+        const ids = bundledTokenizer().encode('hello world');
         const pool = new EncoderPool({ encoderWorkers: 2, encoderQueue: 8 });
         const [lex] = await pool.run({ kind: 'lexical', analyzer: 'porter2' }, ['running dogs']);
         const [spl] = await pool.run({ kind: 'splade', modelDir: ${JSON.stringify(FIXTURE)}, intraOpThreads: 1 }, ['cancer cells']);
         await pool.close();
-        console.log(JSON.stringify({ tokens: lex.tokens, splade: spl.vector.indices.length }));`;
+        console.log(JSON.stringify({ ids, tokens: lex.tokens, splade: spl.vector.indices.length }));`;
       const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: out, encoding: 'utf8' });
-      const result = JSON.parse(stdout) as { tokens: string[]; splade: number };
+      const result = JSON.parse(stdout) as { ids: number[]; tokens: string[]; splade: number };
+      expect(result.ids).toEqual([7592, 2088]);
       expect(result.tokens.sort()).toEqual(['dog', 'run']);
       expect(result.splade).toBeGreaterThan(0);
     } finally {
