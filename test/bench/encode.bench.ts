@@ -89,6 +89,15 @@ await throughput('tiny model documents (≤ 8 × 30 tokens), 1 thread inline', (
 await tiny.close();
 const spec = { kind: 'splade' as const, modelDir: TINY, intraOpThreads: 1 };
 await throughput(`tiny model documents (≤ 8 × 30 tokens), pool of ${WORKERS}`, () => pool.runAll(spec, tinyDocs, 16), tinyDocs.length);
+// Why queries are encoded inline: one pool round trip for a query-sized text.
+const trips: number[] = [];
+for (let i = 0; i < 2000; i++) {
+  const t0 = performance.now();
+  await pool.run({ kind: 'lexical', analyzer: analyzer.name }, [queries[i]]);
+  if (i >= 200) trips.push((performance.now() - t0) * 1000);
+}
+trips.sort((a, b) => a - b);
+row('pool round trip, one lexical query (for comparison)', `p50 ${trips[Math.floor(trips.length / 2)].toFixed(0)} µs`, `p99 ${trips[Math.floor(trips.length * 0.99)].toFixed(0)} µs`);
 await pool.close();
 
 const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length), 8));
