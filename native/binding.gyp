@@ -8,7 +8,7 @@
       "cflags!": ["-fno-exceptions", "-O2"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-O2"],
       "cflags": ["-O3", "-fexceptions"],
-      "cflags_cc": ["-O3", "-std=c++20", "-fexceptions", "-pthread"],
+      "cflags_cc": ["-O3", "-std=c++20", "-fexceptions", "-pthread", "-ffp-contract=off"],
       "conditions": [["target_arch=='x64'", {"cflags_cc": ["-march=x86-64-v2"]}]],
       "ldflags": ["-pthread"]
     }

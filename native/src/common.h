@@ -78,6 +78,15 @@ struct DocFilter {
   }
 };
 
+// Per-query counters a search may fill in (returned to JS when the caller asks for stats).
+struct QueryStats {
+  uint64_t lists_visited = 0;   // posting lists opened
+  uint64_t blocks_scored = 0;   // blocks whose documents were scored
+  uint64_t blocks_skipped = 0;  // blocks skipped by their summary
+  uint64_t docs_scored = 0;     // documents whose inner product was computed
+  uint64_t postings_total = 0;  // postings in the visited lists
+};
+
 // A batch of sparse rows (queries or documents) in CSR form; term ids strictly increasing per row.
 struct CsrView {
   const uint32_t* indptr = nullptr;  // rows + 1 entries

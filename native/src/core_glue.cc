@@ -1,6 +1,32 @@
-// N-API glue for the core module (being written; see the issue).
+// N-API glue for the core module: threads, Bitmap, ForwardIndex, InvertedIndex.
+#include "bitmap_glue.h"
 #include "glue.h"
+#include "glue_util.h"
 
 namespace sparrow {
-void InitCore(Napi::Env, Napi::Object) {}
+
+namespace {
+
+// setSearchThreads(n: integer in [1, 1024])
+void SetSearchThreads(const Napi::CallbackInfo& info) {
+  size_t n = static_cast<size_t>(IntegerArg(info[0], "n", 1, 1024));
+  ThreadPool::Global().SetThreads(n);
+}
+
+Napi::Value GetSearchThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(ThreadPool::Global().Threads()));
+}
+
+}  // namespace
+
+void InitCore(Napi::Env env, Napi::Object exports) {
+  // Every env using the addon counts as a user of the pool; the last one to go joins the threads,
+  // so a process (or worker) with an open index exits by itself.
+  ThreadPool::Global().AddUser();
+  env.AddCleanupHook([] { ThreadPool::Global().RemoveUser(); });
+  exports.Set("setSearchThreads", Napi::Function::New<SetSearchThreads>(env, "setSearchThreads"));
+  exports.Set("getSearchThreads", Napi::Function::New<GetSearchThreads>(env, "getSearchThreads"));
+  InitBitmap(env, exports);
+}
+
 }  // namespace sparrow

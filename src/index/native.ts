@@ -1,66 +1,178 @@
 /**
- * The only module that loads the native addon (contract: ./native-types.ts). Arguments are
- * validated here or, for bulk arrays, by the addon's cheap re-checks (TypeError naming the
- * argument); native failures become AppError codes.
+ * The only module that loads the native addon (native/build/Release/sparrow_native.node).
+ * It implements src/index/native-types.ts: arguments are validated here first (TypeError naming
+ * the argument), native failures become AppError codes (INDEX_FILE_CORRUPT for damaged files).
+ * Sections below are owned by the native-core, Seismic and dense work; add yours in a marked section.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_SEISMIC } from '../config.js';
-import type { CsrBatch } from '../core/types.js';
 import { AppError } from '../errors.js';
-import type {
-  DenseIndex,
-  ForwardIndex,
-  SearchOptions,
-  SearchResult,
-  SeismicIndex,
-  SeismicParams,
-  SeismicSearchOptions,
-} from './native-types.js';
+import type { CsrBatch } from '../core/types.js';
+import type { Bitmap, DenseIndex, SearchOptions, SearchResult } from './native-types.js';
+import { DEFAULT_SEISMIC } from '../config.js';
+import type { ForwardIndex, SeismicIndex, SeismicParams, SeismicSearchOptions } from './native-types.js';
 
-// ---- addon loading ----------------------------------------------------------------------------
+// ---- loading (native core) ----
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-/** native/build/Release/sparrow_native.node from src/index (tsx) or dist/src/index (built). */
-function addonPath(): string {
-  for (const up of ['../..', '../../..']) {
-    const p = path.resolve(here, up, 'native/build/Release/sparrow_native.node');
-    if (existsSync(p)) return p;
+/** Raw shapes of the core part of the addon (validated wrappers below are the public API). */
+export interface RawForwardIndex {
+  readonly numDocs: number;
+  readonly nnz: number;
+  readonly bytes: number;
+  readonly vocabSize: number;
+  docnos(): Uint32Array;
+  row(r: number): { indices: Uint32Array; values: Float32Array };
+  searchExact(queries: CsrBatch, options: SearchOptions): Promise<SearchResult>;
+  save(path: string): Promise<void>;
+}
+export interface RawInvertedIndex {
+  readonly numDocs: number;
+  readonly bytes: number;
+  search(queries: CsrBatch, options: SearchOptions): Promise<SearchResult>;
+  save(path: string): Promise<void>;
+}
+export interface RawAddon {
+  Bitmap: new (capacity?: number) => Bitmap;
+  setSearchThreads(n: number): void;
+  getSearchThreads(): number;
+  createForwardIndex(rows: CsrBatch, docnos: Uint32Array): RawForwardIndex;
+  loadForwardIndex(path: string): RawForwardIndex;
+  buildInvertedIndex(forward: RawForwardIndex): RawInvertedIndex;
+  loadInvertedIndex(path: string): RawInvertedIndex;
+  [name: string]: unknown; // other modules' exports (Seismic, dense)
+}
+
+function loadAddon(): RawAddon {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  // src/index (tsx, vitest) or dist/index (built): the addon sits under the package root.
+  const candidates = [
+    path.resolve(here, '../../native/build/Release/sparrow_native.node'),
+    path.resolve(here, '../../../native/build/Release/sparrow_native.node'),
+  ];
+  const found = candidates.find((p) => existsSync(p));
+  if (found === undefined) {
+    throw new Error(`native addon not built: run \`npm run build:native\` (looked in ${candidates.join(', ')})`);
   }
-  throw new AppError('INTERNAL', 'the native addon is not built: run `npm run build:native:full`');
+  return createRequire(import.meta.url)(found) as RawAddon;
 }
 
-// The raw addon is untyped by nature; every use below goes through a typed wrapper.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const addon: any = createRequire(import.meta.url)(addonPath());
+export const addon: RawAddon = loadAddon();
 
-/** Native errors carry a string `code` (glue_util.h); map them to AppError, keep TypeErrors. */
-export function mapNativeError(err: unknown): unknown {
-  if (err instanceof TypeError || err instanceof AppError || !(err instanceof Error)) return err;
-  const code = (err as Error & { code?: unknown }).code;
-  if (code === 'INDEX_FILE_CORRUPT') return new AppError('INDEX_FILE_CORRUPT', err.message, { cause: err });
-  return new AppError('INTERNAL', err.message, { cause: err, extra: typeof code === 'string' ? { nativeCode: code } : undefined });
+/** Native errors carry a code; damaged files become AppError(INDEX_FILE_CORRUPT). TypeErrors pass. */
+export function fromNativeError(err: unknown): unknown {
+  if (err instanceof Error && (err as { code?: unknown }).code === 'INDEX_FILE_CORRUPT') {
+    return new AppError('INDEX_FILE_CORRUPT', err.message, { cause: err });
+  }
+  return err;
 }
 
-function callNative<T>(fn: () => T): T {
+/** Runs a synchronous native call, converting its error. */
+export function callNative<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    throw mapNativeError(err);
+    throw fromNativeError(err);
   }
 }
 
-async function awaitNative<T>(fn: () => Promise<T>): Promise<T> {
+/** Awaits a native promise, converting its rejection. */
+export async function awaitNative<T>(promise: Promise<T>): Promise<T> {
   try {
-    return await fn();
+    return await promise;
   } catch (err) {
-    throw mapNativeError(err);
+    throw fromNativeError(err);
   }
 }
 
-// ---- Seismic segments (issue 3) ---------------------------------------------------------------
+// ---- threads and bitmaps (native core) ----
+
+/** Size of the process-wide native search pool (threads that run batch searches). */
+export function setSearchThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new TypeError(`n must be an integer in [1, 1024], got ${n}`);
+  addon.setSearchThreads(n);
+}
+
+export function getSearchThreads(): number {
+  return addon.getSearchThreads();
+}
+
+/** A native docno bitmap (validation of docnos happens in C++: TypeError naming `docno`). */
+export function createBitmap(capacity = 0): Bitmap {
+  if (!Number.isInteger(capacity) || capacity < 0 || capacity > 2 ** 32) {
+    throw new TypeError(`capacity must be an integer in [0, 2^32], got ${capacity}`);
+  }
+  return new addon.Bitmap(capacity);
+}
+
+// ---- dense vectors (issue 8: hybrid; owned by the dense work) ----
+
+interface RawDenseIndex {
+  readonly rows: number;
+  readonly bytes: number;
+  add(docnos: Uint32Array, vectors: Float32Array): void;
+  search(queries: Float32Array, options: SearchOptions): Promise<SearchResult>;
+  score(query: Float32Array, docnos: Uint32Array): Float32Array;
+  get(docno: number): Float32Array | undefined;
+  has(docno: number): boolean;
+  docnos(): Uint32Array;
+  close(): void;
+}
+
+class NativeDenseIndex implements DenseIndex {
+  private handle: RawDenseIndex | null;
+
+  constructor(
+    readonly dims: number,
+    readonly metric: 'dot' | 'cosine',
+  ) {
+    const Ctor = addon.DenseIndex as new (dims: number, metric: string) => RawDenseIndex;
+    this.handle = callNative(() => new Ctor(dims, metric));
+  }
+  private native(): RawDenseIndex {
+    if (!this.handle) throw new AppError('INTERNAL', 'the dense index is closed');
+    return this.handle;
+  }
+  get rows(): number {
+    return this.native().rows;
+  }
+  get bytes(): number {
+    return this.native().bytes;
+  }
+  add(docnos: Uint32Array, vectors: Float32Array): void {
+    callNative(() => this.native().add(docnos, vectors));
+  }
+  search(queries: Float32Array, options: SearchOptions): Promise<SearchResult> {
+    return awaitNative(callNative(() => this.native().search(queries, options)));
+  }
+  score(query: Float32Array, docnos: Uint32Array): Float32Array {
+    return callNative(() => this.native().score(query, docnos));
+  }
+  get(docno: number): Float32Array | undefined {
+    return callNative(() => this.native().get(docno));
+  }
+  has(docno: number): boolean {
+    return callNative(() => this.native().has(docno));
+  }
+  docnos(): Uint32Array {
+    return callNative(() => this.native().docnos());
+  }
+  /** Running searches keep their snapshot of the rows alive until they finish. */
+  close(): void {
+    this.handle?.close();
+    this.handle = null;
+  }
+}
+
+/** An empty exact dense index of `dims` float32 dimensions; "cosine" stores normalised vectors. */
+export function createDenseIndex(dims: number, metric: 'dot' | 'cosine'): DenseIndex {
+  if (!Number.isInteger(dims) || dims < 1 || dims > 65536) throw new TypeError(`dims must be an integer in [1, 65536], got ${dims}`);
+  if (metric !== 'dot' && metric !== 'cosine') throw new TypeError('metric must be "dot" or "cosine"');
+  return new NativeDenseIndex(dims, metric);
+}
+
+// ---- Seismic segments (issue 3; owned by the Seismic work) ----
 
 /** Build defaults: one place (src/config.ts), exported here for callers of the index layer. */
 export const DEFAULT_SEISMIC_PARAMS: SeismicParams = DEFAULT_SEISMIC;
@@ -70,6 +182,8 @@ interface NativeSeismic {
   readonly nnz: number;
   readonly indexBytes: number;
   readonly forwardBytes: number;
+  readonly postings: number;
+  readonly blocks: number;
   readonly params: Required<SeismicParams>;
   docnos(): Uint32Array;
   row(r: number): { indices: Uint32Array; values: Float32Array };
@@ -140,15 +254,21 @@ class SeismicSegment implements SeismicIndex {
   get forwardBytes(): number {
     return this.native().forwardBytes;
   }
+  get postings(): number {
+    return this.native().postings;
+  }
+  get blocks(): number {
+    return this.native().blocks;
+  }
   search(queries: CsrBatch, options: SeismicSearchOptions): Promise<SearchResult> {
-    return awaitNative(() => this.native().search(queries, options));
+    return awaitNative(callNative(() => this.native().search(queries, options)));
   }
   searchExact(queries: CsrBatch, options: SearchOptions): Promise<SearchResult> {
-    return awaitNative(() => this.native().searchExact(queries, options));
+    return awaitNative(callNative(() => this.native().searchExact(queries, options)));
   }
   save(file: string): Promise<void> {
     if (typeof file !== 'string' || file === '') throw new TypeError('path must be a non-empty string');
-    return awaitNative(() => this.native().save(file));
+    return awaitNative(callNative(() => this.native().save(file)));
   }
   /** Running searches keep the native segment alive until they finish. */
   close(): void {
@@ -172,80 +292,14 @@ export async function buildSeismic(
   if (!(docnos instanceof Uint32Array)) throw new TypeError('docnos must be a Uint32Array');
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new TypeError('options.threads must be an integer in [1, 256]');
-  const handle = await awaitNative<NativeSeismic>(() => addon.buildSeismic(rows, docnos, params, threads));
+  const build = addon.buildSeismic as (...args: unknown[]) => Promise<NativeSeismic>;
+  const handle = await awaitNative(callNative(() => build(rows, docnos, params, threads)));
   return new SeismicSegment(handle);
 }
 
 /** Maps a segment file; INDEX_FILE_CORRUPT when it is damaged, foreign or of another version. */
 export function loadSeismic(file: string): SeismicIndex {
   if (typeof file !== 'string' || file === '') throw new TypeError('path must be a non-empty string');
-  return new SeismicSegment(callNative<NativeSeismic>(() => addon.loadSeismic(file)));
-}
-
-// ---- Dense vectors (issue 8: hybrid; owned by the hybrid work) --------------------------------
-
-interface NativeDense {
-  readonly dims: number;
-  readonly metric: 'dot' | 'cosine';
-  readonly rows: number;
-  readonly bytes: number;
-  add(docnos: Uint32Array, vectors: Float32Array): void;
-  search(queries: Float32Array, options: object): Promise<SearchResult>;
-  score(query: Float32Array, docnos: Uint32Array): Float32Array;
-  get(docno: number): Float32Array | undefined;
-  has(docno: number): boolean;
-  docnos(): Uint32Array;
-  close(): void;
-}
-
-class NativeDenseIndex implements DenseIndex {
-  private handle: NativeDense | null;
-  readonly dims: number;
-  readonly metric: 'dot' | 'cosine';
-
-  constructor(dims: number, metric: 'dot' | 'cosine') {
-    this.handle = callNative<NativeDense>(() => new addon.DenseIndex(dims, metric));
-    this.dims = dims;
-    this.metric = metric;
-  }
-  private native(): NativeDense {
-    if (!this.handle) throw new AppError('INTERNAL', 'the dense index is closed');
-    return this.handle;
-  }
-  get rows(): number {
-    return this.native().rows;
-  }
-  get bytes(): number {
-    return this.native().bytes;
-  }
-  add(docnos: Uint32Array, vectors: Float32Array): void {
-    callNative(() => this.native().add(docnos, vectors));
-  }
-  search(queries: Float32Array, options: SearchOptions): Promise<SearchResult> {
-    return awaitNative(() => this.native().search(queries, options));
-  }
-  score(query: Float32Array, docnos: Uint32Array): Float32Array {
-    return callNative(() => this.native().score(query, docnos));
-  }
-  get(docno: number): Float32Array | undefined {
-    return callNative(() => this.native().get(docno));
-  }
-  has(docno: number): boolean {
-    return callNative(() => this.native().has(docno));
-  }
-  docnos(): Uint32Array {
-    return callNative(() => this.native().docnos());
-  }
-  /** Running searches keep their snapshot of the rows alive until they finish. */
-  close(): void {
-    this.handle?.close();
-    this.handle = null;
-  }
-}
-
-/** An empty exact dense index of `dims` float32 dimensions; "cosine" stores normalised vectors. */
-export function createDenseIndex(dims: number, metric: 'dot' | 'cosine'): DenseIndex {
-  if (!Number.isInteger(dims) || dims < 1 || dims > 65536) throw new TypeError('dims must be an integer in [1, 65536]');
-  if (metric !== 'dot' && metric !== 'cosine') throw new TypeError('metric must be "dot" or "cosine"');
-  return new NativeDenseIndex(dims, metric);
+  const load = addon.loadSeismic as (path: string) => NativeSeismic;
+  return new SeismicSegment(callNative(() => load(file)));
 }

@@ -1,0 +1,312 @@
+// N-API helpers shared by the glue files (see glue_util.h).
+#include "glue_util.h"
+
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <new>
+#include <stdexcept>
+#include <system_error>
+
+#include "file_format.h"
+
+namespace sparrow {
+
+// ---- class registry ----
+
+namespace {
+struct AddonData {
+  std::map<std::string, Napi::FunctionReference> classes;
+};
+
+AddonData& DataOf(Napi::Env env) {
+  AddonData* data = env.GetInstanceData<AddonData>();
+  if (data == nullptr) {
+    data = new AddonData();
+    env.SetInstanceData(data);  // deleted by N-API when the env goes away
+  }
+  return *data;
+}
+}  // namespace
+
+void RegisterClass(Napi::Env env, const std::string& name, Napi::Function ctor) {
+  DataOf(env).classes[name] = Napi::Persistent(ctor);
+}
+
+Napi::Function ClassOf(Napi::Env env, const std::string& name) {
+  auto& classes = DataOf(env).classes;
+  auto it = classes.find(name);
+  if (it == classes.end()) throw std::logic_error("native class " + name + " is not registered");
+  return it->second.Value();
+}
+
+// ---- errors ----
+
+namespace {
+Napi::Error WithCode(Napi::Error err, const char* code) {
+  err.Set("code", Napi::String::New(err.Env(), code));
+  return err;
+}
+}  // namespace
+
+Napi::Error ToJsError(Napi::Env env, std::exception_ptr err) {
+  try {
+    std::rethrow_exception(err);
+  } catch (const Napi::Error& e) {
+    return e;
+  } catch (const CorruptFileError& e) {
+    return WithCode(Napi::Error::New(env, e.what()), "INDEX_FILE_CORRUPT");
+  } catch (const std::invalid_argument& e) {
+    return Napi::TypeError::New(env, e.what());
+  } catch (const std::system_error& e) {
+    Napi::Error js = WithCode(Napi::Error::New(env, e.what()), "IO_ERROR");
+    js.Set("errno", Napi::Number::New(env, e.code().value()));
+    return js;
+  } catch (const std::bad_alloc&) {
+    return WithCode(Napi::Error::New(env, "native code ran out of memory"), "OUT_OF_MEMORY");
+  } catch (const std::exception& e) {
+    return WithCode(Napi::Error::New(env, std::string("native error: ") + e.what()), "INTERNAL");
+  } catch (...) {
+    return WithCode(Napi::Error::New(env, "unknown native error"), "INTERNAL");
+  }
+}
+
+void ThrowTypeError(Napi::Env env, const std::string& message) { throw Napi::TypeError::New(env, message); }
+
+// ---- arguments ----
+
+namespace {
+template <typename T>
+constexpr napi_typedarray_type TypedArrayTypeOf();
+template <>
+constexpr napi_typedarray_type TypedArrayTypeOf<uint32_t>() { return napi_uint32_array; }
+template <>
+constexpr napi_typedarray_type TypedArrayTypeOf<float>() { return napi_float32_array; }
+template <>
+constexpr napi_typedarray_type TypedArrayTypeOf<double>() { return napi_float64_array; }
+
+template <typename T>
+const char* TypedArrayName() {
+  if constexpr (std::is_same_v<T, uint32_t>) return "Uint32Array";
+  if constexpr (std::is_same_v<T, float>) return "Float32Array";
+  return "Float64Array";
+}
+}  // namespace
+
+template <typename T>
+ArrayArg<T> TypedArrayArg(Napi::Value v, const std::string& name) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != TypedArrayTypeOf<T>()) {
+    ThrowTypeError(v.Env(), name + " must be a " + TypedArrayName<T>());
+  }
+  auto arr = v.As<Napi::TypedArrayOf<T>>();
+  return ArrayArg<T>{arr.Data(), arr.ElementLength()};
+}
+template ArrayArg<uint32_t> TypedArrayArg<uint32_t>(Napi::Value, const std::string&);
+template ArrayArg<float> TypedArrayArg<float>(Napi::Value, const std::string&);
+template ArrayArg<double> TypedArrayArg<double>(Napi::Value, const std::string&);
+
+double NumberArg(Napi::Value v, const std::string& name, std::optional<double> fallback) {
+  if (v.IsUndefined() && fallback) return *fallback;
+  if (!v.IsNumber()) ThrowTypeError(v.Env(), name + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d)) ThrowTypeError(v.Env(), name + " must be finite");
+  return d;
+}
+
+int64_t IntegerArg(Napi::Value v, const std::string& name, int64_t lo, int64_t hi, std::optional<int64_t> fallback) {
+  if (v.IsUndefined() && fallback) return *fallback;
+  if (!v.IsNumber()) ThrowTypeError(v.Env(), name + " must be an integer");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || std::floor(d) != d) {
+    ThrowTypeError(v.Env(), name + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  return static_cast<int64_t>(d);
+}
+
+std::string StringArg(Napi::Value v, const std::string& name) {
+  if (!v.IsString()) ThrowTypeError(v.Env(), name + " must be a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+
+CsrView CsrArg(Napi::Value v, const std::string& name) {
+  Napi::Env env = v.Env();
+  if (!v.IsObject()) ThrowTypeError(env, name + " must be an object {indptr, indices, values}");
+  Napi::Object o = v.As<Napi::Object>();
+  auto indptr = TypedArrayArg<uint32_t>(o.Get("indptr"), name + ".indptr");
+  auto indices = TypedArrayArg<uint32_t>(o.Get("indices"), name + ".indices");
+  auto values = TypedArrayArg<float>(o.Get("values"), name + ".values");
+  if (indptr.size == 0 || indptr.data[0] != 0) ThrowTypeError(env, name + ".indptr must start with 0");
+  if (indices.size != values.size) ThrowTypeError(env, name + ".indices and " + name + ".values must have the same length");
+  if (indptr.data[indptr.size - 1] != indices.size) ThrowTypeError(env, name + ".indptr must end at indices.length");
+  for (size_t r = 0; r + 1 < indptr.size; ++r) {
+    uint32_t begin = indptr.data[r], end = indptr.data[r + 1];
+    if (end < begin || end > indices.size) ThrowTypeError(env, name + ".indptr must never decrease (row " + std::to_string(r) + ")");
+    for (uint32_t j = begin; j < end; ++j) {
+      if (j > begin && indices.data[j] <= indices.data[j - 1]) {
+        ThrowTypeError(env, name + ".indices must be strictly increasing within a row (row " + std::to_string(r) + ")");
+      }
+      float w = values.data[j];
+      if (!std::isfinite(w) || w < 0) {
+        ThrowTypeError(env, name + ".values must be finite and >= 0 (row " + std::to_string(r) + ")");
+      }
+    }
+  }
+  return CsrView{indptr.data, indices.data, values.data, indptr.size - 1};
+}
+
+CsrArrays CopyCsr(const CsrView& view) {
+  CsrArrays out;
+  out.indptr.assign(view.indptr, view.indptr + view.rows + 1);
+  size_t nnz = view.indptr[view.rows];
+  out.indices.assign(view.indices, view.indices + nnz);
+  out.values.assign(view.values, view.values + nnz);
+  return out;
+}
+
+SearchRequest SearchRequestArg(const Napi::CallbackInfo& info, size_t queries_at, size_t options_at) {
+  Napi::Env env = info.Env();
+  SearchRequest req;
+  req.queries = CopyCsr(CsrArg(info[queries_at], "queries"));
+  if (!info[options_at].IsObject()) ThrowTypeError(env, "options must be an object");
+  Napi::Object o = info[options_at].As<Napi::Object>();
+  req.k = static_cast<size_t>(IntegerArg(o.Get("k"), "options.k", 1, kMaxK));
+  Napi::Value threshold = o.Get("threshold");
+  if (!threshold.IsUndefined() && !threshold.IsNull()) {
+    req.threshold = static_cast<float>(NumberArg(threshold, "options.threshold"));
+  }
+  req.stats = o.Get("stats").ToBoolean();
+  req.tombstones = BitmapSnapshotArg(o.Get("tombstones"), "options.tombstones");
+  req.allow = BitmapSnapshotArg(o.Get("allow"), "options.allow");
+  return req;
+}
+
+// ---- async ----
+
+struct Settler::State {
+  napi_deferred deferred = nullptr;
+  napi_threadsafe_function tsfn = nullptr;
+};
+
+namespace {
+struct SettleCall {
+  std::shared_ptr<void> keep;  // the Settler state
+  napi_deferred deferred;
+  std::function<Napi::Value(Napi::Env)> make;
+};
+
+// Runs on the JS thread (env == nullptr when the env is being torn down: then only free).
+void CallJs(napi_env raw_env, napi_value, void*, void* data) {
+  std::unique_ptr<SettleCall> call(static_cast<SettleCall*>(data));
+  if (raw_env == nullptr) return;
+  Napi::Env env(raw_env);
+  Napi::HandleScope scope(env);
+  napi_value value;
+  bool ok;
+  try {
+    value = call->make(env);
+    ok = true;
+  } catch (...) {
+    value = ToJsError(env, std::current_exception()).Value();
+    ok = false;
+  }
+  if (ok) {
+    napi_resolve_deferred(raw_env, call->deferred, value);
+  } else {
+    napi_reject_deferred(raw_env, call->deferred, value);
+  }
+}
+}  // namespace
+
+Settler::Settler(Napi::Env env) : state_(std::make_shared<State>()), promise_() {
+  napi_value promise;
+  NAPI_THROW_IF_FAILED_VOID(env, napi_create_promise(env, &state_->deferred, &promise));
+  promise_ = Napi::Promise(env, promise);
+  napi_value name = Napi::String::New(env, "sparrow-native");
+  // No JS function: CallJs settles the promise. The TSFN keeps the event loop alive until then.
+  NAPI_THROW_IF_FAILED_VOID(env, napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr,
+                                                                 nullptr, CallJs, &state_->tsfn));
+}
+
+void Settler::Settle(std::function<Napi::Value(Napi::Env)> make) {
+  auto* call = new SettleCall{state_, state_->deferred, std::move(make)};
+  if (napi_call_threadsafe_function(state_->tsfn, call, napi_tsfn_blocking) != napi_ok) delete call;  // env closing
+  napi_release_threadsafe_function(state_->tsfn, napi_tsfn_release);
+}
+
+namespace {
+Napi::Object StatsToJs(Napi::Env env, const QueryStats& s) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("listsVisited", Napi::Number::New(env, static_cast<double>(s.lists_visited)));
+  o.Set("blocksScored", Napi::Number::New(env, static_cast<double>(s.blocks_scored)));
+  o.Set("blocksSkipped", Napi::Number::New(env, static_cast<double>(s.blocks_skipped)));
+  o.Set("docsScored", Napi::Number::New(env, static_cast<double>(s.docs_scored)));
+  o.Set("postingsTotal", Napi::Number::New(env, static_cast<double>(s.postings_total)));
+  return o;
+}
+
+struct BatchJob {
+  SearchRequest request;
+  BitmapView tombstones, allow;
+  QueryContext ctx;
+  std::vector<std::vector<Hit>> hits;
+  std::vector<QueryStats> stats;
+};
+
+Napi::Value BatchToJs(Napi::Env env, BatchJob& job) {
+  size_t nq = job.hits.size();
+  size_t total = 0;
+  for (const auto& h : job.hits) total += h.size();
+  auto offsets = Napi::Uint32Array::New(env, nq + 1);
+  auto docnos = Napi::Uint32Array::New(env, total);
+  auto scores = Napi::Float32Array::New(env, total);
+  size_t at = 0;
+  for (size_t q = 0; q < nq; ++q) {
+    offsets[q] = static_cast<uint32_t>(at);
+    for (const Hit& h : job.hits[q]) {
+      docnos[at] = h.docno;
+      scores[at] = h.score;
+      ++at;
+    }
+  }
+  offsets[nq] = static_cast<uint32_t>(at);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("offsets", offsets);
+  out.Set("docnos", docnos);
+  out.Set("scores", scores);
+  if (job.request.stats) {
+    Napi::Array stats = Napi::Array::New(env, nq);
+    for (size_t q = 0; q < nq; ++q) stats.Set(static_cast<uint32_t>(q), StatsToJs(env, job.stats[q]));
+    out.Set("stats", stats);
+  }
+  return out;
+}
+}  // namespace
+
+Napi::Promise SearchAsync(Napi::Env env, SearchRequest request, QueryFn fn) {
+  auto job = std::make_shared<BatchJob>();
+  job->request = std::move(request);
+  const SearchRequest& req = job->request;
+  if (req.tombstones) job->tombstones = ViewOf(*req.tombstones);
+  if (req.allow) job->allow = ViewOf(*req.allow);
+  job->ctx = QueryContext{req.k, req.threshold, DocFilter{req.tombstones ? &job->tombstones : nullptr, req.allow ? &job->allow : nullptr},
+                          req.stats};
+  size_t nq = req.queries.indptr.size() - 1;
+  job->hits.resize(nq);
+  job->stats.resize(nq);
+  auto settler = std::make_shared<Settler>(env);
+  Napi::Promise promise = settler->Promise();
+  ThreadPool::Global().ForEachAsync(
+      nq,
+      [job, fn = std::move(fn)](size_t q) {
+        job->hits[q] = fn(job->request.queries.View(), q, job->ctx, job->request.stats ? &job->stats[q] : nullptr);
+      },
+      [job, settler](std::exception_ptr err) {
+        settler->Settle([job, err](Napi::Env env) -> Napi::Value {
+          if (err) std::rethrow_exception(err);
+          return BatchToJs(env, *job);
+        });
+      });
+  return promise;
+}
+
+}  // namespace sparrow

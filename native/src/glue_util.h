@@ -1,0 +1,155 @@
+// N-API helpers shared by every *_glue.cc file: argument checks, error mapping, async Promises.
+//
+// The pattern for a native search method (see core_glue.cc for the real thing):
+//   Napi::Value Search(const Napi::CallbackInfo& info) {
+//     return Guarded(info.Env(), [&] {
+//       // 1. Validate cheaply and copy what the async work needs (queries are copied; bitmaps are
+//       //    immutable snapshots); never keep a pointer into a JS buffer past this call.
+//       SearchRequest req = SearchRequestArg(info, 0, 1);   // TypeError naming a bad argument
+//       // 2. Pin the index: the lambda holds a shared_ptr to an immutable native-owned object, so
+//       //    close() or GC during the search cannot free what the threads read.
+//       std::shared_ptr<const MyIndex> index = index_;
+//       // 3. Work off the event loop, one query per pool task; resolves {offsets, docnos, scores, stats?}.
+//       return SearchAsync(info.Env(), std::move(req),
+//           [index](const CsrView& q, size_t i, const QueryContext& ctx, QueryStats* stats) {
+//             return index->Search(q, i, ctx.k, ctx.threshold, ctx.filter, stats);
+//           });
+//     });
+//   }
+// Long jobs (builds, saves): RunInBackground(env, work, finish) on a low-priority thread.
+// Errors: every C++ exception becomes a JS error (Guarded for sync code; async work rejects):
+//   CorruptFileError -> Error with code INDEX_FILE_CORRUPT; std::invalid_argument -> TypeError;
+//   std::system_error -> Error with code IO_ERROR (and errno in .errno); std::bad_alloc -> code
+//   OUT_OF_MEMORY; anything else -> code INTERNAL. src/index/native.ts maps codes to AppError.
+#pragma once
+
+#include <napi.h>
+
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bitmap.h"
+#include "common.h"
+#include "thread_pool.h"
+
+namespace sparrow {
+
+inline constexpr size_t kMaxK = 10000;
+
+// ---- per-env class registry (instance data is set once, by InitCore) ----
+// Keeps constructors of ObjectWrap classes so C++ can create instances (e.g. Bitmap::snapshot).
+void RegisterClass(Napi::Env env, const std::string& name, Napi::Function ctor);
+Napi::Function ClassOf(Napi::Env env, const std::string& name);
+
+// ---- errors ----
+Napi::Error ToJsError(Napi::Env env, std::exception_ptr err);
+[[noreturn]] void ThrowTypeError(Napi::Env env, const std::string& message);
+
+// Runs body(); any C++ exception other than Napi::Error is converted with ToJsError and thrown.
+template <typename F>
+auto Guarded(Napi::Env env, F&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (...) {
+    throw ToJsError(env, std::current_exception());
+  }
+}
+
+// ---- arguments ----
+template <typename T>
+struct ArrayArg {
+  const T* data;
+  size_t size;
+};
+// A Uint32Array (T = uint32_t), Float32Array (float) or Float64Array (double); TypeError naming it
+// otherwise. The pointer is valid during the current call only.
+template <typename T>
+ArrayArg<T> TypedArrayArg(Napi::Value v, const std::string& name);
+
+// A finite number (TypeError naming it otherwise); `fallback` when undefined and fallback given.
+double NumberArg(Napi::Value v, const std::string& name, std::optional<double> fallback = std::nullopt);
+// An integer in [lo, hi].
+int64_t IntegerArg(Napi::Value v, const std::string& name, int64_t lo, int64_t hi, std::optional<int64_t> fallback = std::nullopt);
+std::string StringArg(Napi::Value v, const std::string& name);
+
+struct CsrArrays {
+  std::vector<uint32_t> indptr;
+  std::vector<TermId> indices;
+  std::vector<float> values;
+  CsrView View() const { return CsrView{indptr.data(), indices.data(), values.data(), indptr.size() - 1}; }
+};
+// Validates {indptr, indices, values}: indptr starts at 0, never decreases and ends at
+// indices.length == values.length; term ids strictly increasing per row; weights finite and >= 0.
+// The view points into JS memory: use it during the current call only (or copy it).
+CsrView CsrArg(Napi::Value v, const std::string& name);
+CsrArrays CopyCsr(const CsrView& view);
+
+// The immutable snapshot of a Bitmap object (bitmap_glue.cc); nullptr for undefined or null.
+std::shared_ptr<const BitmapWords> BitmapSnapshotArg(Napi::Value v, const std::string& name);
+
+// What every search method takes: (queries: CsrBatch, options: {k, tombstones?, allow?, threshold?, stats?}).
+struct SearchRequest {
+  CsrArrays queries;  // copied
+  size_t k = 10;
+  float threshold = -std::numeric_limits<float>::infinity();
+  bool stats = false;
+  std::shared_ptr<const BitmapWords> tombstones;  // snapshots taken now
+  std::shared_ptr<const BitmapWords> allow;
+};
+SearchRequest SearchRequestArg(const Napi::CallbackInfo& info, size_t queries_at, size_t options_at);
+
+// ---- async ----
+// What one query's search sees.
+struct QueryContext {
+  size_t k;
+  float threshold;  // TopK floor
+  DocFilter filter;
+  bool stats;
+};
+using QueryFn = std::function<std::vector<Hit>(const CsrView& queries, size_t q, const QueryContext& ctx, QueryStats* stats)>;
+
+// Runs fn for every query of the batch on the search pool; resolves {offsets, docnos, scores, stats?}.
+Napi::Promise SearchAsync(Napi::Env env, SearchRequest request, QueryFn fn);
+
+// Settles a Promise from any thread: Settle(make) runs make on the JS thread; its value resolves
+// the promise, a thrown exception rejects it (converted by ToJsError). Call Settle exactly once.
+class Settler {
+ public:
+  explicit Settler(Napi::Env env);
+  Napi::Promise Promise() const { return promise_; }
+  void Settle(std::function<Napi::Value(Napi::Env)> make);
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+  Napi::Promise promise_;
+};
+
+// Runs work() on a low-priority background thread, then resolves with finish(env, result).
+template <typename R>
+Napi::Promise RunInBackground(Napi::Env env, std::function<R()> work, std::function<Napi::Value(Napi::Env, R&)> finish) {
+  auto settler = std::make_shared<Settler>(env);
+  Napi::Promise promise = settler->Promise();
+  ThreadPool::Global().RunBackground([settler, work = std::move(work), finish = std::move(finish)] {
+    auto result = std::make_shared<std::optional<R>>();
+    std::exception_ptr err;
+    try {
+      result->emplace(work());
+    } catch (...) {
+      err = std::current_exception();
+    }
+    settler->Settle([result, err, finish](Napi::Env env) -> Napi::Value {
+      if (err) std::rethrow_exception(err);
+      return finish(env, **result);
+    });
+  });
+  return promise;
+}
+
+}  // namespace sparrow
