@@ -98,8 +98,8 @@ BlockBuilder::BlockBuilder(const CsrView& docs, const TermDict& dict, const DocT
     : docs_(docs), dict_(dict), tops_(tops), params_(params), head_(dict.Size(), -1), maxv_(dict.Size(), 0.0f) {}
 
 // Assigns each posting (by position in `rows`) to a cluster: random rows as centroids, each row to
-// the centroid of largest inner product with its doc_cut top terms (through an inverted index of
-// the centroids' full vectors); clusters under kMinClusterSize are dissolved into the others.
+// the centroid of largest inner product between their doc_cut top terms (through an inverted index
+// of the centroids); clusters under kMinClusterSize are dissolved into the others.
 std::vector<uint32_t> BlockBuilder::Cluster(uint32_t list_id, const std::vector<uint32_t>& rows) {
   size_t n = rows.size();
   size_t nc = std::max<size_t>(1, static_cast<size_t>(std::llround(params_.centroid_fraction * static_cast<double>(n))));
@@ -110,12 +110,14 @@ std::vector<uint32_t> BlockBuilder::Cluster(uint32_t list_id, const std::vector<
   std::iota(pos.begin(), pos.end(), 0);
   for (size_t i = 0; i < nc; i++) std::swap(pos[i], pos[i + SplitMix(rng) % (n - i)]);
   entries_.clear();
+  // Centroids are cut to their doc_cut largest terms too: the cost per row stays
+  // O(doc_cut x centroids sharing a term) even for unpruned lists of common terms.
   for (uint32_t c = 0; c < nc; c++) {
     uint32_t r = rows[pos[c]];
-    for (size_t i = docs_.indptr[r]; i < docs_.indptr[r + 1]; i++) {
-      uint32_t lt = dict_.Local(docs_.indices[i]);
+    for (size_t i = 0; i < tops_.len[r]; i++) {
+      uint32_t lt = tops_.local[r * tops_.cut + i];
       if (head_[lt] < 0) touched_.push_back(lt);
-      entries_.push_back({c, docs_.values[i], head_[lt]});
+      entries_.push_back({c, tops_.value[r * tops_.cut + i], head_[lt]});
       head_[lt] = static_cast<int32_t>(entries_.size() - 1);
     }
   }

@@ -48,7 +48,8 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
                        {InstanceAccessor<&SeismicWrap::NumDocs>("numDocs"), InstanceAccessor<&SeismicWrap::Nnz>("nnz"),
                         InstanceAccessor<&SeismicWrap::IndexBytes>("indexBytes"),
                         InstanceAccessor<&SeismicWrap::ForwardBytes>("forwardBytes"),
-                        InstanceAccessor<&SeismicWrap::Params>("params"), InstanceMethod<&SeismicWrap::Docnos>("docnos"),
+                        InstanceAccessor<&SeismicWrap::Params>("params"), InstanceAccessor<&SeismicWrap::Postings>("postings"),
+                        InstanceAccessor<&SeismicWrap::Blocks>("blocks"), InstanceMethod<&SeismicWrap::Docnos>("docnos"),
                         InstanceMethod<&SeismicWrap::Row>("row"), InstanceMethod<&SeismicWrap::Search>("search"),
                         InstanceMethod<&SeismicWrap::SearchExact>("searchExact"), InstanceMethod<&SeismicWrap::Save>("save"),
                         InstanceMethod<&SeismicWrap::Close>("close")});
@@ -76,6 +77,12 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
   }
   Napi::Value ForwardBytes(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), double(Get(info.Env())->ForwardBytes()));
+  }
+  Napi::Value Postings(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), double(Get(info.Env())->Index().postings.size()));
+  }
+  Napi::Value Blocks(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), double(Get(info.Env())->Index().NumBlocks()));
   }
   Napi::Value Params(const Napi::CallbackInfo& info) { return ParamsToJs(info.Env(), Get(info.Env())->Index().params); }
 

@@ -97,6 +97,8 @@ export interface SeismicIndex {
   readonly params: SeismicParams;
   readonly indexBytes: number; // without the forward index
   readonly forwardBytes: number;
+  readonly postings: number; // postings kept by static pruning (compare with forward.nnz)
+  readonly blocks: number;
   readonly forward: ForwardIndex; // the segment's own forward index (rows, docnos)
   search(queries: CsrBatch, options: SeismicSearchOptions): Promise<SearchResult>;
   searchExact(queries: CsrBatch, options: SearchOptions): Promise<SearchResult>;
