@@ -6,7 +6,6 @@
  */
 import type { Collection, DocumentInput } from '../engine/types.js';
 import type { ErrorCode } from '../errors.js';
-import { checkDocuments } from './documents-check.js';
 import { toAppError, validationCode, type ValidationIssue } from './problem.js';
 
 /** The route's compiled schema validator for one document (Ajv, same options as every route). */
@@ -40,12 +39,6 @@ function parseLine(text: string, line: number, validate: DocumentValidator): { d
     const first = validate.errors?.[0];
     const detail = `line ${line}: document${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}`;
     return { item: { line, id, status: 400, code: validationCode('body', first), detail } };
-  }
-  try {
-    checkDocuments([value as DocumentInput], () => `line ${line}`);
-  } catch (err) {
-    const e = toAppError(err);
-    return { item: { line, id, status: e.status, code: e.code, detail: e.message } };
   }
   return { doc: value as DocumentInput };
 }

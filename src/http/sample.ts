@@ -4,43 +4,17 @@
  * in the data dir records success; a start interrupted half-way drops the partial sample and
  * loads it again. A user who deletes the sample does not get it back.
  */
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { CollectionManager, DocumentInput } from '../engine/types.js';
 import { AppError } from '../errors.js';
+import { readCorpus } from '../eval/beir.js';
 
 export const SAMPLE_NAME = 'scifact';
 export const SAMPLE_DIR = fileURLToPath(new URL('../../index-data/samples/scifact', import.meta.url));
 export const SAMPLE_MARKER = '.sample-created';
 const BATCH = 500;
-
-interface BeirDoc {
-  _id: string;
-  title?: string;
-  text?: string;
-}
-
-export async function* readBeirCorpus(file: string): AsyncGenerator<DocumentInput> {
-  const lines = readline.createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  let n = 0;
-  for await (const line of lines) {
-    n++;
-    if (line.trim() === '') continue;
-    let doc: BeirDoc;
-    try {
-      doc = JSON.parse(line) as BeirDoc;
-    } catch (err) {
-      throw new AppError('INVALID_DATASET', `${file}:${n}: malformed JSON`, { cause: err });
-    }
-    if (typeof doc._id !== 'string') throw new AppError('INVALID_DATASET', `${file}:${n}: _id must be a string`);
-    const text = doc.text || doc.title;
-    if (!text) continue; // nothing to index
-    yield { id: doc._id, ...(doc.title ? { title: doc.title } : {}), text };
-  }
-}
 
 async function exists(file: string): Promise<boolean> {
   return fs.access(file).then(
@@ -59,8 +33,10 @@ export async function ensureSample(manager: CollectionManager, dataDir: string, 
   const collection = await manager.create(SAMPLE_NAME, { encoder: { kind: 'lexical' } });
   let batch: DocumentInput[] = [];
   let loaded = 0;
-  for await (const doc of readBeirCorpus(path.join(sampleDir, 'corpus.jsonl'))) {
-    batch.push(doc);
+  const corpus = path.join(sampleDir, 'corpus.jsonl');
+  for await (const line of readCorpus(corpus)) {
+    if ('error' in line) throw new AppError('INVALID_DATASET', `${corpus}:${line.lineNo}: ${line.error}`);
+    batch.push(line.doc);
     if (batch.length === BATCH) {
       await collection.upsert(batch);
       loaded += batch.length;

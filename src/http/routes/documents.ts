@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors.js';
 import { bulkIngest, type DocumentValidator } from '../bulk.js';
 import type { HttpContext } from '../context.js';
-import { checkBatchSize, checkDocuments } from '../documents-check.js';
 import { Acknowledged, BulkResponse, DocumentInput, DocumentParams, NameParams, StoredDocument, UpsertBody, UpsertResponse } from '../schemas.js';
 
 export const NDJSON = 'application/x-ndjson';
@@ -19,8 +18,8 @@ export async function documentRoutes(app: FastifyInstance, ctx: HttpContext): Pr
       const started = performance.now();
       const collection = manager.get(request.params.name);
       const { documents } = request.body;
-      checkBatchSize(documents.length, config.server.maxBatchDocuments);
-      checkDocuments(documents);
+      const max = config.server.maxBatchDocuments;
+      if (documents.length > max) throw new AppError('VALIDATION_ERROR', `a batch holds at most ${max} documents, got ${documents.length}`, { extra: { limit: max } });
       const result = await collection.upsert(documents);
       return { ...result, took_ms: performance.now() - started };
     },
