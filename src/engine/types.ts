@@ -3,7 +3,7 @@
  * No HTTP in here: errors are AppError with codes from src/errors.ts.
  */
 import type { SparseVector } from '../core/types.js';
-import type { SeismicParams } from '../index/native-types.js';
+import type { QueryStats, SeismicParams } from '../index/native-types.js';
 
 export type FieldType = 'keyword' | 'number' | 'boolean';
 
@@ -85,6 +85,8 @@ export interface SearchRequest {
   heapFactor?: number;
   filter?: Filter;
   minScore?: number;
+  /** collect the native search statistics of the sealed segments (SearchResponse.stats) */
+  stats?: boolean;
   include?: Array<'text' | 'metadata' | 'explain'>;
   hybrid?: {
     method: 'convex' | 'rrf';
@@ -121,6 +123,8 @@ export interface SearchHit {
 export interface SearchResponse {
   hits: SearchHit[];
   took_ms: number;
+  /** with request.stats: summed over the sealed segments searched (the mutable segment is exhaustive) */
+  stats?: QueryStats;
 }
 
 export interface CollectionStats {
