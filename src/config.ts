@@ -69,8 +69,8 @@ export interface DenseIndexConfig {
   oversample: number;
   /** beyond this many candidates (very selective filters) the exact scan answers instead */
   maxApproximateFetch: number;
-  /** usearch HNSW: graph degree M, efConstruction, efSearch */
-  ann: { connectivity: number; expansionAdd: number; expansionSearch: number };
+  /** usearch HNSW: graph degree M, efConstruction, efSearch; threads per insert batch (default 1) */
+  ann: { connectivity: number; expansionAdd: number; expansionSearch: number; threads?: number };
 }
 
 /** annThreshold: where the exact scan (2 threads) grows slower than HNSW at equal recall; see README "Hybrid". */

@@ -13,6 +13,8 @@ export interface AnnWorkerInit {
   connectivity: number;
   expansionAdd: number;
   expansionSearch: number;
+  /** usearch threads per insert batch (the worker's share of the CPU budget) */
+  threads: number;
   /** load this usearch file first */
   loadPath?: string;
 }
@@ -41,8 +43,6 @@ const index = new usearch.Index({
   expansion_search: init.expansionSearch,
   multi: false,
 });
-// One thread: the worker is one of the CPU budget's consumers, not a pool of its own.
-const THREADS = 1;
 
 function keysOf(docnos: Uint32Array): BigUint64Array {
   const keys = new BigUint64Array(docnos.length);
@@ -53,14 +53,14 @@ function keysOf(docnos: Uint32Array): BigUint64Array {
 function handle(req: AnnRequest): unknown {
   switch (req.op) {
     case 'add':
-      if (req.docnos.length > 0) index.add(keysOf(req.docnos), req.vectors, THREADS);
+      if (req.docnos.length > 0) index.add(keysOf(req.docnos), req.vectors, init.threads);
       return undefined;
     case 'remove':
       if (req.docnos.length > 0) index.remove(keysOf(req.docnos));
       return undefined;
     case 'search': {
       if (index.size() === 0) return { docnos: new Uint32Array(0), distances: new Float32Array(0) } satisfies AnnMatches;
-      const m = index.search(req.query, req.k, THREADS);
+      const m = index.search(req.query, req.k, 1); // one query: one thread
       // usearch pads missing results; keep the real ones (keys below 2^32, finite distance)
       const docnos: number[] = [];
       const distances: number[] = [];

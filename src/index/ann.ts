@@ -33,6 +33,8 @@ export interface AnnOptions {
   expansionAdd?: number;
   /** candidate list size while searching (ef); results beyond it are not found */
   expansionSearch?: number;
+  /** threads usearch may use for an insert batch (default 1: one of the CPU budget's consumers) */
+  threads?: number;
 }
 
 export const DEFAULT_ANN = DEFAULT_DENSE_INDEX.ann;
@@ -230,10 +232,11 @@ export class AnnIndex {
 function resolveOptions(o: AnnOptions): AnnWorkerInit {
   if (!Number.isInteger(o.dims) || o.dims < 1) throw new TypeError('dims must be a positive integer');
   if (o.metric !== 'dot' && o.metric !== 'cosine') throw new TypeError('metric must be "dot" or "cosine"');
-  const init = { dims: o.dims, metric: o.metric, ...DEFAULT_ANN, ...stripUndefined(o) };
+  const init = { dims: o.dims, metric: o.metric, ...DEFAULT_ANN, threads: 1, ...stripUndefined(o) };
   for (const key of ['connectivity', 'expansionAdd', 'expansionSearch'] as const) {
     if (!Number.isInteger(init[key]) || init[key] < 2) throw new TypeError(`${key} must be an integer >= 2`);
   }
+  if (!Number.isInteger(init.threads) || init.threads < 1 || init.threads > 256) throw new TypeError('threads must be an integer in [1, 256]');
   return init;
 }
 

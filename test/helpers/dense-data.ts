@@ -3,8 +3,9 @@
  * on the unit sphere, each point its centre plus gaussian noise (norm ≈ `spread`), normalised.
  * Queries drawn the same way (another seed) land near the same centres.
  */
+import fs from 'node:fs';
 import type { Hit } from '../../src/core/types.js';
-import { rng } from '../engine/helpers.js';
+import { rng, tempDir } from '../engine/helpers.js';
 
 function gaussian(next: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
@@ -63,4 +64,17 @@ export function exactTopK(
     hits.push({ docno: docnos[r], score: metric === 'cosine' ? dot / Math.sqrt(qn * dn) : dot });
   }
   return hits.sort((a, b) => b.score - a.score || a.docno - b.docno).slice(0, k);
+}
+
+/** Temp directories for one test file: make() in a test, cleanup() in afterEach. */
+export function tempDirs(prefix: string): { make(): string; cleanup(): void } {
+  const dirs: string[] = [];
+  return {
+    make: () => {
+      const d = tempDir(prefix);
+      dirs.push(d);
+      return d;
+    },
+    cleanup: () => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })),
+  };
 }

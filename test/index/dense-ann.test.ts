@@ -1,23 +1,18 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ANN_MANIFEST, AnnIndex } from '../../src/index/ann.js';
-import { clusteredVectors, exactTopK } from '../helpers/dense-data.js';
+import { clusteredVectors, exactTopK, tempDirs } from '../helpers/dense-data.js';
 
 const DIMS = 32;
 const open: AnnIndex[] = [];
-const dirs: string[] = [];
+const dirs = tempDirs('sparrow-ann-');
 afterEach(async () => {
   await Promise.all(open.splice(0).map((i) => i.close()));
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  dirs.cleanup();
 });
 
-function tempDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'sparrow-ann-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = (): string => dirs.make();
 
 async function make(metric: 'dot' | 'cosine' = 'cosine'): Promise<AnnIndex> {
   const ann = await AnnIndex.create({ dims: DIMS, metric });
