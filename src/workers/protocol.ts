@@ -1,7 +1,7 @@
 /**
  * What crosses between the encoder pool and its workers. Results travel as one CSR batch of
- * TypedArrays that are transferred, not copied; lexical tokens as one space-joined string
- * (analyzed tokens never contain whitespace).
+ * TypedArrays that are transferred, not copied; lexical tokens as one space-joined string per
+ * document (analyzed tokens never contain whitespace).
  */
 import type { AnalyzerName } from '../encoder/analyzer.js';
 import type { PruneOptions } from '../encoder/splade-math.js';
@@ -21,8 +21,8 @@ export interface PackedDocuments {
   indptr: Uint32Array;
   indices: Uint32Array;
   values: Float32Array;
-  /** lexical: the token of every entry, in order, joined by ' ' */
-  tokens?: string;
+  /** lexical: per document, the token of every entry in order, joined by ' ' */
+  tokens?: string[];
 }
 
 export type EncodeReply = { ok: true; docs: PackedDocuments } | { ok: false; code: string; message: string };
@@ -47,19 +47,18 @@ export function packDocuments(docs: readonly EncodedDocument[]): PackedDocuments
     values.set(d.vector.values, indptr[i]);
   });
   const withTokens = docs.length > 0 && docs.every((d) => d.tokens !== undefined);
-  return { lengths, indptr, indices, values, tokens: withTokens ? docs.map((d) => (d.tokens as string[]).join(' ')).filter((s) => s !== '').join(' ') : undefined };
+  return { lengths, indptr, indices, values, tokens: withTokens ? docs.map((d) => (d.tokens as string[]).join(' ')) : undefined };
 }
 
 /** Views into the packed arrays (no copies). */
 export function unpackDocuments(p: PackedDocuments): EncodedDocument[] {
-  const tokens = p.tokens === undefined ? undefined : p.tokens === '' ? [] : p.tokens.split(' ');
   const docs: EncodedDocument[] = [];
   for (let i = 0; i < p.lengths.length; i++) {
     const [start, end] = [p.indptr[i], p.indptr[i + 1]];
     docs.push({
       vector: { indices: p.indices.subarray(start, end), values: p.values.subarray(start, end) },
       length: p.lengths[i],
-      tokens: tokens?.slice(start, end),
+      tokens: p.tokens === undefined ? undefined : p.tokens[i] === '' ? [] : p.tokens[i].split(' '),
     });
   }
   return docs;
