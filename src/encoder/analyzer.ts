@@ -15,6 +15,8 @@ export interface Analyzer {
   readonly name: AnalyzerName;
   /** Appends the analyzed tokens of `text` to `out`. */
   analyze(text: string, out: string[]): void;
+  /** Calls `emit` with each analyzed token, without holding them all (memory bounded by the text). */
+  forEachToken(text: string, emit: (token: string) => void): void;
 }
 
 /** Lucene's EnglishAnalyzer stop set (ENGLISH_STOP_WORDS_SET). */
@@ -45,19 +47,18 @@ function cached(stem: (token: string) => string): (token: string) => string {
 }
 
 function analyzer(name: AnalyzerName, pattern: RegExp, stop: boolean, stem?: (token: string) => string, possessive = false): Analyzer {
-  return {
-    name,
-    analyze(text: string, out: string[]): void {
-      const matches = text.toLowerCase().match(pattern);
-      if (matches === null) return;
-      for (let token of matches) {
-        if (token.length > MAX_TOKEN_LENGTH) continue;
-        if (possessive) token = token.replace(POSSESSIVE, '');
-        if (stop && ENGLISH_STOP_WORDS.has(token)) continue;
-        out.push(stem === undefined ? token : stem(token));
-      }
-    },
+  const forEachToken = (text: string, emit: (token: string) => void): void => {
+    const lower = text.toLowerCase();
+    pattern.lastIndex = 0;
+    for (let m = pattern.exec(lower); m !== null; m = pattern.exec(lower)) {
+      let token = m[0];
+      if (token.length > MAX_TOKEN_LENGTH) continue;
+      if (possessive) token = token.replace(POSSESSIVE, '');
+      if (stop && ENGLISH_STOP_WORDS.has(token)) continue;
+      emit(stem === undefined ? token : stem(token));
+    }
   };
+  return { name, forEachToken, analyze: (text, out) => forEachToken(text, (t) => out.push(t)) };
 }
 
 export const ANALYZERS: Readonly<Record<AnalyzerName, Analyzer>> = {

@@ -14,10 +14,12 @@ export function analyzeToIds(analyzer: Analyzer, text: string): { ids: TermId[];
 }
 
 export function encodeLexicalDocument(analyzer: Analyzer, text: string): EncodedDocument {
-  const all: string[] = [];
-  analyzer.analyze(text, all);
   const counts = new Map<string, number>();
-  for (const token of all) counts.set(token, (counts.get(token) ?? 0) + 1);
+  let length = 0;
+  analyzer.forEachToken(text, (token) => {
+    counts.set(token, (counts.get(token) ?? 0) + 1);
+    length++;
+  });
   const entries = [...counts].map(([token, tf]) => ({ id: murmur3(token), token, tf }));
   entries.sort((a, b) => a.id - b.id || (a.token < b.token ? -1 : 1));
   const indices: number[] = [];
@@ -32,5 +34,5 @@ export function encodeLexicalDocument(analyzer: Analyzer, text: string): Encoded
       tokens.push(e.token);
     }
   }
-  return { vector: { indices: Uint32Array.from(indices), values: Float32Array.from(values) }, length: all.length, tokens };
+  return { vector: { indices: Uint32Array.from(indices), values: Float32Array.from(values) }, length, tokens };
 }
