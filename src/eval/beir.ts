@@ -12,7 +12,7 @@ import type { DocumentInput, SparseInput } from '../engine/types.js';
 import { AppError } from '../errors.js';
 
 /** One line of a JSONL file: either a parsed document or the reason it could not be used. */
-export type CorpusLine = { lineNo: number; doc: DocumentInput } | { lineNo: number; error: string };
+export type CorpusLine = ({ doc: DocumentInput } | { error: string }) & { lineNo: number; /** bytes of the file read so far */ bytes: number };
 
 export interface BeirPaths {
   corpus: string;
@@ -81,25 +81,27 @@ export function parseCorpusLine(line: string): DocumentInput {
   return doc;
 }
 
-/** Lines of a text file with 1-based numbers; blank lines are skipped. */
-export async function* readLines(file: string): AsyncGenerator<{ lineNo: number; line: string }> {
+/** Lines of a text file with 1-based numbers and the bytes read so far; blank lines are skipped. */
+export async function* readLines(file: string): AsyncGenerator<{ lineNo: number; line: string; bytes: number }> {
   const rl = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   let lineNo = 0;
+  let bytes = 0;
   for await (const line of rl) {
     lineNo++;
+    bytes += Buffer.byteLength(line) + 1;
     if (line.trim().length === 0) continue;
-    yield { lineNo, line };
+    yield { lineNo, line, bytes };
   }
 }
 
 /** Stream a corpus: every non-blank line becomes a document or an error with its line number. */
 export async function* readCorpus(file: string): AsyncGenerator<CorpusLine> {
   if (!fs.existsSync(file)) throw invalid(`corpus file ${file} does not exist`);
-  for await (const { lineNo, line } of readLines(file)) {
+  for await (const { lineNo, line, bytes } of readLines(file)) {
     try {
-      yield { lineNo, doc: parseCorpusLine(line) };
+      yield { lineNo, bytes, doc: parseCorpusLine(line) };
     } catch (err) {
-      yield { lineNo, error: (err as Error).message };
+      yield { lineNo, bytes, error: (err as Error).message };
     }
   }
 }

@@ -1,0 +1,45 @@
+/**
+ * `--sweep queryCut=5,10,20,heapFactor=0.7,0.9`: a grid of approximate-search settings. A token
+ * with "=" starts a knob, the tokens after it (without "=") are more values of the same knob; the
+ * grid is every combination, in the order given.
+ */
+import { AppError } from '../errors.js';
+
+export interface SweepPoint {
+  queryCut?: number;
+  heapFactor?: number;
+}
+
+const KNOBS: Record<keyof SweepPoint, (v: number) => boolean> = {
+  queryCut: (v) => Number.isInteger(v) && v >= 1,
+  heapFactor: (v) => v > 0 && v <= 1,
+};
+const RANGES: Record<keyof SweepPoint, string> = { queryCut: 'an integer >= 1', heapFactor: 'in (0, 1]' };
+
+function invalid(detail: string): AppError {
+  return new AppError('INVALID_CONFIG', `--sweep: ${detail}`);
+}
+
+export function parseSweep(spec: string | undefined): SweepPoint[] {
+  if (spec === undefined || spec.trim() === '') return [{}];
+  const values = new Map<keyof SweepPoint, number[]>();
+  let current: keyof SweepPoint | undefined;
+  for (const token of spec.split(',').map((t) => t.trim())) {
+    let raw = token;
+    if (token.includes('=')) {
+      const [name, value] = token.split('=', 2);
+      if (!(name in KNOBS)) throw invalid(`unknown knob "${name}" (knobs: ${Object.keys(KNOBS).join(', ')})`);
+      current = name as keyof SweepPoint;
+      if (values.has(current)) throw invalid(`${current} is given twice`);
+      values.set(current, []);
+      raw = value;
+    }
+    if (current === undefined) throw invalid(`"${token}" has no knob: write knob=value,value`);
+    const v = Number(raw);
+    if (raw === '' || !Number.isFinite(v) || !KNOBS[current](v)) throw invalid(`${current} value "${raw}" must be ${RANGES[current]}`);
+    values.get(current)!.push(v);
+  }
+  let grid: SweepPoint[] = [{}];
+  for (const [knob, list] of values) grid = grid.flatMap((point) => list.map((v) => ({ ...point, [knob]: v })));
+  return grid;
+}
