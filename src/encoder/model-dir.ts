@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AppError } from '../errors.js';
+import { failLoad as fail } from './load-error.js';
 import type { BertTokenizer } from './tokenizer.js';
 import { loadTokenizerDir } from './tokenizer-files.js';
 
@@ -21,10 +21,6 @@ export interface ModelDir {
   idf?: Float32Array;
   /** model maximum sequence length, [CLS] and [SEP] included */
   maxLength: number;
-}
-
-function fail(file: string, why: string, cause?: unknown): never {
-  throw new AppError('MODEL_LOAD_FAILED', `${file}: ${why}`, { extra: { file }, cause });
 }
 
 function readJsonObject(file: string): Record<string, unknown> {

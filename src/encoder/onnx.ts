@@ -5,7 +5,7 @@
  */
 // A namespace import: the default import breaks when tsx loads this file as CommonJS in a worker.
 import * as ort from 'onnxruntime-node';
-import { AppError } from '../errors.js';
+import { failLoad as fail } from './load-error.js';
 
 export interface OnnxOutput {
   data: Float32Array;
@@ -23,10 +23,6 @@ export interface OnnxSparseModel {
 
 const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
 const OUTPUT_PREFERENCE = ['logits', 'sparse', 'output', 'last_hidden_state'];
-
-function fail(file: string, why: string, cause?: unknown): never {
-  throw new AppError('MODEL_LOAD_FAILED', `${file}: ${why}`, { extra: { file }, cause });
-}
 
 export async function openOnnxModel(file: string, options: { intraOpThreads: number; vocabSize: number }): Promise<OnnxSparseModel> {
   let session: ort.InferenceSession;

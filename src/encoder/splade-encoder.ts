@@ -3,10 +3,11 @@
  * worker pool; inference-free queries run inline on the calling thread with the model's idf.json.
  */
 import type { SparseVector, TermId } from '../core/types.js';
-import { AppError } from '../errors.js';
+import path from 'node:path';
 import type { EncoderPool } from '../workers/pool.js';
 import type { EncoderSpec } from '../workers/protocol.js';
 import { inferenceFreeQuery } from './inference-free.js';
+import { failLoad } from './load-error.js';
 import { loadModelDir, modelFingerprint, type ModelDir } from './model-dir.js';
 import type { PruneOptions } from './splade-math.js';
 import type { EncodedDocument, SparseEncoder } from './types.js';
@@ -36,7 +37,7 @@ export class SpladeEncoder implements SparseEncoder {
     const model = loadModelDir(options.modelDir);
     const query = options.query ?? (model.idf !== undefined ? 'inference-free' : 'siamese');
     if (query === 'inference-free' && model.idf === undefined) {
-      throw new AppError('MODEL_LOAD_FAILED', `${model.dir}/idf.json: missing: inference-free queries need idf.json`, { extra: { file: `${model.dir}/idf.json` } });
+      failLoad(path.join(model.dir, 'idf.json'), 'missing: inference-free queries need idf.json');
     }
     const spec: EncoderSpec = { kind: 'splade', modelDir: model.dir, prune: options.prune, maxChunks: options.maxChunks, intraOpThreads: options.intraOpThreads };
     // An empty text runs no model, but the worker loads (and checks) the graph first.

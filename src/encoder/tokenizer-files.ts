@@ -5,16 +5,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { AppError } from '../errors.js';
+import { failLoad as fail } from './load-error.js';
 import { BUNDLED_VOCAB } from './paths.js';
 import { BertTokenizer, type TokenizerSpec } from './tokenizer.js';
 
 const BERT_SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
 const WORDPIECE_DEFAULTS = { unkToken: '[UNK]', continuingSubwordPrefix: '##', maxInputCharsPerWord: 100 };
-
-function fail(file: string, why: string, cause?: unknown): never {
-  throw new AppError('MODEL_LOAD_FAILED', `${file}: ${why}`, { extra: { file }, cause });
-}
 
 function readJson(file: string): unknown {
   let text: string;
