@@ -142,7 +142,9 @@ void ThreadPool::ReapBackground(bool all) {
       if (all || b.finished->load(std::memory_order_acquire)) {
         to_join.push_back(std::move(b));
       } else {
-        *keep++ = std::move(b);
+        // Never self-move-assign: assigning to a joinable std::thread calls std::terminate.
+        if (&*keep != &b) *keep = std::move(b);
+        ++keep;
       }
     }
     background_.erase(keep, background_.end());
