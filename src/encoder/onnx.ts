@@ -24,7 +24,10 @@ export interface OnnxSparseModel {
 const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
 const OUTPUT_PREFERENCE = ['logits', 'sparse', 'output', 'last_hidden_state'];
 
-export async function openOnnxModel(file: string, options: { intraOpThreads: number; vocabSize: number }): Promise<OnnxSparseModel> {
+/** allowSpinning (default false): ONNX Runtime's default busy-waits its threads after each run;
+ * bench:encode measures the CPU that costs. */
+export async function openOnnxModel(file: string, options: { intraOpThreads: number; vocabSize: number; allowSpinning?: boolean }): Promise<OnnxSparseModel> {
+  const spin = options.allowSpinning === true ? '1' : '0';
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(file, {
@@ -33,7 +36,7 @@ export async function openOnnxModel(file: string, options: { intraOpThreads: num
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
-      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+      extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
     });
   } catch (err) {
     fail(file, `is not a loadable ONNX model (${(err as Error).message})`, err);

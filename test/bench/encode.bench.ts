@@ -12,7 +12,8 @@ import { getAnalyzer } from '../../src/encoder/analyzer.js';
 import { inferenceFreeQuery } from '../../src/encoder/inference-free.js';
 import { LexicalEncoder } from '../../src/encoder/lexical.js';
 import { encodeLexicalDocument } from '../../src/encoder/lexical-document.js';
-import { readIdf } from '../../src/encoder/model-dir.js';
+import { loadModelDir, readIdf } from '../../src/encoder/model-dir.js';
+import { openOnnxModel } from '../../src/encoder/onnx.js';
 import { BUNDLED_IDF } from '../../src/encoder/paths.js';
 import { SpladeDocumentEncoder } from '../../src/encoder/splade.js';
 import { bundledTokenizer } from '../../src/encoder/tokenizer-files.js';
@@ -99,6 +100,23 @@ for (let i = 0; i < 2000; i++) {
 trips.sort((a, b) => a - b);
 row('pool round trip, one lexical query (for comparison)', `p50 ${trips[Math.floor(trips.length / 2)].toFixed(0)} µs`, `p99 ${trips[Math.floor(trips.length * 0.99)].toFixed(0)} µs`);
 await pool.close();
+
+// ONNX thread spinning: CPU time of 100 runs (2 intra-op threads, batch 64 × 32) with 5 ms pauses.
+for (const allowSpinning of [true, false]) {
+  const model = await openOnnxModel(path.join(TINY, 'model.onnx'), { intraOpThreads: 2, vocabSize: loadModelDir(TINY).tokenizer.vocabSize, allowSpinning });
+  const ids = BigInt64Array.from({ length: 64 * 32 }, (_, i) => BigInt(5 + (i % 100)));
+  const mask = new BigInt64Array(64 * 32).fill(1n);
+  for (let i = 0; i < 20; i++) await model.run(ids, mask, 64, 32);
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < 100; i++) {
+    await model.run(ids, mask, 64, 32);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const cpu = process.cpuUsage(c0);
+  row(`ONNX spinning ${allowSpinning ? 'on (ORT default)' : 'off (Sparrow)'}: CPU for 100 runs + pauses`, `${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU`, `${(performance.now() - t0).toFixed(0)} ms wall`);
+  await model.close();
+}
 
 const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length), 8));
 console.log(`\nencode bench — Node ${process.versions.node}, ${WORKERS} pool workers, ${ROUNDS} rounds × ${queries.length} queries\n`);
