@@ -10,6 +10,7 @@ import { getAnalyzer, type AnalyzerName } from './analyzer.js';
 import { bm25QueryVector } from './bm25.js';
 import { analyzeToIds, encodeLexicalDocument } from './lexical-document.js';
 import { TokenMemory } from './token-memory.js';
+import { checkText, checkTexts } from './check-input.js';
 import type { CorpusStats, EncodedDocument, SparseEncoder } from './types.js';
 
 /** Batches with more characters than this go to the pool (about 1 ms of analysis inline). */
@@ -32,6 +33,7 @@ export class LexicalEncoder implements SparseEncoder {
   }
 
   async encodeDocuments(texts: string[]): Promise<EncodedDocument[]> {
+    checkTexts(texts);
     const chars = texts.reduce((n, t) => n + t.length, 0);
     const docs =
       this.pool !== undefined && chars > LEXICAL_INLINE_CHARS
@@ -47,6 +49,7 @@ export class LexicalEncoder implements SparseEncoder {
 
   /** The same, synchronously (benchmarks, callers on a hot path). */
   encodeQuerySync(text: string, stats: CorpusStats): SparseVector {
+    checkText(text);
     const { ids, tokens } = analyzeToIds(this.analyzer, text);
     this.memory.remember(ids, tokens);
     return bm25QueryVector(ids, stats);

@@ -8,6 +8,7 @@ import type { EncoderPool } from '../workers/pool.js';
 import type { EncoderSpec } from '../workers/protocol.js';
 import { inferenceFreeQuery } from './inference-free.js';
 import { failLoad } from './load-error.js';
+import { checkText, checkTexts } from './check-input.js';
 import { loadModelDir, modelFingerprint, type ModelDir } from './model-dir.js';
 import type { PruneOptions } from './splade-math.js';
 import type { EncodedDocument, SparseEncoder } from './types.js';
@@ -46,10 +47,12 @@ export class SpladeEncoder implements SparseEncoder {
   }
 
   async encodeDocuments(texts: string[]): Promise<EncodedDocument[]> {
+    checkTexts(texts);
     return this.pool.runAll(this.spec, texts, DOCS_PER_TASK);
   }
 
   async encodeQuery(text: string): Promise<SparseVector> {
+    checkText(text);
     if (this.queryMode === 'inference-free') return this.encodeQuerySync(text);
     const [doc] = await this.pool.run(this.spec, [text]);
     return doc.vector;

@@ -9,6 +9,7 @@
  * length and grouped so that one batch's logits stay under `logitsBudgetBytes`.
  */
 import os from 'node:os';
+import { checkTexts } from './check-input.js';
 import type { EncodedDocument } from './types.js';
 import { loadModelDir, type ModelDir } from './model-dir.js';
 import { openOnnxModel, type OnnxSparseModel } from './onnx.js';
@@ -106,6 +107,7 @@ export class SpladeDocumentEncoder {
   }
 
   async encode(texts: string[]): Promise<EncodedDocument[]> {
+    checkTexts(texts);
     const vocab = this.model.tokenizer.vocabSize;
     const sequences: Sequence[] = [];
     const lengths = new Array<number>(texts.length).fill(0);

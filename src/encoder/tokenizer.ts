@@ -5,6 +5,7 @@
  */
 import { normalizeBert, preTokenizeBert, type BertNormalizerOptions } from './bert-normalizer.js';
 import { WordPiece, type WordPieceOptions } from './wordpiece.js';
+import { checkText } from './check-input.js';
 
 export interface TokenizerSpec {
   /** id -> token */
@@ -63,6 +64,7 @@ export class BertTokenizer {
 
   /** Token ids of `text` without [CLS]/[SEP]; at most `limit` ids (the rest of the text is not read). */
   encode(text: string, limit = Infinity): number[] {
+    checkText(text);
     const out: number[] = [];
     let start = 0;
     while (start < text.length && out.length < limit) {

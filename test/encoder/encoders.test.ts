@@ -97,6 +97,17 @@ describe('createEncoder', () => {
     expect((await enc.encodeQuery('cancer', stats)).indices.length).toBeGreaterThan(0);
   });
 
+  it('bad arguments are TypeErrors naming the argument', async () => {
+    const lexical = await createEncoder({ kind: 'lexical' }, cpu, () => pool);
+    const splade = await createEncoder({ kind: 'splade', model: FIXTURE }, cpu, () => pool);
+    for (const enc of [lexical, splade]) {
+      await expect(enc.encodeDocuments('text' as never)).rejects.toThrow(new TypeError('texts must be an array of strings'));
+      await expect(enc.encodeDocuments(['ok', 3] as never)).rejects.toThrow(TypeError);
+      await expect(enc.encodeQuery(undefined as never, stats)).rejects.toThrow(new TypeError('text must be a string'));
+    }
+    expect(() => bundledTokenizer().encode(null as never)).toThrow(new TypeError('text must be a string'));
+  });
+
   it('bad configurations are INVALID_CONFIG naming the option', async () => {
     const bad = async (config: unknown, pattern: RegExp) =>
       expect(createEncoder(config as never, cpu, () => pool)).rejects.toMatchObject({ code: 'INVALID_CONFIG', message: expect.stringMatching(pattern) });
