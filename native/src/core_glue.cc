@@ -2,6 +2,7 @@
 #include "bitmap_glue.h"
 #include "glue.h"
 #include "glue_util.h"
+#include "index_glue.h"
 
 namespace sparrow {
 
@@ -27,6 +28,7 @@ void InitCore(Napi::Env env, Napi::Object exports) {
   exports.Set("setSearchThreads", Napi::Function::New<SetSearchThreads>(env, "setSearchThreads"));
   exports.Set("getSearchThreads", Napi::Function::New<GetSearchThreads>(env, "getSearchThreads"));
   InitBitmap(env, exports);
+  InitIndexes(env, exports);
 }
 
 }  // namespace sparrow

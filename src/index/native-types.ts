@@ -30,7 +30,8 @@ export interface SearchOptions {
   k: number; // 1..10_000
   tombstones?: Bitmap; // docnos never returned
   allow?: Bitmap; // when given, only these docnos are returned
-  /** Only documents scoring strictly above this are of interest (k-th best from other segments). */
+  /** Floor (k-th best from other segments): documents scoring below it are not returned; a tie may
+   * still be returned (it can win on docno). Only documents with a positive score are ever returned. */
   threshold?: number;
   /** Collect per-query statistics. */
   stats?: boolean;
@@ -71,9 +72,11 @@ export interface ForwardIndex {
 }
 
 export interface InvertedIndex {
+  readonly numDocs: number;
   readonly bytes: number;
   /** Exhaustive term-at-a-time search over full posting lists. */
   search(queries: CsrBatch, options: SearchOptions): Promise<SearchResult>;
+  save(path: string): Promise<void>;
   close(): void;
 }
 
@@ -136,6 +139,7 @@ export interface DenseIndex {
  *   createForwardIndex(rows: CsrBatch, docnos: Uint32Array): ForwardIndex   // rows sorted & validated
  *   loadForwardIndex(path: string): ForwardIndex                             // mmap; INDEX_FILE_CORRUPT on damage
  *   buildInvertedIndex(forward: ForwardIndex): InvertedIndex
+ *   loadInvertedIndex(path: string): InvertedIndex                           // mmap; INDEX_FILE_CORRUPT on damage
  *   buildSeismic(rows: CsrBatch, docnos: Uint32Array, params: SeismicParams, options?: { threads?: number }): Promise<SeismicIndex>
  *   loadSeismic(path: string): SeismicIndex                                  // mmap; INDEX_FILE_CORRUPT on damage
  *   setSearchThreads(n: number): void                                        // the native search pool size

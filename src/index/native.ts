@@ -8,6 +8,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkCsr, checkDocnos, checkPath, checkSearchOptions } from './native-args.js';
+import type { InvertedIndex } from './native-types.js';
 import { AppError } from '../errors.js';
 import type { CsrBatch } from '../core/types.js';
 import type { Bitmap, DenseIndex, SearchOptions, SearchResult } from './native-types.js';
@@ -26,12 +28,14 @@ export interface RawForwardIndex {
   row(r: number): { indices: Uint32Array; values: Float32Array };
   searchExact(queries: CsrBatch, options: SearchOptions): Promise<SearchResult>;
   save(path: string): Promise<void>;
+  close(): void;
 }
 export interface RawInvertedIndex {
   readonly numDocs: number;
   readonly bytes: number;
   search(queries: CsrBatch, options: SearchOptions): Promise<SearchResult>;
   save(path: string): Promise<void>;
+  close(): void;
 }
 export interface RawAddon {
   Bitmap: new (capacity?: number) => Bitmap;
@@ -106,6 +110,93 @@ export function createBitmap(capacity = 0): Bitmap {
   return new addon.Bitmap(capacity);
 }
 
+// ---- forward index, exact and exhaustive search (native core) ----
+
+function searchArgs(queries: CsrBatch, options: SearchOptions): void {
+  checkCsr(queries, 'queries');
+  checkSearchOptions(options);
+}
+
+/** A segment's rows with exact search; wraps the native object (also used for Seismic's rows). */
+export class NativeForwardIndex implements ForwardIndex {
+  constructor(readonly raw: RawForwardIndex) {}
+  get numDocs(): number {
+    return this.raw.numDocs;
+  }
+  get nnz(): number {
+    return this.raw.nnz;
+  }
+  get bytes(): number {
+    return this.raw.bytes;
+  }
+  get vocabSize(): number {
+    return this.raw.vocabSize;
+  }
+  get docnos(): Uint32Array {
+    return this.raw.docnos();
+  }
+  row(r: number): { indices: Uint32Array; values: Float32Array } {
+    if (!Number.isInteger(r) || r < 0 || r >= this.raw.numDocs) throw new TypeError(`r must be a row in [0, ${this.raw.numDocs})`);
+    return this.raw.row(r);
+  }
+  searchExact(queries: CsrBatch, options: SearchOptions): Promise<SearchResult> {
+    searchArgs(queries, options);
+    return awaitNative(this.raw.searchExact(queries, options));
+  }
+  save(file: string): Promise<void> {
+    checkPath(file);
+    return awaitNative(this.raw.save(file));
+  }
+  close(): void {
+    this.raw.close();
+  }
+}
+
+/** Exhaustive term-at-a-time search over full posting lists (the mutable segment's engine). */
+export class NativeInvertedIndex implements InvertedIndex {
+  constructor(private readonly raw: RawInvertedIndex) {}
+  get numDocs(): number {
+    return this.raw.numDocs;
+  }
+  get bytes(): number {
+    return this.raw.bytes;
+  }
+  search(queries: CsrBatch, options: SearchOptions): Promise<SearchResult> {
+    searchArgs(queries, options);
+    return awaitNative(this.raw.search(queries, options));
+  }
+  save(file: string): Promise<void> {
+    checkPath(file);
+    return awaitNative(this.raw.save(file));
+  }
+  close(): void {
+    this.raw.close();
+  }
+}
+
+/** Rows: sorted unique term ids, finite weights >= 0; docnos: one collection docno per row. */
+export function createForwardIndex(rows: CsrBatch, docnos: Uint32Array): NativeForwardIndex {
+  checkCsr(rows, 'rows');
+  checkDocnos(docnos, rows.indptr.length - 1);
+  return new NativeForwardIndex(callNative(() => addon.createForwardIndex(rows, docnos)));
+}
+
+/** mmap a saved forward index; AppError INDEX_FILE_CORRUPT when damaged or foreign. */
+export function loadForwardIndex(file: string): NativeForwardIndex {
+  checkPath(file);
+  return new NativeForwardIndex(callNative(() => addon.loadForwardIndex(file)));
+}
+
+export function buildInvertedIndex(forward: ForwardIndex): NativeInvertedIndex {
+  if (!(forward instanceof NativeForwardIndex)) throw new TypeError('forward must be a ForwardIndex from createForwardIndex or loadForwardIndex');
+  return new NativeInvertedIndex(callNative(() => addon.buildInvertedIndex(forward.raw)));
+}
+
+export function loadInvertedIndex(file: string): NativeInvertedIndex {
+  checkPath(file);
+  return new NativeInvertedIndex(callNative(() => addon.loadInvertedIndex(file)));
+}
+
 // ---- dense vectors (issue 8: hybrid; owned by the dense work) ----
 
 interface RawDenseIndex {
@@ -176,6 +267,8 @@ export function createDenseIndex(dims: number, metric: 'dot' | 'cosine'): DenseI
 
 /** Build defaults: one place (src/config.ts), exported here for callers of the index layer. */
 export const DEFAULT_SEISMIC_PARAMS: SeismicParams = DEFAULT_SEISMIC;
+/** Query knobs used when a request names none (chosen on the tuning query set; see README). */
+export const DEFAULT_SEISMIC_QUERY = { queryCut: 10, heapFactor: 0.9 } as const;
 
 interface NativeSeismic {
   readonly numDocs: number;
@@ -260,13 +353,13 @@ class SeismicSegment implements SeismicIndex {
   get blocks(): number {
     return this.native().blocks;
   }
-  search(queries: CsrBatch, options: SeismicSearchOptions): Promise<SearchResult> {
+  async search(queries: CsrBatch, options: SeismicSearchOptions): Promise<SearchResult> {
     return awaitNative(callNative(() => this.native().search(queries, options)));
   }
-  searchExact(queries: CsrBatch, options: SearchOptions): Promise<SearchResult> {
+  async searchExact(queries: CsrBatch, options: SearchOptions): Promise<SearchResult> {
     return awaitNative(callNative(() => this.native().searchExact(queries, options)));
   }
-  save(file: string): Promise<void> {
+  async save(file: string): Promise<void> {
     if (typeof file !== 'string' || file === '') throw new TypeError('path must be a non-empty string');
     return awaitNative(callNative(() => this.native().save(file)));
   }
