@@ -107,6 +107,13 @@ export async function runIndexJob(sink: DocumentSink, options: IndexJobOptions):
   let fatal: unknown;
   /** the first line of a batch that failed: the checkpoint never passes it */
   let unackedFloor = Infinity;
+  // Resume by id: skip the ids stored before this run. An earlier run acknowledged at most
+  // `concurrency` batches out of order past its last complete one, so after more clean batches in a
+  // row than that, the rest is new and the lookups stop. Until then the ids this run wrote are
+  // remembered, so that an id repeated in the input is written again (the later line wins).
+  let resuming = true;
+  let cleanBatches = 0;
+  const writtenThisRun = new Set<string>();
 
   const safeLine = (): number => {
     let line = pending.docs.length > 0 ? pending.firstLine - 1 : lastLineRead;
@@ -124,8 +131,10 @@ export async function runIndexJob(sink: DocumentSink, options: IndexJobOptions):
   const rejectDoc = (lineNo: number, message: string) => {
     summary.errors++;
     say(`${options.file}:${lineNo}: ${message}`);
-    if (options.onError === 'stop') summary.failed = true;
-    else summary.skipped++;
+    if (options.onError === 'stop') {
+      summary.failed = true;
+      unackedFloor = Math.min(unackedFloor, lineNo);
+    } else summary.skipped++;
   };
 
   /** Store one batch. A batch the sink rejects (4xx) is retried document by document to find the
@@ -141,7 +150,6 @@ export async function runIndexJob(sink: DocumentSink, options: IndexJobOptions):
         throw err;
       }
       if (batch.docs.length === 1) {
-        if (options.onError === 'stop') unackedFloor = Math.min(unackedFloor, batch.firstLine);
         rejectDoc(batch.firstLine, messageOf(err, batch));
         return;
       }
@@ -156,12 +164,19 @@ export async function runIndexJob(sink: DocumentSink, options: IndexJobOptions):
   };
 
   const dispatch = async (batch: Batch) => {
-    const stored = await sink.stored(batch.docs.map((d) => d.id));
-    if (stored.size > 0) {
-      const keep = batch.docs.map((d, i) => [d, batch.lines[i]] as const).filter(([d]) => !stored.has(d.id));
-      summary.alreadyStored += batch.docs.length - keep.length;
-      batch = { ...batch, docs: keep.map(([d]) => d), lines: keep.map(([, l]) => l) };
-      if (batch.docs.length === 0) return;
+    if (resuming) {
+      const stored = await sink.stored(batch.docs.map((d) => d.id).filter((id) => !writtenThisRun.has(id)));
+      cleanBatches = stored.size === 0 ? cleanBatches + 1 : 0;
+      if (cleanBatches > options.concurrency) {
+        resuming = false; // past whatever an earlier run can have acknowledged
+        writtenThisRun.clear();
+      } else for (const d of batch.docs) if (!stored.has(d.id)) writtenThisRun.add(d.id);
+      if (stored.size > 0) {
+        const keep = batch.docs.map((d, i) => [d, batch.lines[i]] as const).filter(([d]) => !stored.has(d.id));
+        summary.alreadyStored += batch.docs.length - keep.length;
+        batch = { ...batch, docs: keep.map(([d]) => d), lines: keep.map(([, l]) => l) };
+        if (batch.docs.length === 0) return;
+      }
     }
     while (inflight.size >= options.concurrency || batch.docs.some((d) => inflightIds.has(d.id))) await Promise.race(inflight.values());
     for (const d of batch.docs) inflightIds.add(d.id);
