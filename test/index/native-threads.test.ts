@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createForwardIndex, getSearchThreads, setSearchThreads } from '../../src/index/native.js';
+import { randomRows, shuffledDocnos } from './native-fixtures.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const nativeModule = path.resolve(here, '../../src/index/native.ts');
+const fixtures = path.resolve(here, 'native-fixtures.ts');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparrow-threads-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Runs a TS script in a child node (through tsx); resolves with its exit code, or 'timeout'. */
+function runChild(source: string, timeoutMs: number): Promise<{ code: number | null | 'timeout'; stderr: string }> {
+  const file = path.join(dir, `child-${Math.random().toString(36).slice(2)}.mts`);
+  fs.writeFileSync(file, source);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve({ code: 'timeout', stderr });
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+describe('native threads', () => {
+  it('setSearchThreads resizes the pool and validates n', () => {
+    const before = getSearchThreads();
+    setSearchThreads(3);
+    expect(getSearchThreads()).toBe(3);
+    setSearchThreads(before);
+    for (const n of [0, -1, 1.5, NaN, 5000]) expect(() => setSearchThreads(n)).toThrow(/n must be an integer in \[1, 1024\]/);
+  });
+
+  it('a long batch search does not block the event loop (a timer keeps firing)', async () => {
+    const rows = randomRows(61, { rows: 10_000, vocab: 2000, minLen: 60, maxLen: 120 });
+    const forward = createForwardIndex(rows, shuffledDocnos(10_000, 61));
+    const queries = randomRows(62, { rows: 200, vocab: 2000, minLen: 20, maxLen: 40 });
+    let ticks = 0;
+    const interval = setInterval(() => ticks++, 2);
+    const started = performance.now();
+    const result = await forward.searchExact(queries, { k: 10 });
+    const elapsed = performance.now() - started;
+    clearInterval(interval);
+    expect(result.offsets.length).toBe(201);
+    expect(elapsed).toBeGreaterThan(20); // the batch really was long enough to observe
+    expect(ticks).toBeGreaterThanOrEqual(3);
+    forward.close();
+  });
+
+  it('a process that opened, searched and saved an index exits by itself', async () => {
+    const source = `
+      import { buildInvertedIndex, createBitmap, createForwardIndex, setSearchThreads } from ${JSON.stringify(nativeModule)};
+      import { randomRows, shuffledDocnos } from ${JSON.stringify(fixtures)};
+      setSearchThreads(2);
+      const forward = createForwardIndex(randomRows(1, { rows: 2000, vocab: 300, minLen: 5, maxLen: 30 }), shuffledDocnos(2000, 1));
+      const inverted = buildInvertedIndex(forward);
+      const queries = randomRows(2, { rows: 50, vocab: 300, minLen: 3, maxLen: 10 });
+      const tombstones = createBitmap(); tombstones.set(4);
+      const a = await forward.searchExact(queries, { k: 5, tombstones });
+      const b = await inverted.search(queries, { k: 5 });
+      await forward.save(${JSON.stringify(path.join(dir, 'child.fwd'))});
+      if (a.docnos.length === 0 || b.docnos.length === 0) process.exit(3);
+      // No close(), no process.exit(): the indexes and the pool threads stay open.
+    `;
+    const { code, stderr } = await runChild(source, 30_000);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('a process exits by itself while a search is still queued when its script ends', async () => {
+    const source = `
+      import { createForwardIndex } from ${JSON.stringify(nativeModule)};
+      import { randomRows, shuffledDocnos } from ${JSON.stringify(fixtures)};
+      const forward = createForwardIndex(randomRows(3, { rows: 5000, vocab: 300, minLen: 20, maxLen: 60 }), shuffledDocnos(5000, 3));
+      void forward.searchExact(randomRows(4, { rows: 200, vocab: 300, minLen: 3, maxLen: 10 }), { k: 5 }).then((r) => {
+        if (r.offsets.length !== 201) process.exitCode = 4;
+      });
+    `;
+    const { code, stderr } = await runChild(source, 30_000);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});
