@@ -76,13 +76,15 @@ export class EncoderPool {
     return unpackDocuments(reply.docs);
   }
 
-  /** Encodes texts split into tasks of at most `perTask` texts, spread over the workers. */
+  /** Encodes texts split into tasks of about `perTask` texts, spread over the workers. Tasks grow
+   * so that one call alone never needs more than the queue holds; a call that does not fit in what
+   * is free is refused whole (OVERLOADED) rather than in part. */
   async runAll(spec: EncoderSpec, texts: string[], perTask: number): Promise<EncodedDocument[]> {
-    // All or nothing: refuse the whole call up front rather than part of it.
-    const needed = Math.ceil(texts.length / perTask);
-    if (this.piscina.queueSize + needed > this.cpu.encoderQueue + this.cpu.encoderWorkers) throw this.overloaded();
+    const size = Math.max(perTask, Math.ceil(texts.length / Math.max(1, this.cpu.encoderQueue)));
+    const needed = Math.ceil(texts.length / size);
+    if (needed > 1 && needed > this.cpu.encoderQueue - this.piscina.queueSize) throw this.overloaded();
     const tasks: Array<Promise<EncodedDocument[]>> = [];
-    for (let i = 0; i < texts.length; i += perTask) tasks.push(this.run(spec, texts.slice(i, i + perTask)));
+    for (let i = 0; i < texts.length; i += size) tasks.push(this.run(spec, texts.slice(i, i + size)));
     return (await Promise.all(tasks)).flat();
   }
 

@@ -80,8 +80,14 @@ describe('back-pressure and close', () => {
         expect(r.reason).toBeInstanceOf(AppError);
         expect(r.reason).toMatchObject({ code: 'OVERLOADED', status: 503, retryAfter: 1 });
       }
-      // a whole batch is refused up front rather than in part
-      await expect(pool.runAll(LEXICAL, Array.from({ length: 100 }, () => 'x'), 1)).rejects.toMatchObject({ code: 'OVERLOADED' });
+      // with the queue full, a whole batch is refused up front rather than in part
+      const busy = Array.from({ length: 4 }, () => pool.run(LEXICAL, big));
+      expect(pool.queueSize).toBe(2);
+      await expect(pool.runAll(LEXICAL, Array.from({ length: 10 }, () => 'x'), 1)).rejects.toMatchObject({ code: 'OVERLOADED' });
+      await Promise.all(busy);
+      // on a free pool one large call is accepted: its tasks grow to fit the queue
+      const many = await pool.runAll(LEXICAL, Array.from({ length: 100 }, (_, i) => `doc ${i}`), 1);
+      expect(many.map((d) => d.length)).toEqual(Array.from({ length: 100 }, () => 2));
     } finally {
       await pool.close();
     }
