@@ -40,12 +40,12 @@ export interface Config {
   index: IndexConfig;
 }
 
-/** Seismic build defaults (Seismic's reference values, with a budget relative to the segment). */
+/** Seismic build defaults, chosen on the synthetic `tune` query set (test/bench/SYNTHETIC.md; README). */
 export const DEFAULT_SEISMIC: SeismicParams = {
-  postingFraction: 0.12, // share of a segment's non-zeros kept as postings (relative budget)
-  maxFraction: 1.5,
-  centroidFraction: 0.1,
-  summaryEnergy: 0.4,
+  postingFraction: 0.1, // share of a segment's non-zeros kept as postings (relative budget)
+  maxFraction: 3,
+  centroidFraction: 0.2,
+  summaryEnergy: 0.6,
   docCut: 15,
   nKnn: 0,
   seed: 42,
@@ -78,7 +78,7 @@ export const DEFAULT_DENSE_INDEX: DenseIndexConfig = {
   annThreshold: 50_000,
   oversample: 2,
   maxApproximateFetch: 2_000,
-  ann: { connectivity: 16, expansionAdd: 128, expansionSearch: 128 },
+  ann: { connectivity: 16, expansionAdd: 64, expansionSearch: 128 },
 };
 
 export function defaultCpu(budget = Math.max(1, Math.min(os.availableParallelism(), 64))): CpuConfig {

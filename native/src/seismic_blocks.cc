@@ -124,19 +124,24 @@ std::vector<uint32_t> BlockBuilder::Cluster(uint32_t list_id, const std::vector<
   acc_.assign(nc, 0.0f);
   std::vector<uint32_t> size(nc, 0);
   std::vector<uint8_t> dead(nc, 0);
+  std::vector<uint32_t> hit;  // centroids reached by the current row (cost: the chains walked, not nc)
   auto best_for = [&](size_t p) {
-    std::fill(acc_.begin(), acc_.end(), 0.0f);
     uint32_t r = rows[p];
     for (size_t i = 0; i < tops_.len[r]; i++) {
       float w = tops_.value[r * tops_.cut + i];
-      for (int32_t e = head_[tops_.local[r * tops_.cut + i]]; e >= 0; e = entries_[e].next)
-        acc_[entries_[e].centroid] += w * entries_[e].weight;
+      for (int32_t e = head_[tops_.local[r * tops_.cut + i]]; e >= 0; e = entries_[e].next) {
+        uint32_t c = entries_[e].centroid;
+        if (acc_[c] == 0.0f) hit.push_back(c);
+        acc_[c] += w * entries_[e].weight;
+      }
     }
     uint32_t best = kNone;
-    for (uint32_t c = 0; c < nc; c++)
-      if (!dead[c] && (best == kNone || acc_[c] > acc_[best])) best = c;
+    for (uint32_t c : hit)
+      if (!dead[c] && acc_[c] > 0.0f && (best == kNone || acc_[c] > acc_[best] || (acc_[c] == acc_[best] && c < best))) best = c;
+    for (uint32_t c : hit) acc_[c] = 0.0f;
+    hit.clear();
     // No overlap with any centroid: spread by position rather than piling onto one block.
-    if (acc_[best] <= 0.0f) {
+    if (best == kNone) {
       for (size_t k = 0; k < nc; k++) {
         uint32_t c = static_cast<uint32_t>((p + k) % nc);
         if (!dead[c]) return c;

@@ -12,6 +12,8 @@
 namespace sparrow {
 namespace {
 
+constexpr size_t kMinListCap = 128;
+
 struct Posting {
   float value;
   uint32_t row;
@@ -124,10 +126,12 @@ SeismicData BuildSeismic(const CsrView& docs, const SeismicParams& params, const
   Lists lists = PrunedLists(docs, dict, all ? -INFINITY : GlobalThreshold(docs, params.posting_fraction));
   size_t nonempty = 0;
   for (size_t t = 0; t < dict.Size(); t++) nonempty += lists.offsets[t + 1] > lists.offsets[t];
-  // Per-list cap: max_fraction x the average list under the budget (relative to this segment).
+  // Per-list cap: max_fraction x the average list under the budget (relative to this segment), but
+  // never under kMinListCap: in a small segment the average list is a handful of postings, too few
+  // to hold a query's neighbours (the global threshold still prunes).
   double budget = params.posting_fraction * static_cast<double>(nnz);
   size_t cap = all ? SIZE_MAX
-                   : std::max<size_t>(1, static_cast<size_t>(std::ceil(params.max_fraction * budget / std::max<size_t>(1, nonempty))));
+                   : std::max<size_t>(kMinListCap, static_cast<size_t>(std::ceil(params.max_fraction * budget / std::max<size_t>(1, nonempty))));
   DocTops tops = ComputeDocTops(docs, dict, params.doc_cut, threads);
   CheckStop(stop);
 

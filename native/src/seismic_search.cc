@@ -63,6 +63,7 @@ struct Scratch {
   QueryVector q;
   std::vector<uint64_t> visited;  // one bit per forward row
   std::vector<uint32_t> touched;  // rows to unmark after the query
+  std::vector<uint32_t> pending;  // admitted rows of the current block
   void Reset(size_t rows) {
     if (visited.size() < (rows + 63) / 64) visited.assign((rows + 63) / 64, 0);
   }
@@ -184,14 +185,15 @@ std::vector<Hit> SeismicSearch(const SeismicView& ix, const CsrView& rows, const
   std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return q_values[a] > q_values[b]; });
   size_t cut = opts.query_cut == 0 ? q_len : std::min(opts.query_cut, q_len);
 
-  auto score_row = [&](uint32_t r) {
-    if (!scratch.Visit(r)) return;
-    DocNo d = docnos ? docnos[r] : r;
-    if (!opts.filter.Accept(d)) return;
+  auto score_admitted = [&](uint32_t r) {
     if (stats) stats->docs_scored++;
     float score = scratch.Dot(rows, r);
-    if (score > 0.0f) top.Push(score, d, r);  // no shared positive weight: not a match
+    if (score > 0.0f) top.Push(score, docnos ? docnos[r] : r, r);  // no shared positive weight: not a match
   };
+  auto score_row = [&](uint32_t r) {
+    if (scratch.Visit(r) && opts.filter.Accept(docnos ? docnos[r] : r)) score_admitted(r);
+  };
+  std::vector<uint32_t>& pending = scratch.pending;
 
   for (size_t qi = 0; qi < cut; qi++) {
     uint32_t j = order[qi];
@@ -214,17 +216,19 @@ std::vector<Hit> SeismicSearch(const SeismicView& ix, const CsrView& rows, const
         continue;
       }
       if (stats) stats->blocks_scored++;
-      uint32_t p1 = ix.block_postings[b + 1];
-      for (uint32_t p = ix.block_postings[b]; p < p1; p++) {
-        if (p + 4 < p1) {
-          size_t at = rows.indptr[ix.postings[p + 4]];
-          __builtin_prefetch(rows.indices + at);
-          __builtin_prefetch(rows.indices + at + 16);
-          __builtin_prefetch(rows.values + at);
-          __builtin_prefetch(rows.values + at + 16);
+      // Admit the block's rows first and prefetch each whole (terms and weights), then score
+      // them: the misses of a block overlap instead of being paid one row at a time.
+      pending.clear();
+      for (uint32_t p = ix.block_postings[b]; p < ix.block_postings[b + 1]; p++) {
+        uint32_t r = ix.postings[p];
+        if (!scratch.Visit(r) || !opts.filter.Accept(docnos ? docnos[r] : r)) continue;
+        pending.push_back(r);
+        for (size_t i = rows.indptr[r]; i < rows.indptr[r + 1]; i += 16) {
+          __builtin_prefetch(rows.indices + i);
+          __builtin_prefetch(rows.values + i);
         }
-        score_row(ix.postings[p]);
       }
+      for (uint32_t r : pending) score_admitted(r);
     }
   }
 

@@ -19,10 +19,10 @@ namespace sparrow {
 
 // Build parameters; stored verbatim in the segment file header (POD, fixed layout).
 struct SeismicParams {
-  double posting_fraction = 0.12;  // share of the segment's non-zeros kept as postings, (0, 1]
-  double max_fraction = 1.5;       // one list keeps at most max_fraction x the average kept per list
-  double centroid_fraction = 0.1;  // blocks per list = max(1, centroid_fraction x list length)
-  double summary_energy = 0.4;     // share of a block summary's L1 mass kept, (0, 1]
+  double posting_fraction = 0.1;   // share of the segment's non-zeros kept as postings, (0, 1]
+  double max_fraction = 3.0;       // one list keeps at most max_fraction x the average kept per list
+  double centroid_fraction = 0.2;  // blocks per list = max(1, centroid_fraction x list length)
+  double summary_energy = 0.6;     // share of a block summary's L1 mass kept, (0, 1]
   uint32_t doc_cut = 15;           // terms of a document used to assign it to a centroid
   uint32_t n_knn = 0;              // neighbours per document in the kNN graph (0 = none)
   uint64_t seed = 42;

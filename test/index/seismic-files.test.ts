@@ -1,0 +1,79 @@
+// Seismic segment files: save -> load gives the same index; damaged or foreign files are refused.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildSeismic, DEFAULT_SEISMIC_PARAMS, DEFAULT_SEISMIC_QUERY, loadSeismic } from '../../src/index/native.js';
+import { generateDocs, generateQueries } from '../bench/synthetic.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'sparrow-seismic-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const N = 3_000;
+const docs = generateDocs(N, { seed: 3, topics: 60 });
+const queries = generateQueries(20, { seed: 3, topics: 60, set: 'tune' });
+const docnos = Uint32Array.from({ length: N }, (_, i) => 1_000 + i);
+const built = buildSeismic(docs, docnos, { ...DEFAULT_SEISMIC_PARAMS, nKnn: 4, seed: 9 });
+const file = path.join(dir, 'a.seg');
+const saved = built.then((index) => index.save(file));
+
+function expectCorrupt(load: () => unknown): void {
+  try {
+    load();
+  } catch (err) {
+    expect((err as { code?: string }).code).toBe('INDEX_FILE_CORRUPT');
+    return;
+  }
+  throw new Error('a damaged file was accepted');
+}
+
+describe('Seismic segment files', () => {
+  it('loads exactly what was saved: parameters, sizes, rows and results', async () => {
+    const index = await built;
+    await saved;
+    const loaded = loadSeismic(file);
+    expect(loaded.params).toEqual({ ...DEFAULT_SEISMIC_PARAMS, nKnn: 4, seed: 9, pruningDisabled: false });
+    expect([loaded.numDocs, loaded.indexBytes, loaded.forwardBytes, loaded.postings, loaded.blocks]).toEqual([
+      index.numDocs,
+      index.indexBytes,
+      index.forwardBytes,
+      index.postings,
+      index.blocks,
+    ]);
+    expect(loaded.forward.docnos).toEqual(docnos);
+    expect(loaded.forward.row(17)).toEqual(index.forward.row(17));
+    const opts = { k: 10, ...DEFAULT_SEISMIC_QUERY, nKnn: 4, stats: true };
+    expect(await loaded.search(queries, opts)).toEqual(await index.search(queries, opts));
+    expect(await loaded.searchExact(queries, { k: 10 })).toEqual(await index.searchExact(queries, { k: 10 }));
+    loaded.close();
+  });
+
+  it('refuses a file of another kind, a flipped byte, a truncation and an empty file', async () => {
+    await saved;
+    const bytes = readFileSync(file);
+    const write = (name: string, data: Uint8Array): string => {
+      const p = path.join(dir, name);
+      writeFileSync(p, data);
+      return p;
+    };
+    expectCorrupt(() => loadSeismic(write('text.seg', Buffer.from('{"not": "a segment"}\n'))));
+    const foreign = Buffer.from(bytes);
+    foreign.write('SPRWFWD1', 0, 'latin1'); // another magic
+    expectCorrupt(() => loadSeismic(write('foreign.seg', foreign)));
+    const version = Buffer.from(bytes);
+    version.writeUInt32LE(99, 12); // an unknown kind version
+    expectCorrupt(() => loadSeismic(write('version.seg', version)));
+    const flipped = Buffer.from(bytes);
+    flipped[Math.floor(bytes.length * 0.6)] ^= 0x10;
+    expectCorrupt(() => loadSeismic(write('flipped.seg', flipped)));
+    expectCorrupt(() => loadSeismic(write('short.seg', bytes.subarray(0, bytes.length - 100))));
+    expectCorrupt(() => loadSeismic(write('empty.seg', new Uint8Array(0))));
+    expect(() => loadSeismic(path.join(dir, 'missing.seg'))).toThrow(/missing\.seg/);
+    expect(() => loadSeismic('')).toThrow(TypeError);
+  });
+
+  it('refuses to save to an impossible path, leaving nothing behind', async () => {
+    const index = await built;
+    await expect(index.save(path.join(dir, 'no-such-dir', 'x.seg'))).rejects.toThrow(/no-such-dir/);
+  });
+});

@@ -1,0 +1,50 @@
+// Seismic defaults on 20k synthetic documents: high recall while really pruning; builds run
+// beside searches. Synthetic documents (test/bench/SYNTHETIC.md): no real SPLADE documents here.
+import { describe, expect, it } from 'vitest';
+import { buildSeismic, DEFAULT_SEISMIC_PARAMS, DEFAULT_SEISMIC_QUERY } from '../../src/index/native.js';
+import { recallAtK } from '../bench/recall.js';
+import { generateDocs, generateQueries } from '../bench/synthetic.js';
+
+describe('Seismic defaults on 20k synthetic documents', () => {
+  it('reach recall@10 >= 0.9 with postings kept and blocks scored well below 100%', async () => {
+    const N = 20_000;
+    const docs = generateDocs(N);
+    const queries = generateQueries(200, { set: 'tune' });
+    const index = await buildSeismic(docs, Uint32Array.from({ length: N }, (_, i) => i), DEFAULT_SEISMIC_PARAMS);
+    const exact = await index.searchExact(queries, { k: 10 });
+    const approx = await index.search(queries, { k: 10, ...DEFAULT_SEISMIC_QUERY, stats: true });
+    expect(recallAtK(exact, approx, 10)).toBeGreaterThanOrEqual(0.9);
+    expect(index.postings / index.forward.nnz).toBeLessThan(0.3);
+    let scored = 0;
+    let skipped = 0;
+    for (const s of approx.stats!) {
+      scored += s.blocksScored;
+      skipped += s.blocksSkipped;
+    }
+    expect(scored / (scored + skipped)).toBeLessThan(0.5);
+    expect(index.indexBytes).toBeLessThan(index.forwardBytes);
+    index.close();
+  });
+
+  it('answers searches correctly while another segment is being built', async () => {
+    const small = generateDocs(2_000, { seed: 5 });
+    const queries = generateQueries(20, { seed: 5, set: 'tune' });
+    const index = await buildSeismic(small, Uint32Array.from({ length: 2_000 }, (_, i) => i), DEFAULT_SEISMIC_PARAMS);
+    const expected = await index.search(queries, { k: 10, ...DEFAULT_SEISMIC_QUERY });
+    const big = generateDocs(60_000, { seed: 6 });
+    let done = false;
+    const building = buildSeismic(big, Uint32Array.from({ length: 60_000 }, (_, i) => i), DEFAULT_SEISMIC_PARAMS).then((b) => {
+      done = true;
+      return b;
+    });
+    let duringBuild = 0;
+    while (!done) {
+      const got = await index.search(queries, { k: 10, ...DEFAULT_SEISMIC_QUERY });
+      expect(got).toEqual(expected);
+      if (!done) duringBuild++;
+    }
+    expect(duringBuild).toBeGreaterThan(0);
+    (await building).close();
+    index.close();
+  });
+});
