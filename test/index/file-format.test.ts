@@ -21,7 +21,7 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** Writes damaged bytes to a fresh file and returns the error loading it throws. */
-function loadDamaged(bytes: Buffer, load = loadForwardIndex): unknown {
+function loadDamaged(bytes: Buffer, load: (file: string) => unknown = loadForwardIndex): unknown {
   const file = path.join(dir, `bad-${n++}.fwd`);
   fs.writeFileSync(file, bytes);
   try {
