@@ -1,0 +1,365 @@
+/**
+ * One collection: the write path (group commit → memory), the segment lifecycle (seal, merge,
+ * back-pressure), backup and close. Search lives in search.ts, startup in open-collection.ts.
+ *
+ * Invariants:
+ * - Memory changes only in GroupCommitter apply callbacks, i.e. right after the SQLite commit and
+ *   before the writer is answered: acknowledged = durable = visible.
+ * - Seals run one at a time in freezing order (the `jobs` queue). sealed_seq only advances past a
+ *   frozen segment's rows once every older frozen segment is sealed, so rows with seq <= sealed_seq
+ *   are all in sealed segments (startup also skips rows a sealed segment already holds).
+ * - The manifest (segments table) changes only inside `jobs`, so a backup in `jobs` sees a stable one.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { DocNo } from '../core/types.js';
+import type { SparseEncoder } from '../encoder/types.js';
+import { AppError } from '../errors.js';
+import type { Bitmap } from '../index/native-types.js';
+import type { CollectionStore } from '../store/collection-store.js';
+import { copyDurable } from '../store/files.js';
+import { GroupCommitter } from '../store/group-commit.js';
+import { LiveCorpusStats } from './corpus-stats.js';
+import { crashPoint } from './crash-points.js';
+import type { DenseField } from './dense-field.js';
+import { prepareDocuments, type PreparedDocument } from './document-input.js';
+import { FilterIndex } from './filter-index.js';
+import { findMerges, planOptimize, type MergePolicyParams } from './merge-policy.js';
+import { MutableSegment } from './mutable-segment.js';
+import { SealedSegment } from './sealed-segment.js';
+import { buildSegment, type BuildRow } from './segment-build.js';
+import { encodeText, searchCollection } from './search.js';
+import type { Collection, CollectionConfig, CollectionStats, DocumentInput, EncodedTerm, SearchRequest, SearchResponse, StoredDocument } from './types.js';
+
+const BACKPRESSURE_RETRY_SECONDS = 1;
+const MERGE_READ_CHUNK = 2_000;
+
+interface Removed {
+  docno: DocNo;
+  tf: boolean;
+  indices: Uint32Array;
+  length: number;
+}
+
+export class EngineCollection implements Collection {
+  active = new MutableSegment();
+  frozen: MutableSegment[] = [];
+  sealed: SealedSegment[] = [];
+  readonly corpus = new LiveCorpusStats();
+  /** the dense field, when the config declares one (set by openCollection) */
+  dense?: DenseField;
+  readonly filters: FilterIndex;
+  readonly segmentsDir: string;
+  private readonly committer: GroupCommitter;
+  private jobs: Promise<void> = Promise.resolve();
+  private readonly sealing = new Set<MutableSegment>();
+  private closing = false;
+  /** the last background build failure (the data stays in the mutable segment and SQLite) */
+  lastJobError?: unknown;
+  /** called after each seal or merge (metrics, benchmarks); ms is wall time of the whole job */
+  onJob?: (job: { kind: 'seal' | 'merge'; docs: number; ms: number }) => void;
+  private closed = false;
+
+  constructor(
+    readonly name: string,
+    readonly dir: string,
+    readonly config: CollectionConfig,
+    readonly store: CollectionStore,
+    readonly tombstones: Bitmap,
+    readonly encoder: SparseEncoder | undefined,
+    readonly buildThreads: number,
+  ) {
+    this.filters = new FilterIndex(config.filterable);
+    this.segmentsDir = path.join(dir, 'segments');
+    this.committer = new GroupCommitter(store);
+    this.committer.onWritten = (i) => {
+      if (i === 0) crashPoint('mid-batch');
+    };
+  }
+
+  tokenToId = (token: string): number | undefined => {
+    const viaEncoder = (this.encoder as { idOf?: (t: string) => number | undefined } | undefined)?.idOf?.(token);
+    return viaEncoder ?? this.store.idOfToken(token);
+  };
+
+  tokenOf(id: number): string {
+    return this.encoder?.tokenOf(id) ?? this.store.tokenOf(id) ?? String(id);
+  }
+
+  get unsealedDocs(): number {
+    return this.active.size + this.frozen.reduce((n, m) => n + m.size, 0);
+  }
+
+  async upsert(docs: DocumentInput[]): Promise<{ inserted: number; updated: number }> {
+    this.checkOpen();
+    const prepared = await prepareDocuments(docs, { config: this.config, encoder: this.encoder, filters: this.filters, tokenToId: this.tokenToId });
+    this.checkOpen();
+    if (this.unsealedDocs + prepared.length > this.config.index.maxUnsealedDocs) {
+      throw new AppError('BACKPRESSURE', `${this.unsealedDocs} documents are waiting to be sealed; retry shortly`, { retryAfter: BACKPRESSURE_RETRY_SECONDS });
+    }
+    const applied = await this.committer.submit({
+      write: () => prepared.map((p) => this.writeDocument(p)),
+      apply: (results) => results.forEach((r, i) => this.applyDocument(prepared[i], r.docno, r.seq, r.removed)),
+    });
+    this.sealIfFull();
+    const updated = applied.filter((r) => r.removed).length;
+    return { inserted: applied.length - updated, updated };
+  }
+
+  private writeDocument(p: PreparedDocument): { docno: DocNo; seq: number; removed?: Removed } {
+    const seq = this.store.nextSeq();
+    const old = this.store.getById(p.id);
+    if (old) this.store.deleteDocument(p.id, seq);
+    const docno = this.store.insertDocument({
+      id: p.id,
+      title: p.title,
+      text: p.text,
+      metadata: p.metadata === undefined ? null : JSON.stringify(p.metadata),
+      vector: p.vector,
+      tf: p.tf,
+      length: p.length,
+      encoderVersion: p.encoderVersion,
+      dense: p.dense,
+      seq,
+    });
+    this.store.appendOp(seq, 'upsert', p.id, docno);
+    if (p.tokens) this.store.recordTerms(p.vector.indices, p.tokens);
+    const removed = old && { docno: old.docno, tf: old.tf, indices: old.vector.indices, length: old.length };
+    return { docno, seq, removed };
+  }
+
+  private applyDocument(p: PreparedDocument, docno: DocNo, seq: number, removed?: Removed): void {
+    if (removed) this.applyRemoval(removed);
+    this.active.add({ docno, vector: p.vector, tf: p.tf, length: p.length, seq });
+    if (p.dense && this.dense) this.dense.add(Uint32Array.of(docno), p.dense);
+    this.filters.add(docno, p.metadata);
+    if (p.tf) this.corpus.add(p.vector.indices, p.length);
+  }
+
+  private applyRemoval(r: Removed): void {
+    this.tombstones.set(r.docno);
+    this.dense?.remove(r.docno);
+    if (!this.active.delete(r.docno) && !this.frozen.some((m) => m.delete(r.docno))) {
+      const seg = this.sealed.find((s) => s.contains(r.docno));
+      if (seg) seg.deleted++;
+    }
+    if (r.tf) this.corpus.remove(r.indices, r.length);
+  }
+
+  get(id: string): StoredDocument | undefined {
+    this.checkOpen();
+    const row = this.store.getById(id);
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      title: row.title ?? undefined,
+      text: row.text ?? undefined,
+      metadata: row.metadata === null ? undefined : (JSON.parse(row.metadata) as Record<string, unknown>),
+      sparse: row.vector,
+      dense: row.dense ?? undefined,
+      encoderVersion: row.encoderVersion,
+      seq: row.seq,
+    };
+  }
+
+  async delete(id: string): Promise<boolean> {
+    this.checkOpen();
+    if (typeof id !== 'string' || id.length === 0) throw new AppError('VALIDATION_ERROR', 'id must be a non-empty string');
+    return this.committer.submit({
+      write: () => {
+        const old = this.store.getById(id);
+        if (!old) return undefined;
+        const seq = this.store.nextSeq();
+        this.store.deleteDocument(id, seq);
+        this.store.appendOp(seq, 'delete', id, old.docno);
+        return { docno: old.docno, tf: old.tf, indices: old.vector.indices, length: old.length };
+      },
+      apply: (removed) => {
+        if (removed) this.applyRemoval(removed);
+      },
+    }).then((removed) => removed !== undefined);
+  }
+
+  search(request: SearchRequest): Promise<SearchResponse> {
+    this.checkOpen();
+    return searchCollection(this, request);
+  }
+
+  encode(text: string, side: 'document' | 'query'): Promise<EncodedTerm[]> {
+    this.checkOpen();
+    return encodeText(this, text, side);
+  }
+
+  /** Seals the mutable segment once it holds mutableMaxDocs documents (in the background). */
+  sealIfFull(): void {
+    if (this.active.size >= this.config.index.mutableMaxDocs) this.sealActive().catch(() => undefined); // recorded in lastJobError
+  }
+
+  /** Freezes the active segment and queues a seal for every frozen segment not yet queued. */
+  private sealActive(): Promise<void> {
+    if (this.active.size > 0) {
+      this.active.freeze();
+      this.frozen.push(this.active);
+      this.active = new MutableSegment();
+    }
+    const queued = this.frozen.filter((m) => !this.sealing.has(m)).map((seg) => {
+      this.sealing.add(seg);
+      return this.enqueue(() => this.sealFrozen(seg)).finally(() => this.sealing.delete(seg));
+    });
+    return Promise.all(queued).then(() => undefined);
+  }
+
+  /** Runs background jobs one at a time; a failure is recorded and does not stop later jobs. */
+  private enqueue(job: () => Promise<void>): Promise<void> {
+    const run = this.jobs.then(job);
+    this.jobs = run.catch((error: unknown) => {
+      this.lastJobError = error;
+      if (!this.closed) console.error(`sparrow: background job failed in collection ${this.name}:`, error);
+    });
+    return run;
+  }
+
+  private async sealFrozen(seg: MutableSegment): Promise<void> {
+    const started = performance.now();
+    const rows = seg.liveRows();
+    const excluded = seg.rows.filter((r) => seg.isDeleted(r.docno)).map((r) => r.docno);
+    const sealedSeq = this.frozen[0] === seg ? seg.lastSeq : undefined;
+    if (rows.length === 0) {
+      this.store.commitManifest({ add: [], remove: [], sealedSeq, purgeTombstones: excluded });
+    } else {
+      const sealed = await this.publish(rows, 'seal-build', [], excluded, sealedSeq);
+      this.sealed.push(sealed);
+    }
+    this.frozen = this.frozen.filter((m) => m !== seg);
+    await this.dense?.maybeSnapshot(this.store.lastSeq);
+    this.onJob?.({ kind: 'seal', docs: rows.length, ms: performance.now() - started });
+    if (!this.closing) this.scheduleMerges(findMerges(this.sealed.map(segmentInfo), this.policy()));
+  }
+
+  /** Build → publish → manifest commit → a live SealedSegment (tombstones counted). */
+  private async publish(rows: BuildRow[], crashAt: 'seal-build' | 'merge-build', remove: string[], purge: DocNo[], sealedSeq?: number): Promise<SealedSegment> {
+    const built = await buildSegment(rows, this.segmentsDir, this.config.index.seismic, this.buildThreads, crashAt);
+    crashPoint('segment-written');
+    try {
+      this.store.commitManifest({ add: [built.row], remove, sealedSeq, purgeTombstones: purge });
+    } catch (error) {
+      built.index.close();
+      await fs.rm(built.path, { force: true });
+      throw error;
+    }
+    const seg = new SealedSegment(built.row, built.path, built.index, built.docnos);
+    for (const d of built.docnos) if (this.tombstones.has(d)) seg.deleted++;
+    return seg;
+  }
+
+  private policy(): MergePolicyParams {
+    const { mergeFactor, maxSegmentDocs, reclaimDeletedFraction, mutableMaxDocs } = this.config.index;
+    return { mergeFactor, maxSegmentDocs, reclaimDeletedFraction, baseDocs: mutableMaxDocs };
+  }
+
+  private scheduleMerges(groups: string[][]): void {
+    for (const ids of groups) this.enqueue(() => this.merge(ids)).catch(() => undefined); // recorded in lastJobError
+  }
+
+  private async merge(ids: string[]): Promise<void> {
+    const inputs = this.sealed.filter((s) => ids.includes(s.id));
+    if (inputs.length !== ids.length || this.closing) return; // the plan is stale
+    const started = performance.now();
+    const rows = await this.readLiveRows(inputs);
+    const kept = new Set(rows.map((r) => r.docno));
+    const purge = inputs.flatMap((s) => [...s.docnos].filter((d) => !kept.has(d)));
+    let merged: SealedSegment | undefined;
+    if (rows.length > 0) merged = await this.publish(rows, 'merge-build', ids, purge);
+    else this.store.commitManifest({ add: [], remove: ids, purgeTombstones: purge });
+    this.sealed = this.sealed.filter((s) => !inputs.includes(s));
+    if (merged) this.sealed.push(merged);
+    for (const s of inputs) s.retire();
+    this.onJob?.({ kind: 'merge', docs: rows.length, ms: performance.now() - started });
+  }
+
+  /** The live rows of some segments, from SQLite (the source of truth), in docno order. */
+  private async readLiveRows(inputs: SealedSegment[]): Promise<BuildRow[]> {
+    const wanted = Uint32Array.from(inputs.flatMap((s) => [...s.docnos])).sort();
+    const rows: BuildRow[] = [];
+    let p = 0;
+    while (p < wanted.length) {
+      const chunk = this.store.rowsInRange(wanted[p], wanted[wanted.length - 1], MERGE_READ_CHUNK);
+      if (chunk.length === 0) break;
+      for (const r of chunk) {
+        while (p < wanted.length && wanted[p] < r.docno) p++;
+        if (p < wanted.length && wanted[p] === r.docno) rows.push({ docno: r.docno, vector: r.vector, tf: r.tf, length: r.length });
+      }
+      const next = chunk[chunk.length - 1].docno + 1;
+      while (p < wanted.length && wanted[p] < next) p++;
+      await new Promise((resolve) => setImmediate(resolve)); // keep the event loop responsive
+    }
+    return rows;
+  }
+
+  async flush(): Promise<void> {
+    this.checkOpen();
+    await this.sealActive();
+  }
+
+  async optimize(): Promise<void> {
+    await this.flush();
+    await this.enqueue(() => this.scheduleMergesNow(planOptimize(this.sealed.map(segmentInfo), this.policy())));
+  }
+
+  /** Inside a job: run merges inline (enqueueing from a job would wait for itself). */
+  private async scheduleMergesNow(groups: string[][]): Promise<void> {
+    for (const ids of groups) await this.merge(ids);
+  }
+
+  async backup(targetDir: string): Promise<void> {
+    this.checkOpen();
+    await fs.mkdir(targetDir, { recursive: true });
+    if ((await fs.readdir(targetDir)).length > 0) throw new AppError('VALIDATION_ERROR', `backup target ${targetDir} is not empty`);
+    // In `jobs`: no manifest commit can happen between copying the files and the database.
+    await this.enqueue(async () => {
+      const segDir = path.join(targetDir, 'segments');
+      await fs.mkdir(segDir);
+      for (const s of this.sealed) await copyDurable(s.path, path.join(segDir, s.id));
+      crashPoint('backup');
+      const tmp = path.join(targetDir, 'collection.db.tmp');
+      await this.store.backup(tmp);
+      await fs.rename(tmp, path.join(targetDir, 'collection.db'));
+    });
+  }
+
+  stats(): CollectionStats {
+    this.checkOpen();
+    const segments = [
+      ...this.sealed.map((s) => ({ id: s.id, documents: s.row.docs - s.deleted, deleted: s.deleted, bytes: s.row.bytes, sealed: true })),
+      ...[...this.frozen, this.active].map((m, i) => ({ id: `mutable-${i}`, documents: m.liveCount, deleted: 0, bytes: 0, sealed: false })),
+    ];
+    return {
+      name: this.name,
+      documents: this.store.countDocuments(),
+      deleted: this.sealed.reduce((n, s) => n + s.deleted, 0),
+      segments,
+      bytes: segments.reduce((n, s) => n + s.bytes, 0),
+      config: this.config,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed || this.closing) return;
+    this.closing = true;
+    await this.committer.close();
+    await this.jobs;
+    this.closed = true;
+    for (const s of this.sealed) s.close();
+    this.sealed = [];
+    await this.dense?.close(this.store.lastSeq);
+    this.store.close();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new AppError('SHUTTING_DOWN', `collection ${this.name} is closed`);
+  }
+}
+
+function segmentInfo(s: SealedSegment): { id: string; docs: number; deleted: number } {
+  return { id: s.id, docs: s.row.docs, deleted: s.deleted };
+}

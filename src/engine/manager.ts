@@ -1,0 +1,99 @@
+/**
+ * The collections of one data directory: `<dataDir>/<name>/collection.db` + `segments/`.
+ * Opens every collection at start; create/drop validate names and configs.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { defaultCpu, DEFAULT_INDEX, type CpuConfig } from '../config.js';
+import type { SparseEncoder } from '../encoder/types.js';
+import { AppError } from '../errors.js';
+import { resolveCollectionConfig } from './collection-config.js';
+import type { EngineCollection } from './collection.js';
+import { DB_FILE, openCollection } from './open-collection.js';
+import type { Collection, CollectionConfig, CollectionManager, IndexConfig } from './types.js';
+
+const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+export interface ManagerOptions {
+  dataDir: string;
+  cpu?: CpuConfig;
+  /** defaults for new collections' index options */
+  index?: IndexConfig;
+  /** the sparse encoder of a collection config (undefined: documents and queries must bring vectors) */
+  encoderFor?: (config: CollectionConfig, cpu: CpuConfig) => Promise<SparseEncoder | undefined>;
+}
+
+export class EngineManager implements CollectionManager {
+  private readonly collections = new Map<string, EngineCollection>();
+  private readonly pending = new Set<string>();
+
+  private constructor(private readonly opts: Required<Omit<ManagerOptions, 'encoderFor'>> & Pick<ManagerOptions, 'encoderFor'>) {}
+
+  static async open(options: ManagerOptions): Promise<EngineManager> {
+    const m = new EngineManager({ cpu: defaultCpu(), index: DEFAULT_INDEX, ...options });
+    await fs.mkdir(options.dataDir, { recursive: true });
+    for (const entry of await fs.readdir(options.dataDir, { withFileTypes: true })) {
+      if (!entry.isDirectory() || !NAME.test(entry.name)) continue;
+      const dir = path.join(options.dataDir, entry.name);
+      if (!(await exists(path.join(dir, DB_FILE)))) continue;
+      m.collections.set(entry.name, await openCollection(entry.name, dir, m.openOptions()));
+    }
+    return m;
+  }
+
+  private openOptions(create?: CollectionConfig): Parameters<typeof openCollection>[2] {
+    const { cpu, encoderFor } = this.opts;
+    return { create, buildThreads: cpu.buildThreads, encoderFor: async (config) => encoderFor?.(config, cpu) };
+  }
+
+  async create(name: string, config: Partial<CollectionConfig>): Promise<Collection> {
+    if (typeof name !== 'string' || !NAME.test(name)) {
+      throw new AppError('INVALID_COLLECTION_NAME', 'a collection name is 1-64 characters of a-z, 0-9, "_" and "-", starting with a letter or digit');
+    }
+    if (this.collections.has(name) || this.pending.has(name)) throw new AppError('COLLECTION_EXISTS', `collection ${name} already exists`);
+    const resolved = resolveCollectionConfig(config, this.opts.index);
+    const dir = path.join(this.opts.dataDir, name);
+    if (await exists(dir)) throw new AppError('COLLECTION_EXISTS', `directory ${dir} already exists`);
+    this.pending.add(name);
+    try {
+      const c = await openCollection(name, dir, this.openOptions(resolved));
+      this.collections.set(name, c);
+      return c;
+    } catch (error) {
+      await fs.rm(dir, { recursive: true, force: true });
+      throw error;
+    } finally {
+      this.pending.delete(name);
+    }
+  }
+
+  get(name: string): Collection {
+    const c = this.collections.get(name);
+    if (!c) throw new AppError('COLLECTION_NOT_FOUND', `collection ${name} does not exist`);
+    return c;
+  }
+
+  list(): string[] {
+    return [...this.collections.keys()].sort();
+  }
+
+  async drop(name: string): Promise<void> {
+    const c = this.get(name);
+    this.collections.delete(name);
+    await c.close();
+    await fs.rm(path.join(this.opts.dataDir, name), { recursive: true, force: true });
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.collections.values()];
+    this.collections.clear();
+    await Promise.all(all.map((c) => c.close()));
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,87 @@
+/**
+ * Building one sealed segment from rows: BM25 weighting of term-frequency rows with the segment's
+ * own average length (frozen into the manifest row), CSR assembly, the native Seismic build on a
+ * background thread, then save → fsync → rename by content → directory fsync.
+ */
+import path from 'node:path';
+import type { CsrBatch } from '../core/types.js';
+import { buildSeismic, loadSeismic } from '../index/native.js';
+import type { SeismicIndex, SeismicParams } from '../index/native-types.js';
+import type { SegmentRow } from '../store/collection-store.js';
+import { publishByContent, tempPath } from '../store/files.js';
+import { bm25DocumentWeights } from '../encoder/bm25.js';
+import { crashPoint, type CrashPoint } from './crash-points.js';
+import type { MutableRow } from './mutable-segment.js';
+
+export type BuildRow = Pick<MutableRow, 'docno' | 'vector' | 'tf' | 'length'>;
+
+/** Average length over the term-frequency rows (0 when there are none). */
+export function averageLength(rows: BuildRow[]): number {
+  let n = 0;
+  let total = 0;
+  for (const r of rows) {
+    if (!r.tf) continue;
+    n++;
+    total += r.length;
+  }
+  return n === 0 ? 0 : total / n;
+}
+
+/** Rows (ascending docno) → CSR with final weights. */
+export function toCsr(rows: BuildRow[], avgdl: number): { csr: CsrBatch; docnos: Uint32Array } {
+  let nnz = 0;
+  for (const r of rows) nnz += r.vector.indices.length;
+  const indptr = new Uint32Array(rows.length + 1);
+  const indices = new Uint32Array(nnz);
+  const values = new Float32Array(nnz);
+  const docnos = new Uint32Array(rows.length);
+  let at = 0;
+  rows.forEach((r, i) => {
+    docnos[i] = r.docno;
+    indices.set(r.vector.indices, at);
+    values.set(r.tf ? bm25DocumentWeights(r.vector, r.length, avgdl).values : r.vector.values, at);
+    at += r.vector.indices.length;
+    indptr[i + 1] = at;
+  });
+  return { csr: { indptr, indices, values }, docnos };
+}
+
+export interface BuiltSegment {
+  row: SegmentRow;
+  path: string;
+  index: SeismicIndex; // loaded from the published file (mmap)
+  docnos: Uint32Array;
+}
+
+/** Builds, publishes and reloads a segment; the caller commits the manifest. */
+export async function buildSegment(
+  rows: BuildRow[],
+  segmentsDir: string,
+  params: SeismicParams,
+  threads: number,
+  crashAt: CrashPoint,
+): Promise<BuiltSegment> {
+  const avgdl = averageLength(rows);
+  const { csr, docnos } = toCsr(rows, avgdl);
+  const built = await buildSeismic(csr, docnos, params, { threads });
+  const tmp = tempPath(segmentsDir);
+  try {
+    crashPoint(crashAt);
+    await built.save(tmp);
+  } finally {
+    built.close();
+  }
+  const file = await publishByContent(tmp, segmentsDir);
+  const full = path.join(segmentsDir, file);
+  const index = loadSeismic(full);
+  const row: SegmentRow = {
+    file,
+    docs: rows.length,
+    minDocno: docnos[0],
+    maxDocno: docnos[docnos.length - 1],
+    avgdl,
+    bytes: index.indexBytes + index.forwardBytes,
+    createdAt: Date.now(),
+  };
+  return { row, path: full, index, docnos };
+}

@@ -1,0 +1,190 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_INDEX } from '../../src/config.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SparseVector } from '../../src/core/types.js';
+import { EngineManager } from '../../src/engine/manager.js';
+import type { Collection, CollectionConfig, Filter, SearchRequest } from '../../src/engine/types.js';
+import { AppError } from '../../src/errors.js';
+import { bruteForce, randomSparse, rng, sameRanking, tempDir, toVector, UNIQUE_BASE } from './helpers.js';
+
+const N = 2_000;
+const VOCAB = 3_000;
+const CONFIG: Partial<CollectionConfig> = {
+  encoder: { kind: 'splade' },
+  filterable: { bucket: 'number', color: 'keyword', even: 'boolean' },
+  index: {
+    ...DEFAULT_INDEX,
+    mutableMaxDocs: 250,
+    maxUnsealedDocs: 5_000,
+    mergeFactor: 3,
+    maxSegmentDocs: 100_000,
+    reclaimDeletedFraction: 0.3,
+    exactFilterSelectivity: 0.01,
+  },
+};
+
+let dataDir: string;
+let manager: EngineManager;
+let col: Collection;
+const truth = new Map<string, SparseVector>();
+const rand = rng(7);
+
+async function exactIds(c: Collection, q: SparseVector, k: number, extra: Partial<SearchRequest> = {}) {
+  const res = await c.search({ sparse: { indices: [...q.indices], values: [...q.values] }, k, exact: true, ...extra });
+  return res.hits.map((h) => ({ id: h.id, score: h.score }));
+}
+
+const queries = Array.from({ length: 30 }, () => toVector(randomSparse(rand, 12, VOCAB)));
+
+async function expectMatchesBruteForce(c: Collection): Promise<void> {
+  for (const q of queries) {
+    const got = await exactIds(c, q, 10);
+    const want = bruteForce(truth, q, 10);
+    expect(sameRanking(got, want), JSON.stringify({ got, want })).toBe(true);
+  }
+}
+
+beforeAll(async () => {
+  dataDir = tempDir();
+  manager = await EngineManager.open({ dataDir });
+  col = await manager.create('docs', CONFIG);
+  for (let start = 0; start < N; start += 100) {
+    const batch = Array.from({ length: 100 }, (_, j) => {
+      const i = start + j;
+      const sparse = randomSparse(rand, 30, VOCAB, i);
+      truth.set(`d${i}`, toVector(sparse));
+      return { id: `d${i}`, title: `doc ${i}`, text: `text ${i}`, metadata: { bucket: i % 1000, color: ['red', 'green', 'blue'][i % 3], even: i % 2 === 0 }, sparse };
+    });
+    await col.upsert(batch);
+  }
+});
+
+afterAll(async () => {
+  await manager?.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('collections engine', () => {
+  it('finds every one of 2,000 inserted documents (approximate search, unique term)', async () => {
+    await col.flush();
+    expect(col.stats().segments.filter((s) => s.sealed).length).toBeGreaterThan(1);
+    for (let i = 0; i < N; i++) {
+      const res = await col.search({ sparse: { indices: [UNIQUE_BASE + i], values: [1] }, k: 1 });
+      expect(res.hits[0]?.id).toBe(`d${i}`);
+    }
+    expect(col.stats().documents).toBe(N);
+  });
+
+  it('answers exact: true like a brute-force reference, across sealed and merged segments', async () => {
+    await expectMatchesBruteForce(col);
+    await col.optimize();
+    expect(col.stats().segments.filter((s) => s.sealed).length).toBe(1);
+    await expectMatchesBruteForce(col);
+  });
+
+  it('makes updates and deletes visible at once', async () => {
+    const sparse = randomSparse(rand, 30, VOCAB, 5);
+    await col.upsert([{ id: 'd5', sparse, metadata: { bucket: 5, color: 'red', even: false } }]);
+    truth.set('d5', toVector(sparse));
+    expect((await col.search({ sparse: { indices: [UNIQUE_BASE + 5], values: [1] }, k: 5, exact: true })).hits.map((h) => h.id)).toEqual(['d5']);
+    expect(col.get('d5')!.sparse.indices.length).toBe(31);
+    expect(await col.delete('d7')).toBe(true);
+    expect(await col.delete('d7')).toBe(false);
+    truth.delete('d7');
+    expect((await col.search({ sparse: { indices: [UNIQUE_BASE + 7], values: [1] }, k: 5 })).hits).toEqual([]);
+    expect(col.get('d7')).toBeUndefined();
+    await expectMatchesBruteForce(col);
+    await col.flush();
+    await expectMatchesBruteForce(col);
+  });
+
+  it('resolves filters at 50/10/1/0.1% selectivity like the exact reference', async () => {
+    const meta = (id: string) => Number(id.slice(1)) % 1000;
+    const cases: Array<[Filter, (id: string) => boolean]> = [
+      [{ field: 'bucket', range: { lt: 500 } }, (id: string) => meta(id) < 500],
+      [{ field: 'bucket', range: { gte: 100, lt: 200 } }, (id: string) => meta(id) >= 100 && meta(id) < 200],
+      [{ field: 'bucket', range: { gte: 10, lt: 20 } }, (id: string) => meta(id) >= 10 && meta(id) < 20],
+      [{ field: 'bucket', eq: 42 }, (id: string) => meta(id) === 42],
+      [{ and: [{ field: 'color', eq: 'red' }, { not: { field: 'even', eq: true } }] }, (id: string) => Number(id.slice(1)) % 3 === 0 && Number(id.slice(1)) % 2 === 1],
+    ];
+    for (const [filter, pred] of cases) {
+      for (const q of queries.slice(0, 10)) {
+        const got = await exactIds(col, q, 10, { filter });
+        const want = bruteForce(truth, q, 10, pred);
+        expect(sameRanking(got, want), JSON.stringify({ filter, got, want })).toBe(true);
+      }
+    }
+  });
+
+  it('returns text, metadata and explain on request, and honours minScore', async () => {
+    const q = truth.get('d10')!;
+    const res = await col.search({ sparse: { indices: [...q.indices], values: [...q.values] }, k: 3, include: ['text', 'metadata', 'explain'], exact: true });
+    const top = res.hits[0];
+    expect(top.id).toBe('d10');
+    expect(top.text).toBe('text 10');
+    expect(top.metadata).toEqual({ bucket: 10, color: 'green', even: true });
+    const sum = top.explain!.terms!.reduce((s, t) => s + t.contribution, 0);
+    expect(sum).toBeCloseTo(top.score, 2);
+    const min = await col.search({ sparse: { indices: [...q.indices], values: [...q.values] }, k: 10, minScore: top.score - 1e-3 });
+    expect(min.hits.map((h) => h.id)).toEqual(['d10']);
+  });
+
+  it('restarts on the same directory with identical exact results', async () => {
+    const before = await Promise.all(queries.map((q) => exactIds(col, q, 10)));
+    await manager.close();
+    manager = await EngineManager.open({ dataDir });
+    col = manager.get('docs');
+    const after = await Promise.all(queries.map((q) => exactIds(col, q, 10)));
+    expect(after).toEqual(before);
+  });
+
+  it('restores a backup into a new data directory with identical results', async () => {
+    await col.upsert([{ id: 'fresh', sparse: randomSparse(rand, 30, VOCAB, 9_999) }]); // in the mutable segment
+    const target = tempDir('sparrow-backup-');
+    await col.backup(path.join(target, 'docs'));
+    await expect(col.backup(path.join(target, 'docs'))).rejects.toThrow(/not empty/);
+    const other = await EngineManager.open({ dataDir: target });
+    try {
+      for (const q of [...queries, toVector({ indices: [UNIQUE_BASE + 9_999], values: [1] })]) {
+        expect(await exactIds(other.get('docs'), q, 10)).toEqual(await exactIds(col, q, 10));
+      }
+    } finally {
+      await other.close();
+      fs.rmSync(target, { recursive: true, force: true });
+    }
+  });
+
+  it('reports stable error codes for bad input and changes nothing', async () => {
+    const codeOf = async (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e instanceof AppError ? e.code : String(e)));
+    const docs = col.stats().documents;
+    expect(await codeOf(col.upsert([{ id: 'x1', sparse: { indices: [1, 1], values: [1, 1] } }]))).toBe('INVALID_SPARSE_VECTOR');
+    expect(await codeOf(col.upsert([{ id: 'x1', title: 'no vector, no encoder' }]))).toBe('INVALID_CONFIG');
+    expect(await codeOf(col.upsert([{ id: 'x1' }]))).toBe('MISSING_CONTENT');
+    expect(await codeOf(col.upsert([{ id: 'x1', sparse: { indices: [1], values: [1] }, dense: [1] }]))).toBe('DENSE_NOT_CONFIGURED');
+    expect(await codeOf(col.upsert([{ id: 'x1', sparse: { indices: [1], values: [1] }, metadata: { bucket: 'x' } }]))).toBe('VALIDATION_ERROR');
+    expect(await codeOf(col.upsert([{ id: 'x1', sparse: { indices: [1], values: [1] } }, { id: 'x1', sparse: { indices: [1], values: [1] } }]))).toBe('VALIDATION_ERROR');
+    expect(await codeOf(col.search({ sparse: { indices: [1], values: [1] }, k: 0 }))).toBe('INVALID_K');
+    expect(await codeOf(col.search({ query: '  ' }))).toBe('EMPTY_QUERY');
+    expect(await codeOf(col.search({ sparse: { indices: [1], values: [1] }, mode: 'hybrid' }))).toBe('DENSE_NOT_CONFIGURED');
+    expect(await codeOf(col.search({ sparse: { indices: [1], values: [1] }, filter: { field: 'nope', eq: 1 } }))).toBe('INVALID_FILTER');
+    expect(await codeOf(manager.create('docs', {}))).toBe('COLLECTION_EXISTS');
+    expect(await codeOf(manager.create('Bad Name', {}))).toBe('INVALID_COLLECTION_NAME');
+    expect(await codeOf(manager.create('ok', { durability: 'never' as never }))).toBe('INVALID_CONFIG');
+    expect(() => manager.get('missing')).toThrow(expect.objectContaining({ code: 'COLLECTION_NOT_FOUND' }));
+    expect(col.stats().documents).toBe(docs);
+    expect(manager.list()).toEqual(['docs']);
+  });
+
+  it('pushes back with BACKPRESSURE beyond maxUnsealedDocs', async () => {
+    const c2 = await manager.create('capped', { ...CONFIG, index: { ...CONFIG.index!, mutableMaxDocs: 50, maxUnsealedDocs: 50 } });
+    const many = Array.from({ length: 51 }, (_, i) => ({ id: `b${i}`, sparse: { indices: [i + 1], values: [1] } }));
+    const err = await c2.upsert(many).then(() => undefined, (e: unknown) => e as AppError);
+    expect(err?.code).toBe('BACKPRESSURE');
+    expect(err?.retryAfter).toBeGreaterThan(0);
+    expect(c2.stats().documents).toBe(0);
+    await manager.drop('capped');
+    expect(fs.existsSync(path.join(dataDir, 'capped'))).toBe(false);
+    expect(manager.list()).toEqual(['docs']);
+  });
+});
