@@ -25,7 +25,7 @@ function docnosFrom(start: number, n: number): Uint32Array {
 }
 
 describe('AnnIndex (usearch HNSW in a worker)', () => {
-  it('finds the exact nearest neighbours on clustered data (recall@10 >= 0.95)', async () => {
+  it('finds the exact nearest neighbours on clustered data (recall@10 >= 0.9 before exact rescoring)', async () => {
     const n = 3000;
     const data = clusteredVectors(n, DIMS, 30, 1);
     const queries = clusteredVectors(20, DIMS, 30, 2);
@@ -42,7 +42,7 @@ describe('AnnIndex (usearch HNSW in a worker)', () => {
         expect(got.docnos.length).toBe(10);
         found += [...got.docnos].filter((d) => truth.has(d)).length;
       }
-      expect(found / 200, metric).toBeGreaterThanOrEqual(0.95);
+      expect(found / 200, metric).toBeGreaterThanOrEqual(0.9); // cosine: 8-bit codes
     }
   });
 
