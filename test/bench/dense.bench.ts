@@ -1,14 +1,16 @@
 /**
  * npm run bench:dense — exact scan vs HNSW (usearch) on random-but-clustered vectors, through the
  * real DenseField: recall@10 of the approximate path against the exact one, latency per query
- * (mean / p50 / p99, sequential), QPS, build times. Then the cost hybrid fusion adds on top of a
- * sparse search: candidates from both sides, the missing sides scored exactly, fusion.
+ * (mean / p50 / p99, sequential), QPS, build times. Then, through the collections engine, the
+ * latency of mode "hybrid" next to "sparse" alone on the same collection: the hybrid overhead
+ * (dense candidates, missing sides scored exactly, fusion, stored fields).
  *
  * Data: seeded, synthetic (test/helpers/dense-data.ts): `clusters` gaussian centres on the unit
  * sphere, points = centre + noise, normalised; queries drawn the same way with another seed. No
- * real embeddings are involved: real ones are more clustered, so recall here is a lower bound.
+ * real embeddings are involved. The hybrid collection's sparse side is the synthetic SPLADE-like
+ * generator (test/bench/synthetic.ts; no real SPLADE document vectors exist here).
  * Options: --sizes 100000,1000000  --queries 200  --dims 384  --clusters 1000  --k 10
- *          --ef 128 (HNSW efSearch)  --build-threads 2
+ *          --ef 128 (HNSW efSearch)  --build-threads 2  --hybrid-docs 20000 (0: skip)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,10 +18,11 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_DENSE_INDEX, type DenseIndexConfig } from '../../src/config.js';
 import { DenseField, type DenseRow } from '../../src/engine/dense-field.js';
-import { hybridSearch, type SparseSide } from '../../src/engine/hybrid.js';
+import { EngineManager } from '../../src/engine/manager.js';
+import type { SearchRequest } from '../../src/engine/types.js';
 import type { Hit } from '../../src/core/types.js';
 import { clusteredVectors } from '../helpers/dense-data.js';
-import { rng } from '../engine/helpers.js';
+import { generateDocBatch, generateQueries } from './synthetic.js';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,6 +35,7 @@ const CLUSTERS = Number(arg('clusters', '1000'));
 const K = Number(arg('k', '10'));
 const EF = Number(arg('ef', '128'));
 const BUILD_THREADS = Number(arg('build-threads', '2'));
+const HYBRID_DOCS = Number(arg('hybrid-docs', '20000'));
 
 interface Lat {
   mean: number;
@@ -46,8 +50,8 @@ function stats(ms: number[]): Lat {
   return { mean, p50: at(0.5), p99: at(0.99), qps: 1000 / mean };
 }
 const f2 = (x: number): string => x.toFixed(2);
-const table: string[][] = [['vectors', 'path', 'recall@10', 'mean ms', 'p50 ms', 'p99 ms', 'QPS (1 client)', 'build s']];
-const hybridTable: string[][] = [['vectors', 'step', 'mean ms', 'p50 ms', 'p99 ms']];
+const table: string[][] = [['vectors', 'path', 'recall@10', 'mean ms', 'p50 ms', 'p99 ms', 'QPS (1 client)', 'open + HNSW build s']];
+const hybridTable: string[][] = [['documents', 'mode', 'mean ms', 'p50 ms', 'p99 ms', 'overhead vs sparse (mean)']];
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const t0 = performance.now();
@@ -91,32 +95,52 @@ async function runSize(n: number): Promise<void> {
   table.push([String(n), 'exact (native scan)', '1.000', f2(e.mean), f2(e.p50), f2(e.p99), e.qps.toFixed(0), '—']);
   table.push([String(n), `approximate (HNSW M=16 ef=${EF})`, (found / (Q * K)).toFixed(3), f2(a.mean), f2(a.p50), f2(a.p99), a.qps.toFixed(0), (built.ms / 1000).toFixed(1)]);
 
-  // Hybrid overhead on top of a sparse search: a sparse side that answers instantly with a
-  // seeded ranking over random documents, so the figure is fusion's own cost: the dense side's
-  // candidates, exact scores of the missing sides (dense via the native store; sparse is a
-  // constant-time lookup here, in the engine it is a stored-row dot product) and fusion.
-  const rand = rng(9);
-  const sparseRanking = (): Hit[] => Array.from({ length: 100 }, (_, r) => ({ docno: Math.floor(rand() * n), score: 100 - r })).filter((h, i, all) => all.findIndex((x) => x.docno === h.docno) === i);
-  const sparse = (hits: Hit[]): SparseSide => ({ top: async () => hits, score: (docnos) => docnos.map(() => 0) });
-  for (const [label, method, path] of [
-    ['convex min_max (approx dense)', 'convex', false],
-    ['rrf (approx dense)', 'rrf', false],
-  ] as const) {
-    const ms: number[] = [];
-    for (let i = 0; i < Q; i++) {
-      const hits = sparseRanking();
-      const r = await timed(() => hybridSearch(sparse(hits), { field, vector: q(i), exact: path }, K, { method, candidates: 100 }, true));
-      ms.push(r.ms);
-    }
-    const denseOnly: number[] = [];
-    for (let i = 0; i < Q; i++) denseOnly.push((await timed(() => field.search(q(i), { k: 100 }))).ms);
-    const h = stats(ms);
-    const d = stats(denseOnly);
-    hybridTable.push([String(n), `${label}: total`, f2(h.mean), f2(h.p50), f2(h.p99)]);
-    hybridTable.push([String(n), `${label}: of which dense top-100`, f2(d.mean), f2(d.p50), f2(d.p99)]);
-  }
   await field.close();
   fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** mode "sparse" vs "dense" vs "hybrid" on one engine collection (sparse: synthetic SPLADE-like; dense: clustered). */
+async function runHybrid(n: number): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparrow-hybrid-bench-'));
+  const manager = await EngineManager.open({ dataDir });
+  const col = await manager.create('hybrid', { encoder: { kind: 'splade' }, dense: { dims: DIMS, metric: 'cosine' } });
+  const dense = clusteredVectors(n, DIMS, CLUSTERS, 5);
+  for (let from = 0; from < n; from += 1000) {
+    const count = Math.min(1000, n - from);
+    const b = generateDocBatch(from, count);
+    const docs = Array.from({ length: count }, (_, i) => ({
+      id: `d${from + i}`,
+      sparse: { indices: [...b.indices.subarray(b.indptr[i], b.indptr[i + 1])], values: [...b.values.subarray(b.indptr[i], b.indptr[i + 1])] },
+      dense: [...dense.subarray((from + i) * DIMS, (from + i + 1) * DIMS)],
+    }));
+    await col.upsert(docs);
+  }
+  await col.flush();
+  const sq = generateQueries(Q, { set: 'report' });
+  const dq = clusteredVectors(Q, DIMS, CLUSTERS, 6);
+  const request = (i: number, extra: Partial<SearchRequest>): SearchRequest => ({
+    sparse: { indices: [...sq.indices.subarray(sq.indptr[i], sq.indptr[i + 1])], values: [...sq.values.subarray(sq.indptr[i], sq.indptr[i + 1])] },
+    dense: [...dq.subarray(i * DIMS, (i + 1) * DIMS)],
+    k: K,
+    ...extra,
+  });
+  const modes: Array<[string, Partial<SearchRequest>]> = [
+    ['sparse', { mode: 'sparse' }],
+    ['dense (exact scan below the ANN threshold)', { mode: 'dense' }],
+    ['hybrid convex min_max, 100 candidates', { mode: 'hybrid', hybrid: { method: 'convex', candidates: 100 } }],
+    ['hybrid rrf, 100 candidates', { mode: 'hybrid', hybrid: { method: 'rrf', candidates: 100 } }],
+  ];
+  let sparseMean = 0;
+  for (const [label, extra] of modes) {
+    for (let i = 0; i < Math.min(20, Q); i++) await col.search(request(i, extra)); // warm-up
+    const ms: number[] = [];
+    for (let i = 0; i < Q; i++) ms.push((await timed(() => col.search(request(i, extra)))).ms);
+    const st = stats(ms);
+    if (label === 'sparse') sparseMean = st.mean;
+    hybridTable.push([String(n), label, f2(st.mean), f2(st.p50), f2(st.p99), label === 'sparse' ? '—' : `${f2(st.mean - sparseMean)} ms`]);
+  }
+  await manager.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
 function print(rows: string[][]): void {
@@ -128,7 +152,10 @@ function print(rows: string[][]): void {
 }
 
 for (const n of SIZES) await runSize(n);
+if (HYBRID_DOCS > 0) await runHybrid(HYBRID_DOCS);
 console.log(`\ndense: ${DIMS} dims, ${CLUSTERS} clusters, cosine, k=${K}, ${Q} queries, ${os.availableParallelism()} cores (shared)\n`);
 print(table);
-console.log('\nhybrid fusion cost over a sparse search (sparse side stubbed to a fixed ranking: see the header)\n');
-print(hybridTable);
+if (HYBRID_DOCS > 0) {
+  console.log(`\nhybrid overhead through the engine: k=${K}, ${Q} queries, sequential\n`);
+  print(hybridTable);
+}
