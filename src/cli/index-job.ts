@@ -210,6 +210,7 @@ export async function runIndexJob(sink: DocumentSink, options: IndexJobOptions):
     bytes = line.bytes;
     if (line.lineNo <= resumeLine) continue;
     if ('error' in line) {
+      if (options.onError === 'stop') await flushPending(); // the valid lines before it are written
       rejectDoc(line.lineNo, line.error);
       lastLineRead = line.lineNo;
       continue;

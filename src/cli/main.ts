@@ -1,6 +1,153 @@
-/** `sparrow` command line: dispatches to serve | index | eval | bench (commander). */
+/** `sparrow` command line: serve | index | eval | bench (commander). Returns the exit code. */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { EncoderConfig } from '../engine/types.js';
+import { AppError } from '../errors.js';
+import { formatTable } from '../eval/report.js';
+import { runEval } from '../eval/runner.js';
+import { parseSweep } from '../eval/sweep.js';
+import { DEFAULT_INDEX_JOB } from './index-job.js';
+import { indexCommand, openDataDir } from './index-command.js';
+import { HttpError } from './index-sinks.js';
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+    return n;
+  };
+}
+
+interface EncoderFlags {
+  encoder: 'lexical' | 'splade';
+  model?: string;
+  query?: 'inference-free' | 'siamese';
+}
+
+function encoderOf(flags: EncoderFlags): EncoderConfig {
+  if (flags.encoder === 'lexical') {
+    if (flags.model || flags.query) throw new AppError('INVALID_CONFIG', '--model and --query need --encoder splade');
+    return { kind: 'lexical' };
+  }
+  return { kind: 'splade', ...(flags.model ? { model: flags.model } : {}), ...(flags.query ? { query: flags.query } : {}) };
+}
+
+function encoderOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--encoder <kind>', 'sparse encoder of a new collection').choices(['lexical', 'splade']).default('lexical'))
+    .option('--model <dir>', 'model directory for --encoder splade (model.onnx, tokenizer.json or vocab.txt, idf.json)')
+    .addOption(new Option('--query <kind>', 'query encoder for splade').choices(['inference-free', 'siamese']));
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('sparrow')
+    .description('Learned-sparse-retrieval search server: SPLADE/BM25 sparse vectors, Seismic index, HTTP API.')
+    .exitOverride()
+    .showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('run the HTTP server (flags and SPARROW_* variables: see README)')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[flags...]')
+    .action(async (flags: string[]) => {
+      const { serve } = await import('./serve.js');
+      setExit(await serve(flags));
+    });
+
+  encoderOptions(
+    program
+      .command('index')
+      .description('bulk-load a JSONL corpus (BEIR layout) or a BEIR folder; resumable')
+      .argument('<input>', 'corpus.jsonl, or a BEIR folder')
+      .requiredOption('--collection <name>', 'target collection (created if missing)')
+      .option('--data-dir <dir>', 'data directory to write into (the server must be stopped)', 'index-data')
+      .option('--url <url>', 'write through a running server instead (e.g. http://127.0.0.1:8080)')
+      .option('--api-key <key>', 'API key of the server (or SPARROW_API_KEY)')
+      .option('--batch-size <n>', 'documents per batch', positiveInt('--batch-size'), DEFAULT_INDEX_JOB.batchSize)
+      .option('--concurrency <n>', 'batches in flight', positiveInt('--concurrency'), DEFAULT_INDEX_JOB.concurrency)
+      .addOption(new Option('--on-error <policy>', 'a malformed or rejected line: skip it, or stop').choices(['skip', 'stop']).default('stop'))
+      .option('--checkpoint <file>', 'progress file with --url (default .sparrow-index-<collection>.json)'),
+  ).action(async (input: string, flags: EncoderFlags & Record<string, string & number>) => {
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      const summary = await indexCommand({
+        input,
+        collection: flags.collection,
+        dataDir: flags.dataDir,
+        url: flags.url,
+        apiKey: flags.apiKey ?? process.env.SPARROW_API_KEY,
+        encoder: encoderOf(flags),
+        batchSize: flags.batchSize,
+        concurrency: flags.concurrency,
+        onError: flags.onError as unknown as 'skip' | 'stop',
+        checkpoint: flags.checkpoint,
+        signal: controller.signal,
+      });
+      setExit(summary.exitCode);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  });
+
+  encoderOptions(
+    program
+      .command('eval')
+      .description('evaluate a BEIR split: nDCG@10, Recall@100/1000, MRR@10, MAP, latency; report.json, TREC runs, chart.svg')
+      .requiredOption('--beir <dir>', 'BEIR folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv)')
+      .option('--split <name>', 'qrels split', 'test')
+      .option('--collection <name>', 'collection to search (indexed from the corpus if missing; default: the folder name)')
+      .addOption(new Option('--mode <mode>', 'exact only, or exact plus the approximate sweep').choices(['exact', 'approx']).default('approx'))
+      .option('--k <n>', 'results per query', positiveInt('--k'), 1000)
+      .option('--sweep <grid>', 'approximate settings, e.g. queryCut=5,10,20,heapFactor=0.7,0.9 (default: the engine defaults)')
+      .addOption(new Option('--baseline <name>', 'add a row for an embedded peer').choices(['fts5']))
+      .option('--out <dir>', 'output folder', 'eval-out')
+      .option('--data-dir <dir>', 'data directory (the server must be stopped)', 'index-data')
+      .option('--warmup <n>', 'untimed queries before each pass', (v) => Number(v), 20),
+  ).action(async (flags: EncoderFlags & Record<string, string & number>) => {
+    const sweep = parseSweep(flags.sweep);
+    const data = await openDataDir(flags.dataDir);
+    try {
+      const result = await runEval(data.manager, {
+        beirDir: flags.beir,
+        split: flags.split,
+        collection: flags.collection,
+        encoder: encoderOf(flags),
+        mode: flags.mode as unknown as 'exact' | 'approx',
+        k: flags.k,
+        sweep,
+        baseline: flags.baseline as unknown as 'fts5' | undefined,
+        outDir: flags.out,
+        warmup: flags.warmup,
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.stdout.write(`${formatTable(result.entries)}\n\nreport: ${result.reportFile}\nchart: ${result.chartFile}\n`);
+      setExit(0);
+    } finally {
+      await data.close();
+    }
+  });
+
+  return program;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const [command] = argv;
-  console.error(`sparrow: command ${command ?? '(none)'} is not available yet`);
-  return 1;
+  let code = 0;
+  const program = buildProgram((c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof AppError || err instanceof HttpError) {
+      console.error(`${err.code}: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
 }
