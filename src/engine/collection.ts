@@ -296,9 +296,16 @@ export class EngineCollection implements Collection {
     return rows;
   }
 
+  /** Seals the mutable segment and waits for every seal queued so far; rejects if one failed. */
   async flush(): Promise<void> {
     this.checkOpen();
-    await this.sealActive();
+    const sealing = this.sealActive();
+    const waitFor = [...this.frozen];
+    await sealing.catch(() => undefined);
+    await this.enqueue(async () => undefined); // FIFO: every earlier job is done
+    if (waitFor.some((m) => this.frozen.includes(m))) {
+      throw new AppError('INTERNAL', `collection ${this.name}: sealing failed`, { cause: this.lastJobError });
+    }
   }
 
   async optimize(): Promise<void> {

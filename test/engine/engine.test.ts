@@ -69,6 +69,7 @@ describe('collections engine', () => {
   it('finds every one of 2,000 inserted documents (approximate search, unique term)', async () => {
     await col.flush();
     expect(col.stats().segments.filter((s) => s.sealed).length).toBeGreaterThan(1);
+    expect(col.stats().segments.filter((s) => !s.sealed).map((s) => s.documents)).toEqual([0]); // flush waited for every seal
     for (let i = 0; i < N; i++) {
       const res = await col.search({ sparse: { indices: [UNIQUE_BASE + i], values: [1] }, k: 1 });
       expect(res.hits[0]?.id).toBe(`d${i}`);
