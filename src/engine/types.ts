@@ -89,7 +89,7 @@ export interface SearchRequest {
   stats?: boolean;
   include?: Array<'text' | 'metadata' | 'explain'>;
   hybrid?: {
-    method: 'convex' | 'rrf';
+    method?: 'convex' | 'rrf'; // default convex
     alpha?: number;
     normalization?: 'min_max' | 'l2' | 'z_score';
     rankConstant?: number;

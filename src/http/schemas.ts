@@ -105,6 +105,16 @@ export const SearchBody = Closed({
   filter: Type.Optional(FreeObject),
   minScore: Type.Optional(Type.Number()),
   include: Type.Optional(Type.Array(StringEnum(['text', 'metadata', 'explain'] as const), { uniqueItems: true })),
+  hybrid: Type.Optional(
+    Closed({
+      // any string: the engine answers an unknown method with UNKNOWN_FUSION_METHOD
+      method: Type.Optional(Type.Unsafe<'convex' | 'rrf'>({ type: 'string' })),
+      alpha: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+      normalization: Type.Optional(StringEnum(['min_max', 'l2', 'z_score'] as const)),
+      rankConstant: Type.Optional(Type.Number({ minimum: 0 })),
+      candidates: Type.Optional(Type.Integer({ minimum: 1, maximum: K_CEILING })),
+    }),
+  ),
 });
 export const MsearchBody = Closed({ searches: Type.Array(SearchBody, { minItems: 1, maxItems: 100 }) });
 
