@@ -1,6 +1,6 @@
 /**
  * `sparrow eval`: a BEIR split against a collection. Indexes the corpus when the collection is
- * missing, seals it (flush) so that the sealed, approximate path is what is measured, runs every
+ * missing or empty, seals it (flush) so that the sealed, approximate path is what is measured, runs every
  * judged query exactly and at each sweep point, optionally the SQLite FTS5 baseline, and writes
  * report.json, one TREC run file per row and chart.svg into the output folder.
  *
@@ -10,11 +10,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { evaluate, type Run, type ScoredDoc } from '../core/metrics.js';
+import { AppError } from '../errors.js';
 import type { Collection, CollectionManager, EncoderConfig, SearchRequest } from '../engine/types.js';
 import type { QueryStats } from '../index/native-types.js';
 import { runIndexJob } from '../cli/index-job.js';
 import { CollectionSink } from '../cli/index-sinks.js';
 import { loadBeirSplit, readCorpus, type BeirSplit } from './beir.js';
+import { DenseAttachingSink, densePasses, dimsOf, queryVectorOf, type DenseEvalOptions } from './dense.js';
 import { renderChart } from './chart.js';
 import { Fts5Baseline } from './fts5.js';
 import { formatTrecRun, percentile, recallVsExact, writeReport, type ReportEntry } from './report.js';
@@ -34,6 +36,8 @@ export interface EvalOptions {
   /** queries run once before each timed pass */
   warmup: number;
   log?: (line: string) => void;
+  /** dense and hybrid rows from vector files (src/eval/dense.ts) */
+  dense?: DenseEvalOptions;
 }
 
 export interface EvalResult {
@@ -58,12 +62,12 @@ export function collectionNameFor(dataset: string): string {
   return name || 'beir';
 }
 
-async function timedPass(split: BeirSplit, warmup: number, search: (text: string) => Promise<{ hits: ScoredDoc[]; stats?: QueryStats }>): Promise<Pass> {
-  for (const q of split.queries.slice(0, warmup)) await search(q.text);
+async function timedPass(split: BeirSplit, warmup: number, search: (text: string, id: string) => Promise<{ hits: ScoredDoc[]; stats?: QueryStats }>): Promise<Pass> {
+  for (const q of split.queries.slice(0, warmup)) await search(q.text, q.id);
   const pass: Pass = { run: new Map(), latencies: [], stats: [] };
   for (const q of split.queries) {
     const t0 = performance.now();
-    const { hits, stats } = await search(q.text);
+    const { hits, stats } = await search(q.text, q.id);
     pass.latencies.push(performance.now() - t0);
     pass.run.set(q.id, hits);
     if (stats) pass.stats.push(stats);
@@ -71,9 +75,9 @@ async function timedPass(split: BeirSplit, warmup: number, search: (text: string
   return pass;
 }
 
-function enginePass(c: Collection, split: BeirSplit, o: EvalOptions, extra: Partial<SearchRequest>): Promise<Pass> {
-  return timedPass(split, o.warmup, async (text) => {
-    const res = await c.search({ query: text, k: o.k, ...extra });
+function enginePass(c: Collection, split: BeirSplit, o: EvalOptions, extra: Partial<SearchRequest>, perQuery?: (id: string) => Partial<SearchRequest>): Promise<Pass> {
+  return timedPass(split, o.warmup, async (text, id) => {
+    const res = await c.search({ query: text, k: o.k, ...extra, ...perQuery?.(id) });
     return { hits: res.hits.map((h) => ({ docId: h.id, score: h.score })), stats: res.stats };
   });
 }
@@ -92,13 +96,17 @@ function skipped(stats: QueryStats[]): { postings: number | null; blocks: number
 
 async function openOrIndex(manager: CollectionManager, split: BeirSplit, name: string, o: EvalOptions): Promise<Collection> {
   const log = o.log ?? (() => undefined);
-  if (manager.list().includes(name)) {
+  const exists = manager.list().includes(name);
+  if (exists && manager.get(name).stats().documents > 0) {
     log(`collection ${name} exists: using it as it is`);
     return manager.get(name);
   }
-  log(`indexing ${split.paths.corpus} into collection ${name} (${encoderLabel(o.encoder)})`);
-  const c = await manager.create(name, { encoder: o.encoder });
-  const summary = await runIndexJob(new CollectionSink(c), {
+  // an existing empty collection keeps its own config (encoder, index parameters)
+  const dense = o.dense && { dense: { dims: dimsOf(o.dense.docs), metric: o.dense.metric } };
+  const c = exists ? manager.get(name) : await manager.create(name, { encoder: o.encoder, ...dense });
+  log(`indexing ${split.paths.corpus} into collection ${name} (${encoderLabel(c.config.encoder)})`);
+  const sink = o.dense ? new DenseAttachingSink(new CollectionSink(c), o.dense.docs) : new CollectionSink(c);
+  const summary = await runIndexJob(sink, {
     file: split.paths.corpus,
     batchSize: 256,
     concurrency: 2,
@@ -170,6 +178,13 @@ export async function runEval(manager: CollectionManager, o: EvalOptions): Promi
     for (const point of o.sweep) {
       const pass = await enginePass(c, split, o, { exact: false, stats: true, ...point });
       row('approx', { k: o.k, ...point }, pass, recallVsExact(pass.run, exact.run, 10));
+    }
+  }
+  if (o.dense) {
+    const vectors = o.dense;
+    if (!c.config.dense) throw new AppError('DENSE_NOT_CONFIGURED', `collection ${name} has no dense field: use a new collection for --dense-docs`);
+    for (const p of densePasses(vectors)) {
+      row(p.mode, { k: o.k, ...p.params }, await enginePass(c, split, o, p.request, (id) => ({ dense: queryVectorOf(vectors, id) })), null);
     }
   }
   if (o.baseline === 'fts5') row('fts5', { k: o.k }, await fts5Pass(split, o), null);
