@@ -141,7 +141,11 @@ export class EngineCollection implements Collection {
     this.dense?.remove(r.docno);
     if (!this.active.delete(r.docno) && !this.frozen.some((m) => m.delete(r.docno))) {
       const seg = this.sealed.find((s) => s.contains(r.docno));
-      if (seg) seg.deleted++;
+      if (seg) {
+        seg.deleted++;
+        // Crossing the reclaim share: rewrite it without waiting for the next seal.
+        if (seg.deleted === Math.floor(seg.row.docs * this.config.index.reclaimDeletedFraction) + 1 && !this.closing) this.scheduleMerges([[seg.id]]);
+      }
     }
     if (r.tf) this.corpus.remove(r.indices, r.length);
   }

@@ -189,3 +189,24 @@ describe('collections engine', () => {
     expect(manager.list()).toEqual(['docs']);
   });
 });
+
+describe('reclaiming deleted documents', () => {
+  it('rewrites a segment once its deleted share passes reclaimDeletedFraction', async () => {
+    const dir = tempDir();
+    const m = await EngineManager.open({ dataDir: dir });
+    try {
+      const c = await m.create('r', { ...CONFIG, index: { ...CONFIG.index!, mutableMaxDocs: 100, reclaimDeletedFraction: 0.3 } });
+      await c.upsert(Array.from({ length: 100 }, (_, i) => ({ id: `r${i}`, sparse: { indices: [i + 1, 5000], values: [1, 1] } })));
+      await c.flush();
+      for (let i = 0; i < 31; i++) await c.delete(`r${i}`);
+      await c.flush(); // waits for the queued rewrite too
+      const sealed = c.stats().segments.filter((s) => s.sealed);
+      expect(sealed.map((s) => [s.documents, s.deleted])).toEqual([[69, 0]]);
+      const hits = (await c.search({ sparse: { indices: [5000], values: [1] }, k: 200, exact: true })).hits;
+      expect(hits.length).toBe(69);
+    } finally {
+      await m.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
