@@ -2,7 +2,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { EncoderConfig } from '../engine/types.js';
 import { AppError } from '../errors.js';
+import { formatBenchTable, loadQueryTexts, runBench } from '../eval/bench.js';
 import { formatTable } from '../eval/report.js';
+import { readDenseJsonl, type DenseEvalOptions } from '../eval/dense.js';
 import { runEval } from '../eval/runner.js';
 import { parseSweep } from '../eval/sweep.js';
 import { DEFAULT_INDEX_JOB } from './index-job.js';
@@ -108,9 +110,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .addOption(new Option('--baseline <name>', 'add a row for an embedded peer').choices(['fts5']))
       .option('--out <dir>', 'output folder', 'eval-out')
       .option('--data-dir <dir>', 'data directory (the server must be stopped)', 'index-data')
-      .option('--warmup <n>', 'untimed queries before each pass', (v) => Number(v), 20),
+      .option('--warmup <n>', 'untimed queries before each pass', (v) => Number(v), 20)
+      .option('--dense-docs <file>', 'JSONL {id, dense} document vectors: adds dense and hybrid rows (needs --dense-queries)')
+      .option('--dense-queries <file>', 'JSONL {id, dense} query vectors, ids as in queries.jsonl')
+      .addOption(new Option('--dense-metric <metric>', 'metric of the dense field').choices(['cosine', 'dot']).default('cosine'))
+      .option('--alpha <x>', 'hybrid convex weight of the sparse side', (v) => Number(v), 0.5),
   ).action(async (flags: EncoderFlags & Record<string, string & number>) => {
     const sweep = parseSweep(flags.sweep);
+    const dense = await denseEvalOptions(flags);
     const data = await openDataDir(flags.dataDir);
     try {
       const result = await runEval(data.manager, {
@@ -125,6 +132,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         outDir: flags.out,
         warmup: flags.warmup,
         log: (line) => process.stderr.write(`${line}\n`),
+        dense,
       });
       process.stdout.write(`${formatTable(result.entries)}\n\nreport: ${result.reportFile}\nchart: ${result.chartFile}\n`);
       setExit(0);
@@ -133,7 +141,40 @@ export function buildProgram(setExit: (code: number) => void): Command {
     }
   });
 
+  program
+    .command('bench')
+    .description('query latency of a collection: exact and approximate, p50/p99/QPS, recall vs exact, postings skipped')
+    .requiredOption('--collection <name>', 'collection to search (in --data-dir)')
+    .requiredOption('--queries <file>', 'queries: BEIR queries.jsonl, TSV "id<TAB>text", or one per line')
+    .option('--data-dir <dir>', 'data directory (the server must be stopped)', 'index-data')
+    .option('--k <n>', 'results per query', positiveInt('--k'), 10)
+    .option('--limit <n>', 'use the first n queries', positiveInt('--limit'))
+    .option('--sweep <grid>', 'approximate settings, e.g. queryCut=5,10,heapFactor=0.7,0.9 (default: the engine defaults)')
+    .option('--warmup <n>', 'untimed queries before each pass', (v) => Number(v), 50)
+    .action(async (flags: { collection: string; queries: string; dataDir: string; k: number; limit?: number; sweep?: string; warmup: number }) => {
+      const sweep = parseSweep(flags.sweep);
+      const queries = await loadQueryTexts(flags.queries, flags.limit);
+      const data = await openDataDir(flags.dataDir);
+      try {
+        const rows = await runBench(data.manager.get(flags.collection), queries, { k: flags.k, warmup: flags.warmup, sweep });
+        process.stdout.write(`${queries.length} queries, k=${flags.k}, one at a time in-process\n${formatBenchTable(rows, flags.k)}\n`);
+        setExit(0);
+      } finally {
+        await data.close();
+      }
+    });
+
   return program;
+}
+
+/** --dense-docs and --dense-queries come together; INVALID_DATASET on a bad file. */
+async function denseEvalOptions(flags: Record<string, string | number | undefined>): Promise<DenseEvalOptions | undefined> {
+  if (flags.denseDocs === undefined && flags.denseQueries === undefined) return undefined;
+  if (flags.denseDocs === undefined || flags.denseQueries === undefined) throw new AppError('VALIDATION_ERROR', '--dense-docs and --dense-queries go together');
+  const alpha = Number(flags.alpha);
+  if (!(alpha >= 0 && alpha <= 1)) throw new AppError('VALIDATION_ERROR', '--alpha must be a number in [0, 1]');
+  const [docs, queries] = await Promise.all([readDenseJsonl(String(flags.denseDocs)), readDenseJsonl(String(flags.denseQueries))]);
+  return { docs, queries, metric: flags.denseMetric === 'dot' ? 'dot' : 'cosine', alpha };
 }
 
 export async function main(argv: string[]): Promise<number> {
