@@ -46,7 +46,7 @@ export interface EvalResult {
   chartFile: string;
 }
 
-interface Pass {
+export interface Pass {
   run: Run;
   latencies: number[];
   stats: QueryStats[];
@@ -62,7 +62,7 @@ export function collectionNameFor(dataset: string): string {
   return name || 'beir';
 }
 
-async function timedPass(split: BeirSplit, warmup: number, search: (text: string, id: string) => Promise<{ hits: ScoredDoc[]; stats?: QueryStats }>): Promise<Pass> {
+async function timedPass(split: Pick<BeirSplit, 'queries'>, warmup: number, search: (text: string, id: string) => Promise<{ hits: ScoredDoc[]; stats?: QueryStats }>): Promise<Pass> {
   for (const q of split.queries.slice(0, warmup)) await search(q.text, q.id);
   const pass: Pass = { run: new Map(), latencies: [], stats: [] };
   for (const q of split.queries) {
@@ -75,7 +75,7 @@ async function timedPass(split: BeirSplit, warmup: number, search: (text: string
   return pass;
 }
 
-function enginePass(c: Collection, split: BeirSplit, o: EvalOptions, extra: Partial<SearchRequest>, perQuery?: (id: string) => Partial<SearchRequest>): Promise<Pass> {
+export function enginePass(c: Collection, split: Pick<BeirSplit, 'queries'>, o: Pick<EvalOptions, 'k' | 'warmup'>, extra: Partial<SearchRequest>, perQuery?: (id: string) => Partial<SearchRequest>): Promise<Pass> {
   return timedPass(split, o.warmup, async (text, id) => {
     const res = await c.search({ query: text, k: o.k, ...extra, ...perQuery?.(id) });
     return { hits: res.hits.map((h) => ({ docId: h.id, score: h.score })), stats: res.stats };
@@ -83,7 +83,7 @@ function enginePass(c: Collection, split: BeirSplit, o: EvalOptions, extra: Part
 }
 
 /** Shares skipped over the whole pass: postings never scored, blocks skipped by their summary. */
-function skipped(stats: QueryStats[]): { postings: number | null; blocks: number | null } {
+export function skipped(stats: QueryStats[]): { postings: number | null; blocks: number | null } {
   if (stats.length === 0) return { postings: null, blocks: null };
   const sum = (f: (s: QueryStats) => number) => stats.reduce((acc, s) => acc + f(s), 0);
   const postings = sum((s) => s.postingsTotal);

@@ -7,6 +7,7 @@ import { evaluate, type Run } from '../../src/core/metrics.js';
 import { createEncoder } from '../../src/encoder/factory.js';
 import { EngineManager } from '../../src/engine/manager.js';
 import { loadQrels } from '../../src/eval/beir.js';
+import { loadQueryTexts } from '../../src/eval/bench.js';
 import type { ReportEntry } from '../../src/eval/report.js';
 import { runEval } from '../../src/eval/runner.js';
 import { closeEncoderPool } from '../../src/workers/pool.js';
@@ -118,6 +119,30 @@ describe('sparrow eval / index (command line)', () => {
     const sweep = await runCli(['eval', '--beir', beir, '--sweep', 'nprobe=3', '--data-dir', path.join(dir, 'data3')]);
     expect(sweep.code).toBe(1);
     expect(sweep.stderr).toMatch(/INVALID_CONFIG: --sweep: unknown knob "nprobe"/);
+  });
+
+  it('bench: latency table of the collection the eval built, exact and approximate', async () => {
+    const res = await runCli(['bench', '--collection', 'toy', '--data-dir', path.join(dir, 'data'), '--queries', path.join(beir, 'queries.jsonl'), '--sweep', 'queryCut=1,10', '--warmup', '2']);
+    expect(res.code, res.stderr).toBe(0);
+    const rows = res.stdout.split('\n').filter((l) => /^\| (exact|approx) /.test(l));
+    expect(rows).toHaveLength(3);
+    expect(res.stdout).toMatch(/^40 queries, k=10/);
+    expect(rows[2]).toMatch(/\| approx \| queryCut=10 \| [\d.]+ \| [\d.]+ \| [\d.]+ \| \d+ \| (0|1)\.\d{3} \| [\d.]+% \|/);
+  });
+
+  it('bench: reads TSV and plain-line query files, and says when a file holds none', async () => {
+    const tsv = path.join(dir, 'q.tsv');
+    fs.writeFileSync(tsv, '7\tfirst query\n\nsecond line without id\n');
+    expect(await loadQueryTexts(tsv)).toEqual([
+      { id: '7', text: 'first query' },
+      { id: '3', text: 'second line without id' },
+    ]);
+    expect(await loadQueryTexts(path.join(beir, 'queries.jsonl'), 2)).toEqual([
+      { id: 'q0', text: 'number0 alpha' },
+      { id: 'q1', text: 'number7 alpha' },
+    ]);
+    fs.writeFileSync(tsv, '\n');
+    await expect(loadQueryTexts(tsv)).rejects.toThrow(/holds no query/);
   });
 
   it('index: reports a malformed line with its number and exits 2 under --on-error skip, 1 under stop', async () => {
