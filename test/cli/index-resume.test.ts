@@ -73,4 +73,27 @@ describe('sparrow index: kill -9 midway, then resume', () => {
       await closeEncoderPool();
     }
   });
+
+  it('Ctrl-C (SIGINT) drains the batches in flight, exits 1, and the next run completes', async () => {
+    const N = 8_000;
+    const corpus = path.join(dir, 'corpus.jsonl');
+    writeCorpus(corpus, N);
+    const dataDir = path.join(dir, 'data');
+    const db = path.join(dataDir, 'c', 'collection.db');
+    const args = ['index', corpus, '--collection', 'c', '--data-dir', dataDir, '--batch-size', '100'];
+    const child = spawnCli(args);
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    for (let waited = 0; waited < 60_000 && storedCount(db) < 500; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    const summary = /interrupted: (\d+) documents indexed/.exec(stderr);
+    expect(summary, stderr).not.toBeNull();
+    expect(storedCount(db)).toBe(Number(summary![1])); // every acknowledged batch is stored, nothing half-done
+    const second = await runCli(args);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain(`${N - Number(summary![1])} documents indexed, ${summary![1]} already stored`);
+    expect(storedCount(db)).toBe(N);
+  });
 });
