@@ -58,7 +58,9 @@ export const DEFAULT_INDEX: IndexConfig = {
   mergeFactor: 8,
   maxSegmentDocs: 2_000_000,
   reclaimDeletedFraction: 0.3,
-  exactFilterSelectivity: 0.01,
+  // Measured (npm run bench:engine, tune queries, 100k synthetic docs): below 5 % the approximate
+  // filtered search keeps < 0.81 recall@10 while the exact scan over the allowed set costs <= ~4x.
+  exactFilterSelectivity: 0.05,
 };
 
 /** The dense field of a collection (hybrid search). */
