@@ -6,7 +6,7 @@ import { formatBenchTable, loadQueryTexts, runBench } from '../eval/bench.js';
 import { formatTable } from '../eval/report.js';
 import { readDenseJsonl, type DenseEvalOptions } from '../eval/dense.js';
 import { runEval } from '../eval/runner.js';
-import { parseSweep } from '../eval/sweep.js';
+import { parseSeismic, parseSweep } from '../eval/sweep.js';
 import { DEFAULT_INDEX_JOB } from './index-job.js';
 import { indexCommand, openDataDir } from './index-command.js';
 import { HttpError } from './index-sinks.js';
@@ -107,6 +107,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .addOption(new Option('--mode <mode>', 'exact only, or exact plus the approximate sweep').choices(['exact', 'approx']).default('approx'))
       .option('--k <n>', 'results per query', positiveInt('--k'), 1000)
       .option('--sweep <grid>', 'approximate settings, e.g. queryCut=5,10,20,heapFactor=0.7,0.9 (default: the engine defaults)')
+      .option('--seismic <params>', 'build parameters of a new collection over the defaults, e.g. postingFraction=1')
       .addOption(new Option('--baseline <name>', 'add a row for an embedded peer').choices(['fts5']))
       .option('--out <dir>', 'output folder', 'eval-out')
       .option('--data-dir <dir>', 'data directory (the server must be stopped)', 'index-data')
@@ -117,6 +118,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .option('--alpha <x>', 'hybrid convex weight of the sparse side', (v) => Number(v), 0.5),
   ).action(async (flags: EncoderFlags & Record<string, string & number>) => {
     const sweep = parseSweep(flags.sweep);
+    const seismic = parseSeismic(flags.seismic);
     const dense = await denseEvalOptions(flags);
     const data = await openDataDir(flags.dataDir);
     try {
@@ -128,6 +130,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         mode: flags.mode as unknown as 'exact' | 'approx',
         k: flags.k,
         sweep,
+        seismic,
         baseline: flags.baseline as unknown as 'fts5' | undefined,
         outDir: flags.out,
         warmup: flags.warmup,

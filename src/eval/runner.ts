@@ -12,7 +12,8 @@ import path from 'node:path';
 import { evaluate, type Run, type ScoredDoc } from '../core/metrics.js';
 import { AppError } from '../errors.js';
 import type { Collection, CollectionManager, EncoderConfig, SearchRequest } from '../engine/types.js';
-import type { QueryStats } from '../index/native-types.js';
+import { DEFAULT_INDEX } from '../config.js';
+import type { QueryStats, SeismicParams } from '../index/native-types.js';
 import { runIndexJob } from '../cli/index-job.js';
 import { CollectionSink } from '../cli/index-sinks.js';
 import { loadBeirSplit, readCorpus, type BeirSplit } from './beir.js';
@@ -23,6 +24,8 @@ import { formatTrecRun, percentile, recallVsExact, writeReport, type ReportEntry
 import type { SweepPoint } from './sweep.js';
 
 export interface EvalOptions {
+  /** Seismic build parameters of a new collection, over the defaults */
+  seismic?: Partial<SeismicParams>;
   beirDir: string;
   split: string;
   /** default: the dataset folder's name */
@@ -103,7 +106,8 @@ async function openOrIndex(manager: CollectionManager, split: BeirSplit, name: s
   }
   // an existing empty collection keeps its own config (encoder, index parameters)
   const dense = o.dense && { dense: { dims: dimsOf(o.dense.docs), metric: o.dense.metric } };
-  const c = exists ? manager.get(name) : await manager.create(name, { encoder: o.encoder, ...dense });
+  const index = o.seismic && { index: { ...DEFAULT_INDEX, seismic: { ...DEFAULT_INDEX.seismic, ...o.seismic } } };
+  const c = exists ? manager.get(name) : await manager.create(name, { encoder: o.encoder, ...dense, ...index });
   log(`indexing ${split.paths.corpus} into collection ${name} (${encoderLabel(c.config.encoder)})`);
   const sink = o.dense ? new DenseAttachingSink(new CollectionSink(c), o.dense.docs) : new CollectionSink(c);
   const summary = await runIndexJob(sink, {

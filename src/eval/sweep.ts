@@ -3,7 +3,9 @@
  * with "=" starts a knob, the tokens after it (without "=") are more values of the same knob; the
  * grid is every combination, in the order given.
  */
+import { DEFAULT_SEISMIC } from '../config.js';
 import { AppError } from '../errors.js';
+import type { SeismicParams } from '../index/native-types.js';
 
 export interface SweepPoint {
   queryCut?: number;
@@ -42,4 +44,20 @@ export function parseSweep(spec: string | undefined): SweepPoint[] {
   let grid: SweepPoint[] = [{}];
   for (const [knob, list] of values) grid = grid.flatMap((point) => list.map((v) => ({ ...point, [knob]: v })));
   return grid;
+}
+
+/** `--seismic postingFraction=1,summaryEnergy=0.5`: build parameters of a new collection. */
+export function parseSeismic(spec: string | undefined): Partial<SeismicParams> | undefined {
+  if (spec === undefined) return undefined;
+  const out: Record<string, number | boolean> = {};
+  for (const token of spec.split(',').map((t) => t.trim())) {
+    const [name, raw] = token.split('=', 2);
+    if (!(name in DEFAULT_SEISMIC) && name !== 'pruningDisabled') {
+      throw new AppError('INVALID_CONFIG', `--seismic: unknown parameter "${name}" (parameters: ${[...Object.keys(DEFAULT_SEISMIC), 'pruningDisabled'].join(', ')})`);
+    }
+    const value = raw === 'true' ? true : raw === 'false' ? false : Number(raw);
+    if (raw === undefined || raw === '' || (typeof value === 'number' && !Number.isFinite(value))) throw new AppError('INVALID_CONFIG', `--seismic: ${name} needs a value`);
+    out[name] = value;
+  }
+  return out as Partial<SeismicParams>;
 }

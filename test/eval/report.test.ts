@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { niceMax, renderChart } from '../../src/eval/chart.js';
 import { formatTable, formatTrecRun, percentile, recallVsExact, type ReportEntry } from '../../src/eval/report.js';
-import { parseSweep } from '../../src/eval/sweep.js';
+import { parseSeismic, parseSweep } from '../../src/eval/sweep.js';
 
 const hits = (...ids: string[]) => ids.map((docId, i) => ({ docId, score: 10 - i }));
 
@@ -104,5 +104,18 @@ describe('parseSweep', () => {
     expect(() => parseSweep('queryCut=2.5')).toThrow(/queryCut value "2.5" must be an integer >= 1/);
     expect(() => parseSweep('heapFactor=0,1')).toThrow(/heapFactor value "0"/);
     expect(() => parseSweep('queryCut=1,queryCut=2')).toThrow(/given twice/);
+  });
+});
+
+describe('parseSeismic', () => {
+  it('reads build parameters, numbers and booleans', () => {
+    expect(parseSeismic('postingFraction=1,summaryEnergy=0.5,pruningDisabled=true')).toEqual({ postingFraction: 1, summaryEnergy: 0.5, pruningDisabled: true });
+    expect(parseSeismic(undefined)).toBeUndefined();
+  });
+
+  it('names an unknown parameter or a missing value', () => {
+    expect(() => parseSeismic('nlist=4')).toThrow(/unknown parameter "nlist"/);
+    expect(() => parseSeismic('docCut=')).toThrow(/docCut needs a value/);
+    expect(() => parseSeismic('docCut=x')).toThrow(/docCut needs a value/);
   });
 });
