@@ -26,7 +26,8 @@ const OUTPUT_PREFERENCE = ['logits', 'sparse', 'output', 'last_hidden_state'];
 
 /** allowSpinning (default false): ONNX Runtime's default busy-waits its threads after each run;
  * bench:encode measures the CPU that costs. */
-export async function openOnnxModel(file: string, options: { intraOpThreads: number; vocabSize: number; allowSpinning?: boolean }): Promise<OnnxSparseModel> {
+/** `vocabSize`: the width the output must have per token (SPLADE logits); undefined for an embedding model (any width). */
+export async function openOnnxModel(file: string, options: { intraOpThreads: number; vocabSize: number | undefined; allowSpinning?: boolean }): Promise<OnnxSparseModel> {
   const spin = options.allowSpinning === true ? '1' : '0';
   let session: ort.InferenceSession;
   try {
@@ -53,7 +54,7 @@ export async function openOnnxModel(file: string, options: { intraOpThreads: num
   const checkShape = (dims: readonly (number | string)[]): 2 | 3 => {
     if (dims.length !== 2 && dims.length !== 3) fail(file, `output ${outputName} has rank ${dims.length}: expected logits [batch, tokens, vocab] or [batch, vocab]`);
     const last = dims[dims.length - 1];
-    if (typeof last === 'number' && last !== options.vocabSize) fail(file, `output ${outputName} has ${last} entries per token but the tokenizer has ${options.vocabSize} tokens`);
+    if (options.vocabSize !== undefined && typeof last === 'number' && last !== options.vocabSize) fail(file, `output ${outputName} has ${last} entries per token but the tokenizer has ${options.vocabSize} tokens`);
     return dims.length as 2 | 3;
   };
   const outputRank = shape !== undefined ? checkShape(shape) : 3;

@@ -54,7 +54,7 @@ const LITTLE_ENDIAN = os.endianness() === 'LE';
 
 /** Writes token ids and mask ones as int64 at `offset`: through 32-bit halves on little-endian
  * machines (ids are < 2^31), which is much cheaper than one BigInt per token. */
-function fillRow(ids: BigInt64Array, mask: BigInt64Array, offset: number, seq: readonly number[]): void {
+export function fillRow(ids: BigInt64Array, mask: BigInt64Array, offset: number, seq: readonly number[]): void {
   if (LITTLE_ENDIAN) {
     const ids32 = new Int32Array(ids.buffer, ids.byteOffset, ids.length * 2);
     const mask32 = new Int32Array(mask.buffer, mask.byteOffset, mask.length * 2);

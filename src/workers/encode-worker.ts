@@ -7,6 +7,7 @@ import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { AppError } from '../errors.js';
 import { getAnalyzer } from '../encoder/analyzer.js';
 import { encodeLexicalDocument } from '../encoder/lexical-document.js';
+import { asEncodedDocument, DenseDocumentEncoder } from '../encoder/dense.js';
 import { SpladeDocumentEncoder } from '../encoder/splade.js';
 import type { EncodedDocument } from '../encoder/types.js';
 import { packDocuments, specKey, transferablesOf, type EncodeReply, type EncodeTask, type EncoderSpec } from './protocol.js';
@@ -18,6 +19,10 @@ async function create(spec: EncoderSpec): Promise<DocumentEncoder> {
   if (spec.kind === 'lexical') {
     const analyzer = getAnalyzer(spec.analyzer);
     return async (texts) => texts.map((t) => encodeLexicalDocument(analyzer, t));
+  }
+  if (spec.kind === 'dense') {
+    const dense = await DenseDocumentEncoder.open(spec.modelDir, spec);
+    return async (texts) => (await dense.encode(texts)).map(asEncodedDocument);
   }
   const splade = await SpladeDocumentEncoder.open(spec.modelDir, { prune: spec.prune, maxChunks: spec.maxChunks, intraOpThreads: spec.intraOpThreads });
   return (texts) => splade.encode(texts);

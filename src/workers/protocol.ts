@@ -9,7 +9,9 @@ import type { EncodedDocument } from '../encoder/types.js';
 
 export type EncoderSpec =
   | { kind: 'lexical'; analyzer: AnalyzerName }
-  | { kind: 'splade'; modelDir: string; prune?: PruneOptions; maxChunks?: number; intraOpThreads: number };
+  | { kind: 'splade'; modelDir: string; prune?: PruneOptions; maxChunks?: number; intraOpThreads: number }
+  // dense embeddings travel as rows whose indices are 0..dims-1 (src/encoder/dense.ts)
+  | { kind: 'dense'; modelDir: string; pooling: 'mean' | 'cls'; normalize: boolean; intraOpThreads: number };
 
 export interface EncodeTask {
   spec: EncoderSpec;
