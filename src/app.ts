@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { CollectionManager } from './engine/types.js';
 import { AppError } from './errors.js';
@@ -46,6 +46,8 @@ declare module 'fastify' {
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: config.server.logLevel },
+    // One log line per request only at debug/trace: at thousands of requests a second it costs.
+    logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(config.server.logLevel) }),
     bodyLimit: config.server.bodyLimitBytes,
     return503OnClosing: false,
     // Ids up to MAX_ID_LENGTH must reach the schema (400 there); longer paths are answered below.

@@ -35,7 +35,7 @@ interface Server {
 async function startServer(env: Record<string, string>): Promise<Server> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparrow-bench-http-'));
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
-    env: { ...process.env, SPARROW_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, SPARROW_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let log = '';
@@ -46,6 +46,7 @@ async function startServer(env: Record<string, string>): Promise<Server> {
       if (m) resolve(m[1]);
     });
     child.once('exit', () => reject(new Error(`server exited:\n${log}`)));
+    setTimeout(() => reject(new Error(`server did not start in 60 s:\n${log}`)), 60_000).unref();
   });
   for (;;) {
     if ((await fetch(`${url}/ready`)).status === 200) break;
