@@ -10,8 +10,10 @@ namespace {
 
 // setSearchThreads(n: integer in [1, 1024])
 void SetSearchThreads(const Napi::CallbackInfo& info) {
-  size_t n = static_cast<size_t>(IntegerArg(info[0], "n", 1, 1024));
-  ThreadPool::Global().SetThreads(n);
+  Guarded(info.Env(), [&] {
+    size_t n = static_cast<size_t>(IntegerArg(info[0], "n", 1, 1024));
+    ThreadPool::Global().SetThreads(n);  // may throw std::system_error (no threads left)
+  });
 }
 
 Napi::Value GetSearchThreads(const Napi::CallbackInfo& info) {

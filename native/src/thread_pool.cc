@@ -28,6 +28,7 @@ void ThreadPool::StartLocked(size_t n) {
   quit_workers_ = false;
   stop_.store(false, std::memory_order_relaxed);
   for (size_t i = 0; i < n; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+  active_ += n;
   running_ = true;
 }
 
@@ -40,6 +41,8 @@ void ThreadPool::StopLocked(std::unique_lock<std::mutex>& lock) {
   for (auto& t : workers) t.join();
   lock.lock();
   running_ = false;
+  active_ = 0;
+  excess_ = 0;
 }
 
 void ThreadPool::WorkerLoop() {
@@ -47,7 +50,12 @@ void ThreadPool::WorkerLoop() {
     std::function<void()> task;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return quit_workers_ || !queue_.empty(); });
+      cv_.wait(lock, [this] { return quit_workers_ || excess_ > 0 || !queue_.empty(); });
+      if (excess_ > 0) {  // the pool shrank: this thread retires (joined by StopLocked)
+        --excess_;
+        --active_;
+        return;
+      }
       if (queue_.empty()) return;  // quit_workers_ and nothing left to do
       task = std::move(queue_.front());
       queue_.pop_front();
@@ -61,8 +69,16 @@ void ThreadPool::SetThreads(size_t n) {
   std::unique_lock<std::mutex> lock(mu_);
   target_threads_ = n;
   if (!running_) return;
-  StopLocked(lock);  // queued tasks stay queued and are picked up by the new threads
-  StartLocked(n);
+  // Never waits for running tasks: extra threads retire when idle, missing ones start now.
+  size_t live = active_ - excess_;
+  if (n < live) {
+    excess_ += live - n;
+    cv_.notify_all();
+  } else if (n > live) {
+    size_t revive = std::min(excess_, n - live);
+    excess_ -= revive;
+    StartLocked(n - live - revive);
+  }
 }
 
 size_t ThreadPool::Threads() const {

@@ -33,7 +33,7 @@ class ThreadPool {
   // The process-wide pool (created on first use, never destroyed: threads are joined by Shutdown).
   static ThreadPool& Global();
 
-  // Resizes the search pool (n >= 1): the old threads drain the queue and exit, new ones start.
+  // Resizes the search pool (n >= 1) without waiting: surplus threads retire once idle.
   void SetThreads(size_t n);
   size_t Threads() const;
 
@@ -68,6 +68,8 @@ class ThreadPool {
   std::deque<std::function<void()>> queue_;
   std::vector<std::thread> workers_;
   size_t target_threads_ = 0;  // 0 = default (hardware concurrency)
+  size_t active_ = 0;          // threads running WorkerLoop
+  size_t excess_ = 0;          // threads asked to retire (shrinking)
   bool running_ = false;
   bool quit_workers_ = false;
   std::atomic<bool> stop_{false};

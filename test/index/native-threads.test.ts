@@ -41,6 +41,20 @@ describe('native threads', () => {
     for (const n of [0, -1, 1.5, NaN, 5000]) expect(() => setSearchThreads(n)).toThrow(/n must be an integer in \[1, 1024\]/);
   });
 
+  it('resizing the pool during batches neither waits for them nor loses a query', async () => {
+    const rows = randomRows(71, { rows: 4000, vocab: 500, minLen: 20, maxLen: 60 });
+    const forward = createForwardIndex(rows, shuffledDocnos(4000, 71));
+    const queries = randomRows(72, { rows: 100, vocab: 500, minLen: 5, maxLen: 15 });
+    const expected = await forward.searchExact(queries, { k: 7 });
+    const before = getSearchThreads();
+    const pending = [forward.searchExact(queries, { k: 7 }), forward.searchExact(queries, { k: 7 })];
+    for (const n of [1, 4, 2, 1, 3]) setSearchThreads(n);
+    pending.push(forward.searchExact(queries, { k: 7 }));
+    for (const result of await Promise.all(pending)) expect(result).toEqual(expected);
+    setSearchThreads(before);
+    forward.close();
+  });
+
   it('a long batch search does not block the event loop (a timer keeps firing)', async () => {
     const rows = randomRows(61, { rows: 10_000, vocab: 2000, minLen: 60, maxLen: 120 });
     const forward = createForwardIndex(rows, shuffledDocnos(10_000, 61));
