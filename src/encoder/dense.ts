@@ -13,7 +13,9 @@ import { loadModelDir, modelFingerprint, type ModelDir } from './model-dir.js';
 import { openOnnxModel, type OnnxSparseModel } from './onnx.js';
 import { fillRow, planBatches } from './splade.js';
 import type { EncodedDocument } from './types.js';
-import type { EncoderPool } from '../workers/pool.js';
+import type { CpuConfig } from '../config.js';
+import { AppError } from '../errors.js';
+import { getEncoderPool, type EncoderPool } from '../workers/pool.js';
 import type { EncoderSpec } from '../workers/protocol.js';
 
 export type DensePooling = 'mean' | 'cls';
@@ -136,4 +138,12 @@ export class DenseEncoder {
     const [doc] = await this.pool.run(this.spec, [text]);
     return vectorOf(doc);
   }
+}
+
+/** The dense encoder a collection's dense field names (INVALID_CONFIG when its width is not `dims`). */
+export async function openDenseEncoder(dense: { dims: number; model?: string; pooling?: DensePooling; normalize?: boolean }, cpu: CpuConfig): Promise<DenseEncoder> {
+  if (!dense.model) throw new AppError('INVALID_CONFIG', 'dense.model is not set', { extra: { option: 'dense.model' } });
+  const enc = await DenseEncoder.open({ modelDir: dense.model, pooling: dense.pooling ?? 'mean', normalize: dense.normalize ?? true, intraOpThreads: cpu.onnxIntraOpThreads, pool: getEncoderPool(cpu) });
+  if (enc.dims !== dense.dims) throw new AppError('INVALID_CONFIG', `dense.model outputs ${enc.dims} dimensions but dense.dims is ${dense.dims}`, { extra: { option: 'dense.dims' } });
+  return enc;
 }

@@ -43,6 +43,9 @@ function validate(c: CollectionConfig): void {
   if (c.dense !== undefined) {
     if (!Number.isInteger(c.dense.dims) || c.dense.dims < 1 || c.dense.dims > 4096) throw bad('dense.dims', 'must be an integer in [1, 4096]');
     if (c.dense.metric !== 'dot' && c.dense.metric !== 'cosine') throw bad('dense.metric', 'must be "dot" or "cosine"');
+    if (c.dense.model !== undefined && (typeof c.dense.model !== 'string' || c.dense.model === '')) throw bad('dense.model', 'must be a model directory');
+    if (c.dense.pooling !== undefined && c.dense.pooling !== 'mean' && c.dense.pooling !== 'cls') throw bad('dense.pooling', 'must be "mean" or "cls"');
+    if (c.dense.normalize !== undefined && typeof c.dense.normalize !== 'boolean') throw bad('dense.normalize', 'must be a boolean');
   }
 }
 

@@ -22,6 +22,7 @@ import { GroupCommitter } from '../store/group-commit.js';
 import { LiveCorpusStats } from './corpus-stats.js';
 import { crashPoint } from './crash-points.js';
 import type { DenseField } from './dense-field.js';
+import type { DenseEncoder } from '../encoder/dense.js';
 import { prepareDocuments, type PreparedDocument } from './document-input.js';
 import { FilterIndex } from './filter-index.js';
 import { findMerges, planOptimize, type MergePolicyParams } from './merge-policy.js';
@@ -48,6 +49,8 @@ export class EngineCollection implements Collection {
   readonly corpus = new LiveCorpusStats();
   /** the dense field, when the config declares one (set by openCollection) */
   dense?: DenseField;
+  /** embeds texts for the dense field, when the config names a dense model (set by openCollection) */
+  denseEncoder?: DenseEncoder;
   readonly filters: FilterIndex;
   readonly segmentsDir: string;
   private readonly committer: GroupCommitter;
@@ -92,7 +95,7 @@ export class EngineCollection implements Collection {
 
   async upsert(docs: DocumentInput[]): Promise<{ inserted: number; updated: number }> {
     this.checkOpen();
-    const prepared = await prepareDocuments(docs, { config: this.config, encoder: this.encoder, filters: this.filters, tokenToId: this.tokenToId });
+    const prepared = await prepareDocuments(docs, { config: this.config, encoder: this.encoder, denseEncoder: this.denseEncoder, filters: this.filters, tokenToId: this.tokenToId });
     this.checkOpen();
     if (this.unsealedDocs + prepared.length > this.config.index.maxUnsealedDocs) {
       throw new AppError('BACKPRESSURE', `${this.unsealedDocs} documents are waiting to be sealed; retry shortly`, { retryAfter: BACKPRESSURE_RETRY_SECONDS });

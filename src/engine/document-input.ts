@@ -3,6 +3,7 @@
  * is found here, before anything is written (a batch is all-or-nothing).
  */
 import type { SparseVector } from '../core/types.js';
+import type { DenseEncoder } from '../encoder/dense.js';
 import type { SparseEncoder } from '../encoder/types.js';
 import { AppError } from '../errors.js';
 import type { FilterIndex } from './filter-index.js';
@@ -28,6 +29,8 @@ export interface PreparedDocument {
 export interface PrepareContext {
   config: CollectionConfig;
   encoder?: SparseEncoder;
+  /** embeds texts of documents that bring no dense vector (collections with dense.model) */
+  denseEncoder?: DenseEncoder;
   filters: FilterIndex;
   tokenToId(token: string): number | undefined;
 }
@@ -85,6 +88,11 @@ export async function prepareDocuments(docs: DocumentInput[], ctx: PrepareContex
         tokens: e.tokens,
       });
     });
+  }
+  const toEmbed = ctx.denseEncoder ? out.map((p, i) => i).filter((i) => out[i].dense === null && [docs[i].title, docs[i].text].some((s) => s)) : [];
+  if (toEmbed.length > 0) {
+    const vectors = await ctx.denseEncoder!.embed(toEmbed.map((i) => [docs[i].title, docs[i].text].filter((s) => s).join('\n')));
+    toEmbed.forEach((i, j) => (out[i].dense = vectors[j].length > 0 ? vectors[j] : null));
   }
   return out;
 }

@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { defaultCpu, DEFAULT_INDEX, type CpuConfig } from '../config.js';
+import { openDenseEncoder } from '../encoder/dense.js';
 import type { SparseEncoder } from '../encoder/types.js';
 import { AppError } from '../errors.js';
 import { resolveCollectionConfig } from './collection-config.js';
@@ -43,7 +44,7 @@ export class EngineManager implements CollectionManager {
 
   private openOptions(create?: CollectionConfig): Parameters<typeof openCollection>[2] {
     const { cpu, encoderFor } = this.opts;
-    return { create, buildThreads: cpu.buildThreads, encoderFor: async (config) => encoderFor?.(config, cpu) };
+    return { create, buildThreads: cpu.buildThreads, encoderFor: async (config) => encoderFor?.(config, cpu), denseEncoderFor: (dense) => openDenseEncoder(dense, cpu) };
   }
 
   async create(name: string, config: Partial<CollectionConfig>): Promise<Collection> {

@@ -12,7 +12,9 @@ import { removeOrphans } from '../store/files.js';
 import { EngineCollection } from './collection.js';
 import { DenseField } from './dense-field.js';
 import { SealedSegment } from './sealed-segment.js';
-import type { CollectionConfig } from './types.js';
+import { AppError } from '../errors.js';
+import type { CollectionConfig, DenseConfig } from './types.js';
+import type { DenseEncoder } from '../encoder/dense.js';
 
 export const DB_FILE = 'collection.db';
 /** the dense field's HNSW snapshot (derived data, rebuilt from SQLite when absent) */
@@ -22,6 +24,8 @@ export interface OpenOptions {
   /** given when creating: written to the new database */
   create?: CollectionConfig;
   encoderFor(config: CollectionConfig): Promise<SparseEncoder | undefined>;
+  /** the dense model of a dense field with `model` (MODEL_LOAD_FAILED; INVALID_CONFIG on a width other than dims) */
+  denseEncoderFor?(dense: DenseConfig): Promise<DenseEncoder>;
   buildThreads: number;
 }
 
@@ -40,10 +44,22 @@ export async function openCollection(name: string, dir: string, opts: OpenOption
 
     const rows = store.segments();
     await removeOrphans(segDir, new Set(rows.map((r) => r.file)));
+    const damaged: string[] = [];
     for (const row of rows) {
       const file = path.join(segDir, row.file);
-      const index = loadSeismic(file);
-      sealed.push(new SealedSegment(row, file, index, index.forward.docnos));
+      try {
+        const index = loadSeismic(file);
+        sealed.push(new SealedSegment(row, file, index, index.forward.docnos));
+      } catch (error) {
+        if (!(error instanceof AppError && error.code === 'INDEX_FILE_CORRUPT')) throw error;
+        // Derived data: drop it; its live rows go back to the mutable segment below and are sealed again.
+        console.error(`sparrow: collection ${name}: segment ${row.file} is damaged (${error.message}); rebuilding it from collection.db`);
+        damaged.push(row.file);
+      }
+    }
+    if (damaged.length > 0) {
+      store.commitManifest({ add: [], remove: damaged, purgeTombstones: [] });
+      await removeOrphans(segDir, new Set(sealed.map((s) => s.id)));
     }
     const encoder = await opts.encoderFor(config);
     const tombstones = createBitmap();
@@ -62,9 +78,10 @@ export async function openCollection(name: string, dir: string, opts: OpenOption
     }
     if (stale.length > 0) store.commitManifest({ add: [], remove: [], purgeTombstones: stale });
 
-    // Rows past sealed_seq, minus any a sealed segment already holds (a seal that finished out of order).
-    for (const r of store.rowsAfterSeq(store.sealedSeq)) {
-      if (sealed.some((s) => s.contains(r.docno))) continue;
+    // The mutable segment: rows past sealed_seq, minus any a sealed segment already holds (a seal
+    // that finished out of order), plus any older row no segment holds (a damaged segment dropped).
+    for (const docno of unheldDocnos(store, sealed)) {
+      const r = store.getByDocno(docno)!;
       c.active.add({ docno: r.docno, vector: r.vector, tf: r.tf, length: r.length, seq: r.seq });
     }
     if (c.filters.hasFields) {
@@ -72,6 +89,7 @@ export async function openCollection(name: string, dir: string, opts: OpenOption
     }
     for (const v of store.allTfVectors()) c.corpus.add(v.indices, v.length);
     if (config.dense) c.dense = await DenseField.open(config.dense, path.join(dir, DENSE_DIR), store.rowsAfterSeq(0));
+    if (config.dense?.model) c.denseEncoder = await opts.denseEncoderFor?.(config.dense);
     c.sealIfFull();
     return c;
   } catch (error) {
@@ -79,4 +97,22 @@ export async function openCollection(name: string, dir: string, opts: OpenOption
     store.close();
     throw error;
   }
+}
+
+/** Live docnos (ascending) that no sealed segment holds. */
+function unheldDocnos(store: CollectionStore, sealed: SealedSegment[]): number[] {
+  const held = new Uint32Array(sealed.reduce((n, s) => n + s.docnos.length, 0));
+  let at = 0;
+  for (const s of sealed) {
+    held.set(s.docnos, at);
+    at += s.docnos.length;
+  }
+  held.sort();
+  const out: number[] = [];
+  let p = 0;
+  for (const docno of store.allDocnos()) {
+    while (p < held.length && held[p] < docno) p++;
+    if (p >= held.length || held[p] !== docno) out.push(docno);
+  }
+  return out;
 }

@@ -32,7 +32,8 @@ export async function searchCollection(c: EngineCollection, req: SearchRequest):
   if (mode !== 'sparse' && !c.dense) throw new AppError('DENSE_NOT_CONFIGURED', `mode "${mode}" needs a dense field in the collection config`);
   for (const inc of req.include ?? []) if (!INCLUDES.has(inc)) throw new AppError('VALIDATION_ERROR', `include: unknown value "${inc}"`);
   if (req.minScore !== undefined && !Number.isFinite(req.minScore)) throw new AppError('VALIDATION_ERROR', 'minScore must be a finite number');
-  const denseVector = mode === 'sparse' ? undefined : c.dense!.queryVector(req.dense);
+  const embedQuery = req.dense === undefined && c.denseEncoder && typeof req.query === 'string' && req.query.trim() !== '';
+  const denseVector = mode === 'sparse' ? undefined : c.dense!.queryVector(embedQuery ? await c.denseEncoder!.embedQuery(req.query!) : req.dense);
   const query = mode === 'dense' ? undefined : await queryVector(c, req);
   const allow = req.filter === undefined ? undefined : c.filters.resolve(req.filter);
   const selectivity = allow ? allow.count() / Math.max(1, c.filters.size) : 1;

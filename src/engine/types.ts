@@ -32,6 +32,10 @@ export interface IndexConfig {
 export interface DenseConfig {
   dims: number;
   metric: 'dot' | 'cosine';
+  /** a dense ONNX model directory (HF feature-extraction export): embeds texts without a `dense` vector, and query texts */
+  model?: string;
+  pooling?: 'mean' | 'cls'; // default mean
+  normalize?: boolean; // default true
 }
 
 export interface CollectionConfig {

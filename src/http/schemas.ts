@@ -79,7 +79,15 @@ export const CreateCollectionBody = Closed({
     }),
   ),
   filterable: Type.Optional(MapOf(StringEnum(['keyword', 'number', 'boolean'] as const))),
-  dense: Type.Optional(Closed({ dims: Type.Integer({ minimum: 1, maximum: 4_096 }), metric: StringEnum(['dot', 'cosine'] as const) })),
+  dense: Type.Optional(
+    Closed({
+      dims: Type.Integer({ minimum: 1, maximum: 4_096 }),
+      metric: StringEnum(['dot', 'cosine'] as const),
+      model: Type.Optional(Type.String({ minLength: 1 })),
+      pooling: Type.Optional(StringEnum(['mean', 'cls'] as const)),
+      normalize: Type.Optional(Type.Boolean()),
+    }),
+  ),
   durability: Type.Optional(StringEnum(['process', 'fsync'] as const)),
 });
 
