@@ -126,6 +126,7 @@ export class CollectionStore {
       maxSeq: db.prepare<[], { s: number | null }>('SELECT MAX(seq) AS s FROM oplog'),
       rowsAfterSeq: db.prepare<[number], RawDoc>(`SELECT ${DOC_COLUMNS} FROM documents WHERE seq > ? ORDER BY docno`),
       rowsFromDocno: db.prepare<[number, number, number], RawDoc>(`SELECT ${DOC_COLUMNS} FROM documents WHERE docno >= ? AND docno <= ? ORDER BY docno LIMIT ?`),
+      allDocnos: db.prepare<[], number>('SELECT docno FROM documents ORDER BY docno').pluck(),
       allMetadata: db.prepare<[], { docno: number; metadata: string | null }>('SELECT docno, metadata FROM documents ORDER BY docno'),
       allTfVectors: db.prepare<[], { indices: Buffer; length: number }>('SELECT indices, length FROM documents WHERE weighting = 1'),
       countDocs: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM documents'),
@@ -228,6 +229,10 @@ export class CollectionStore {
   /** Up to `limit` live rows with docno in [from, to], ascending. */
   rowsInRange(from: number, to: number, limit: number): DocumentRow[] {
     return this.stmt.rowsFromDocno.all(from, to, limit).map(decodeRow);
+  }
+
+  *allDocnos(): Generator<number> {
+    yield* this.stmt.allDocnos.iterate();
   }
 
   *allMetadata(): Generator<{ docno: number; metadata: string | null }> {

@@ -210,3 +210,34 @@ describe('reclaiming deleted documents', () => {
     }
   });
 });
+
+describe('a damaged segment file', () => {
+  it('is dropped at open and its documents are indexed again from collection.db', async () => {
+    const dir = tempDir();
+    let m = await EngineManager.open({ dataDir: dir });
+    try {
+      const c = await m.create('dmg', { ...CONFIG, index: { ...CONFIG.index!, mutableMaxDocs: 100 } });
+      await c.upsert(Array.from({ length: 250 }, (_, i) => ({ id: `x${i}`, sparse: { indices: [UNIQUE_BASE + i, 7], values: [2, 1] } })));
+      await c.flush();
+      const victim = c.stats().segments.find((s) => s.sealed)!.id;
+      await m.close();
+      const file = path.join(dir, 'dmg', 'segments', victim);
+      const bytes = fs.readFileSync(file);
+      bytes[bytes.length >> 1] ^= 0xff;
+      fs.writeFileSync(file, bytes);
+      m = await EngineManager.open({ dataDir: dir });
+      const again = m.get('dmg');
+      expect(again.stats().segments.map((s) => s.id)).not.toContain(victim);
+      for (let i = 0; i < 250; i++) {
+        const hits = (await again.search({ sparse: { indices: [UNIQUE_BASE + i], values: [1] }, k: 3, exact: true })).hits;
+        expect(hits.map((h) => h.id)).toEqual([`x${i}`]);
+      }
+      expect((await again.search({ sparse: { indices: [7], values: [1] }, k: 1000, exact: true })).hits.length).toBe(250);
+      await again.flush();
+      expect(again.stats().segments.filter((s) => !s.sealed).map((s) => s.documents)).toEqual([0]);
+    } finally {
+      await m.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
