@@ -8,7 +8,7 @@
  *      merge = optimize() of 10 segments into one, reading live rows back from SQLite)
  *   3. recall@10 of the approximate filtered search vs exact, at 50/20/10/5/1/0.1 % selectivity
  *   4. search latency with 1, 5 and 20 segments
- * --big runs only table 2, at 1,000,000 documents (tens of minutes on 2 cores, ~2 GB of disk).
+ * --ingest-only runs only table 1. --big runs only table 2, at 1,000,000 documents (tens of minutes on 2 cores, ~2 GB of disk).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -29,6 +29,8 @@ const arg = (name: string, dflt: number): number => {
 const DOCS = arg('docs', 100_000);
 const QUERIES = arg('queries', 200);
 const BIG = process.argv.includes('--big');
+/** --ingest-only: table 1 alone */
+const INGEST_ONLY = process.argv.includes('--ingest-only');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sparrow-bench-engine-'));
 
 function docsOf(b: CsrBatch, from: number): DocumentInput[] {
@@ -96,6 +98,8 @@ async function main(): Promise<void> {
     ['fsync', 500, 4, Math.min(DOCS, 50_000)],
     ['process', 10, 8, 10_000],
     ['fsync', 10, 8, 10_000],
+    ['process', 1, 1, 2_000], // one commit per document: the durability cost in full
+    ['fsync', 1, 1, 2_000],
   ] as const) {
     const c = await manager.create(`ingest-${durability}-${batch}`, config({ mergeFactor: 1000 }, durability));
     const rate = await ingest(c, n, batch, conc, pre);
@@ -103,6 +107,11 @@ async function main(): Promise<void> {
     if (!(durability === 'process' && batch === 500)) await manager.drop(c.name);
   }
   table('1. ingest of pre-encoded vectors (sealing runs in the background meanwhile)', ['durability', 'batch', 'concurrent', 'docs', 'docs/s'], ingestRows);
+  if (INGEST_ONLY) {
+    await manager.close();
+    fs.rmSync(root, { recursive: true, force: true });
+    return;
+  }
 
   // 2. seal and merge
   table('2. seal and merge (1 build thread)', ['docs', 'seal s', 'merge 10→1 s', 'segment MiB'], [await sealAndMerge(manager, DOCS)]);
