@@ -21,7 +21,7 @@ export interface ReportEntry extends QueryMetrics {
   postings_skipped?: number | null;
   blocks_skipped?: number | null;
   /** the TREC run file of this row, relative to report.json */
-  run_file?: string;
+  run_file: string;
 }
 
 /** Nearest-rank percentile (p in [0, 100]) of unsorted values; 0 for none. */

@@ -95,7 +95,7 @@ describe('runEval', () => {
     expect(report).toEqual(entries);
     const qrels = await loadQrels(path.join(beir, 'qrels', 'test.tsv'));
     for (const e of report) {
-      const { mean } = evaluate(readRun(path.join(outDir, e.run_file!)), qrels);
+      const { mean } = evaluate(readRun(path.join(outDir, e.run_file)), qrels);
       expect(mean.ndcg_at_10).toBeCloseTo(e.ndcg_at_10, 6);
       expect(mean.map).toBeCloseTo(e.map, 6);
     }

@@ -20,6 +20,7 @@ function entry(over: Partial<ReportEntry>): ReportEntry {
     map: 0.6,
     recall_vs_exact: null,
     latency_ms: { p50: 1.5, p99: 4 },
+    run_file: 'toy-test-exact.run',
     ...over,
   };
 }
