@@ -161,6 +161,32 @@ Napi::Value BuildInvertedIndex(const Napi::CallbackInfo& info) {
   });
 }
 
+// createForwardIndexAsync(rows, docnos): validated and copied now, built on a background thread.
+Napi::Value CreateForwardIndexAsync(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&] {
+    CsrView view = CsrArg(info[0], "rows");
+    auto docnos_arg = TypedArrayArg<uint32_t>(info[1], "docnos");
+    if (docnos_arg.size != view.rows) ThrowTypeError(info.Env(), "docnos must have one entry per row");
+    auto rows = std::make_shared<CsrArrays>(CopyCsr(view));
+    auto docnos = std::make_shared<std::vector<DocNo>>(docnos_arg.data, docnos_arg.data + docnos_arg.size);
+    return RunInBackground<std::shared_ptr<const ForwardIndex>>(
+        info.Env(), [rows, docnos] { return ForwardIndex::Build(rows->View(), docnos->data()); },
+        [](Napi::Env env, std::shared_ptr<const ForwardIndex>& index) -> Napi::Value { return WrapForwardIndex(env, index); });
+  });
+}
+
+// buildInvertedIndexAsync(forward): the lists are built on a background thread.
+Napi::Value BuildInvertedIndexAsync(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&] {
+    std::shared_ptr<const ForwardIndex> forward = ForwardIndexArg(info[0], "forward");
+    return RunInBackground<std::shared_ptr<const InvertedIndex>>(
+        info.Env(), [forward] { return InvertedIndex::Build(forward); },
+        [](Napi::Env env, std::shared_ptr<const InvertedIndex>& inv) -> Napi::Value {
+          return NewWrap<InvertedWrap>(env, "InvertedIndex", &kInvertedTag, inv);
+        });
+  });
+}
+
 Napi::Value LoadInvertedIndex(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&] {
     auto inv = InvertedIndex::Load(StringArg(info[0], "path"));
@@ -188,6 +214,8 @@ void InitIndexes(Napi::Env env, Napi::Object exports) {
   exports.Set("loadForwardIndex", Napi::Function::New<LoadForwardIndex>(env, "loadForwardIndex"));
   exports.Set("buildInvertedIndex", Napi::Function::New<BuildInvertedIndex>(env, "buildInvertedIndex"));
   exports.Set("loadInvertedIndex", Napi::Function::New<LoadInvertedIndex>(env, "loadInvertedIndex"));
+  exports.Set("createForwardIndexAsync", Napi::Function::New<CreateForwardIndexAsync>(env, "createForwardIndexAsync"));
+  exports.Set("buildInvertedIndexAsync", Napi::Function::New<BuildInvertedIndexAsync>(env, "buildInvertedIndexAsync"));
 }
 
 }  // namespace sparrow

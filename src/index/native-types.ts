@@ -140,6 +140,7 @@ export interface DenseIndex {
  *   loadForwardIndex(path: string): ForwardIndex                             // mmap; INDEX_FILE_CORRUPT on damage
  *   buildInvertedIndex(forward: ForwardIndex): InvertedIndex
  *   loadInvertedIndex(path: string): InvertedIndex                           // mmap; INDEX_FILE_CORRUPT on damage
+ *   createForwardIndexAsync(rows, docnos) / buildInvertedIndexAsync(forward): the same, built on a background thread
  *   buildSeismic(rows: CsrBatch, docnos: Uint32Array, params: SeismicParams, options?: { threads?: number }): Promise<SeismicIndex>
  *   loadSeismic(path: string): SeismicIndex                                  // mmap; INDEX_FILE_CORRUPT on damage
  *   setSearchThreads(n: number): void                                        // the native search pool size

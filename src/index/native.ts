@@ -45,6 +45,8 @@ export interface RawAddon {
   loadForwardIndex(path: string): RawForwardIndex;
   buildInvertedIndex(forward: RawForwardIndex): RawInvertedIndex;
   loadInvertedIndex(path: string): RawInvertedIndex;
+  createForwardIndexAsync(rows: CsrBatch, docnos: Uint32Array): Promise<RawForwardIndex>;
+  buildInvertedIndexAsync(forward: RawForwardIndex): Promise<RawInvertedIndex>;
   [name: string]: unknown; // other modules' exports (Seismic, dense)
 }
 
@@ -187,9 +189,26 @@ export function loadForwardIndex(file: string): NativeForwardIndex {
   return new NativeForwardIndex(callNative(() => addon.loadForwardIndex(file)));
 }
 
-export function buildInvertedIndex(forward: ForwardIndex): NativeInvertedIndex {
+function checkForward(forward: ForwardIndex): asserts forward is NativeForwardIndex {
   if (!(forward instanceof NativeForwardIndex)) throw new TypeError('forward must be a ForwardIndex from createForwardIndex or loadForwardIndex');
+}
+
+export function buildInvertedIndex(forward: ForwardIndex): NativeInvertedIndex {
+  checkForward(forward);
   return new NativeInvertedIndex(callNative(() => addon.buildInvertedIndex(forward.raw)));
+}
+
+/** createForwardIndex with the build on a background thread (validation and the copy stay sync). */
+export async function createForwardIndexAsync(rows: CsrBatch, docnos: Uint32Array): Promise<NativeForwardIndex> {
+  checkCsr(rows, 'rows');
+  checkDocnos(docnos, rows.indptr.length - 1);
+  return new NativeForwardIndex(await awaitNative(callNative(() => addon.createForwardIndexAsync(rows, docnos))));
+}
+
+/** buildInvertedIndex on a background thread (for large segments: the event loop keeps running). */
+export async function buildInvertedIndexAsync(forward: ForwardIndex): Promise<NativeInvertedIndex> {
+  checkForward(forward);
+  return new NativeInvertedIndex(await awaitNative(callNative(() => addon.buildInvertedIndexAsync(forward.raw))));
 }
 
 export function loadInvertedIndex(file: string): NativeInvertedIndex {

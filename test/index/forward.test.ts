@@ -4,7 +4,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   buildInvertedIndex,
+  buildInvertedIndexAsync,
   createForwardIndex,
+  createForwardIndexAsync,
   loadForwardIndex,
   loadInvertedIndex,
 } from '../../src/index/native.js';
@@ -57,6 +59,24 @@ describe('ForwardIndex', () => {
     expect(after.docnos.length).toBeGreaterThanOrEqual(15); // the non-empty rows find themselves
     expect(after).toEqual(await forward.searchExact(hitting, { k: 3 }));
     for (const ix of [forward, inverted, forward2, inverted2]) ix.close();
+  });
+
+  it('async builds (background thread) equal the sync ones; the input may change once the call returns', async () => {
+    const rows = randomRows(45, { rows: 3000, vocab: 800, minLen: 0, maxLen: 50 });
+    const docnos = shuffledDocnos(3000, 45);
+    const queries = randomRows(46, { rows: 20, vocab: 800, minLen: 1, maxLen: 20 });
+    const sync = createForwardIndex(rows, docnos);
+    const pending = createForwardIndexAsync(rows, docnos);
+    rows.values.fill(0); // copied at the call: must not affect the build
+    docnos.fill(0);
+    const forward = await pending;
+    const inverted = await buildInvertedIndexAsync(forward);
+    const expected = await sync.searchExact(queries, { k: 10 });
+    expect(expected.docnos.length).toBeGreaterThan(100);
+    expect(await forward.searchExact(queries, { k: 10 })).toEqual(expected);
+    expect(await inverted.search(queries, { k: 10 })).toEqual(expected);
+    await expect(createForwardIndexAsync(csr([[[2, 1]]]), new Uint32Array(2))).rejects.toThrow(/docnos must have one entry per row/);
+    await expect(buildInvertedIndexAsync({} as never)).rejects.toThrow(/forward must be a ForwardIndex/);
   });
 
   it('closing an index during a search does not break the search', async () => {
