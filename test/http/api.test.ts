@@ -175,8 +175,16 @@ describe('collections, documents and search over HTTP', () => {
     const done = await waitTask(app, body<Task>(backup));
     expect(done).toMatchObject({ status: 'succeeded', result: { path: path.join(config.server.dataDir, 'backups', 'snap1') } });
     expect((await fs.readdir(done.result?.path as string)).length).toBeGreaterThan(0);
+    // The same backup name again: the directory is not empty, so the task fails with a code.
+    const again = await waitTask(app, body<Task>(await app.inject({ method: 'POST', url: `${C}/_backup?name=snap1` })));
+    expect(again).toMatchObject({ status: 'failed', error: { code: expect.any(String), detail: expect.any(String) } });
     const tasks = body<{ tasks: Task[] }>(await app.inject({ method: 'GET', url: '/v1/tasks' }));
-    expect(tasks.tasks.map((t) => t.type)).toEqual(['flush', 'optimize', 'backup']);
+    expect(tasks.tasks.map((t) => [t.type, t.status])).toEqual([
+      ['flush', 'succeeded'],
+      ['optimize', 'succeeded'],
+      ['backup', 'succeeded'],
+      ['backup', 'failed'],
+    ]);
   });
 
   it('reports health, readiness and Prometheus metrics', async () => {
@@ -189,7 +197,7 @@ describe('collections, documents and search over HTTP', () => {
     expect(res.body).toMatch(/sparrow_documents\{collection="docs"\} 5/);
     expect(res.body).toMatch(/sparrow_segments\{collection="docs"\} \d+/);
     expect(res.body).toMatch(/sparrow_encoder_queue_depth \d+/);
-    expect(res.body).toMatch(/sparrow_segment_build_seconds_count/);
+    expect(res.body).toMatch(/sparrow_segment_build_seconds_count [1-9]/); // the flush above sealed a segment
   });
 
   it('deletes a collection', async () => {

@@ -90,6 +90,12 @@ const CASES: Case[] = [
   { name: 'encode: bad side', request: { method: 'POST', url: '/v1/encode', payload: { text: 'x', side: 'both' } }, status: 400, code: 'VALIDATION_ERROR' },
   { name: 'existing collection', request: { method: 'PUT', url: C, payload: {} }, status: 409, code: 'COLLECTION_EXISTS' },
   { name: 'dense mode without a dense field', request: search({ query: 'protein', mode: 'hybrid' }), status: 400, code: 'DENSE_NOT_CONFIGURED' },
+  {
+    name: 'too many unsealed documents (back-pressure)',
+    request: { method: 'POST', url: '/v1/collections/tiny/documents', payload: { documents: Array.from({ length: 6 }, (_, i) => ({ id: `t${i}`, text: 'x' })) } },
+    status: 503,
+    code: 'BACKPRESSURE',
+  },
   { name: 'unknown task', request: { method: 'GET', url: '/v1/tasks/nope' }, status: 404, code: 'TASK_NOT_FOUND' },
   { name: 'unknown route', request: { method: 'GET', url: '/v2/anything' }, status: 404, code: 'ROUTE_NOT_FOUND' },
   { name: 'bulk as JSON', request: { method: 'POST', url: `${C}/documents/_bulk`, payload: { id: 'a', text: 'x' } }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
@@ -104,7 +110,8 @@ describe('bad input', () => {
     const stats = body<{ documents: number; deleted: number }>(await app.inject({ method: 'GET', url: C }));
     const docs = await Promise.all(SAMPLE_DOCS.map(async (d) => body(await app.inject({ method: 'GET', url: `${C}/documents/${d.id}` }))));
     const list = body(await app.inject({ method: 'GET', url: '/v1/collections' }));
-    return { documents: stats.documents, deleted: stats.deleted, docs, names: (list.collections as Array<{ name: string }>).map((c) => c.name) };
+    const tiny = body<{ documents: number }>(await app.inject({ method: 'GET', url: '/v1/collections/tiny' }));
+    return { documents: stats.documents, deleted: stats.deleted, tiny: tiny.documents, docs, names: (list.collections as Array<{ name: string }>).map((c) => c.name) };
   };
 
   beforeAll(async () => {
@@ -116,6 +123,8 @@ describe('bad input', () => {
       }),
     );
     await createWithDocs(app, 'docs');
+    const tiny = await app.inject({ method: 'PUT', url: '/v1/collections/tiny', payload: { index: { mutableMaxDocs: 5, maxUnsealedDocs: 5 } } });
+    expect(tiny.statusCode, tiny.body).toBe(201);
     before = await snapshot();
   });
   afterAll(async () => app?.close());
@@ -123,6 +132,7 @@ describe('bad input', () => {
   it.each(CASES)('$name → $status $code', async ({ request, status, code }) => {
     const res = await app.inject(request);
     expectProblem(res, status, code);
+    if (status === 503) expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
   });
 
   it('leaves every collection and document as it was', async () => {
