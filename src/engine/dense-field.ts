@@ -93,7 +93,7 @@ export class DenseField {
     return this.annReady;
   }
 
-  /** Resolves once a background HNSW build (started when the field crossed annThreshold) is done. */
+  /** Resolves once a background HNSW build (at open without a snapshot, or when adds cross annThreshold) is done. */
   async settled(): Promise<void> {
     await this.annBuilding;
   }
@@ -167,7 +167,8 @@ export class DenseField {
    * not after every seal): at least SNAPSHOT_MIN_CHANGES and a tenth of the field.
    */
   async maybeSnapshot(seq: number): Promise<void> {
-    if (this.changes >= Math.max(SNAPSHOT_MIN_CHANGES, this.live / 10)) await this.snapshot(seq);
+    // a failed snapshot only costs a longer replay at the next start: recorded, never thrown
+    if (this.changes >= Math.max(SNAPSHOT_MIN_CHANGES, this.live / 10)) await this.snapshot(seq).catch((e: unknown) => (this.annError = e));
   }
 
   async close(seq?: number): Promise<void> {
@@ -207,10 +208,14 @@ export class DenseField {
     return this.exact.docnos().filter((d) => !this.removed.has(d));
   }
 
-  /** Loads the snapshot and reconciles it with the live rows, or builds the index from scratch. */
+  /** Loads the snapshot and reconciles it with the live rows, or starts building the index from scratch. */
   private async openAnn(): Promise<void> {
     const opened = await AnnIndex.openSnapshot(this.dir, { dims: this.config.dims, metric: this.config.metric, ...this.options.ann });
-    if (!opened) return this.buildAnn();
+    if (!opened) {
+      // no usable snapshot: build in the background (minutes at a million rows); exact until then
+      this.annBuilding = this.buildAnn();
+      return;
+    }
     const held = opened.docnos;
     const live = this.liveDocnos();
     const liveSet = new Set(live);

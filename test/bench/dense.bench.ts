@@ -69,7 +69,11 @@ async function runSize(n: number): Promise<void> {
   };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparrow-dense-bench-'));
   const options: DenseIndexConfig = { ...DEFAULT_DENSE_INDEX, annThreshold: 0, ann: { ...DEFAULT_DENSE_INDEX.ann, expansionSearch: EF, threads: BUILD_THREADS } };
-  const built = await timed(() => DenseField.open({ dims: DIMS, metric: 'cosine' }, dir, rows(), options));
+  const built = await timed(async () => {
+    const f = await DenseField.open({ dims: DIMS, metric: 'cosine' }, dir, rows(), options);
+    await f.settled(); // the HNSW build runs in the background after open
+    return f;
+  });
   const field = built.value;
   const q = (i: number): Float32Array => queries.subarray(i * DIMS, (i + 1) * DIMS);
 

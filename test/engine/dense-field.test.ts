@@ -92,6 +92,9 @@ describe('DenseField, exact path', () => {
 describe('DenseField, approximate path (usearch HNSW)', () => {
   it('answers with HNSW past the threshold: recall@10 >= 0.9, exact scores, removed docnos never returned', async () => {
     const f = await openField('cosine', rowsOf(DATA, DOCNOS), { annThreshold: 500 });
+    // no snapshot: the index is built in the background, searches are exact until it is ready
+    expect((await f.search(query(0), { k: 10 })).path).toBe('exact');
+    await f.settled();
     expect(f.approximate).toBe(true);
     expect(f.annSource).toBe('build');
     let found = 0;
@@ -115,6 +118,7 @@ describe('DenseField, approximate path (usearch HNSW)', () => {
 
   it('falls back to the exact scan when a filter leaves the approximate answer short', async () => {
     const f = await openField('cosine', rowsOf(DATA, DOCNOS), { annThreshold: 500, maxApproximateFetch: 100 });
+    await f.settled();
     const allow = createBitmap();
     allow.set(DOCNOS[17]);
     allow.set(DOCNOS[1234]);
@@ -139,6 +143,7 @@ describe('DenseField, approximate path (usearch HNSW)', () => {
     const dir = tempDir();
     const first = DOCNOS.slice(0, 1500);
     const f = await openField('cosine', rowsOf(DATA.slice(0, 1500 * DIMS), first), { annThreshold: 500 }, dir);
+    await f.settled();
     f.remove(first[3]);
     await f.snapshot(77);
     // after the snapshot: 500 new rows, one more delete; then the process stops
