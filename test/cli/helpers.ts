@@ -26,7 +26,7 @@ const ENTRY = `import(${JSON.stringify(path.join(ROOT, 'src/cli/main.ts'))}).the
 
 /** Start `sparrow ...args` (from the TypeScript sources) as a child process. */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ENTRY, ...args], {
+  return spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ENTRY, '--', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
