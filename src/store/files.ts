@@ -23,9 +23,12 @@ export async function fsyncPath(p: string): Promise<void> {
   }
 }
 
+/** Large reads: each chunk costs one event-loop turn, and a busy loop (ingest) makes turns slow. */
+const HASH_CHUNK_BYTES = 16 * 1024 * 1024;
+
 export async function sha256File(p: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(p)) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(p, { highWaterMark: HASH_CHUNK_BYTES })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
