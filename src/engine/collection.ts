@@ -33,7 +33,7 @@ import { encodeText, searchCollection } from './search.js';
 import type { Collection, CollectionConfig, CollectionStats, DocumentInput, EncodedTerm, SearchRequest, SearchResponse, StoredDocument } from './types.js';
 
 const BACKPRESSURE_RETRY_SECONDS = 1;
-const MERGE_READ_CHUNK = 2_000;
+const MERGE_READ_CHUNK = 5_000;
 
 interface Removed {
   docno: DocNo;
