@@ -22,7 +22,13 @@ export interface RunningServer {
 export async function startServer(config: Config): Promise<RunningServer> {
   const services = await openServices(config);
   const app = await buildApp(config, { ...services, ready: false });
-  const url = await app.listen({ port: config.server.port, host: config.server.host });
+  let url: string;
+  try {
+    url = await app.listen({ port: config.server.port, host: config.server.host });
+  } catch (err) {
+    await app.close(); // the collections and encoders are open: close them before giving up
+    throw err;
+  }
   const ready = (async () => {
     if (config.server.sample) {
       try {

@@ -3,6 +3,7 @@
  * SIGTERM, and kill -9 during ingest with every acknowledged batch present afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
@@ -62,6 +63,39 @@ const QUERIES = ['protein receptor', 'immune virus vaccine', 'tumor signal pathw
 
 afterEach(() => {
   for (const child of children) child.kill('SIGKILL');
+});
+
+/** Runs the child to its end; resolves with its exit code and what it printed. */
+async function runToExit(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { env: { ...process.env, SPARROW_SAMPLE: 'off', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let output = '';
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  children.delete(child);
+  return { code, output };
+}
+
+describe('starting the server', () => {
+  it('refuses a bad option with exit code 2, naming it', async () => {
+    const { code, output } = await runToExit(['--data-dir', await tempDir()], { SPARROW_PORT: 'http' });
+    expect(code).toBe(2);
+    expect(output).toMatch(/INVALID_CONFIG: SPARROW_PORT must be an integer/);
+  });
+
+  it('exits with an error when the port is taken', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = taken.address() as net.AddressInfo;
+      const { code, output } = await runToExit(['--port', String(port), '--host', '127.0.0.1', '--data-dir', await tempDir()]);
+      expect(code).not.toBe(0);
+      expect(output).toMatch(/EADDRINUSE/);
+    } finally {
+      taken.close();
+    }
+  });
 });
 
 describe('a real listening server', () => {
