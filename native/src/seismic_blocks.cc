@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <functional>
 #include <numeric>
 
 #include "thread_pool.h"
@@ -12,6 +14,13 @@ namespace {
 
 constexpr uint32_t kNone = 0xffffffffu;
 constexpr size_t kMinClusterSize = 2;  // smaller clusters are dissolved into the others
+
+float ValueOf(uint64_t key) {
+  uint32_t bits = static_cast<uint32_t>(key >> 32);
+  float v;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
 
 uint64_t SplitMix(uint64_t& x) {
   uint64_t z = (x += 0x9E3779B97F4A7C15ull);
@@ -42,10 +51,6 @@ TermDict::TermDict(const CsrView& docs) {
   }
 }
 
-uint32_t TermDict::Local(TermId t) const {
-  if (!dense_.empty()) return dense_[t];
-  return static_cast<uint32_t>(std::lower_bound(terms_.begin(), terms_.end(), t) - terms_.begin());
-}
 
 DocTops ComputeDocTops(const CsrView& docs, const TermDict& dict, size_t cut, size_t threads) {
   DocTops tops;
@@ -171,19 +176,43 @@ void BlockBuilder::Summarise(const uint32_t* rows, size_t n, ListOut& out) {
     }
   }
   // Keep the largest entries holding summary_energy of the L1 mass (ties: smaller term first).
-  std::vector<uint32_t>& ts = touched_;
-  std::sort(ts.begin(), ts.end(), [&](uint32_t a, uint32_t b) { return maxv_[a] > maxv_[b] || (maxv_[a] == maxv_[b] && a < b); });
-  size_t keep = ts.size();
-  if (!params_.pruning_disabled && params_.summary_energy < 1.0) {
-    double total = 0.0, acc = 0.0;
-    for (uint32_t lt : ts) total += maxv_[lt];
-    for (keep = 0; keep < ts.size() && (keep == 0 || acc < params_.summary_energy * total); keep++) acc += maxv_[ts[keep]];
+  // Keys order entries by value (positive floats order like their bits), then term; the cut is
+  // found by selection on mass in O(entries), not by sorting every block's union.
+  std::vector<uint64_t>& keys = keys_;
+  keys.clear();
+  double total = 0.0;
+  for (uint32_t lt : touched_) {
+    uint32_t bits;
+    std::memcpy(&bits, &maxv_[lt], sizeof bits);
+    keys.push_back((uint64_t{bits} << 32) | (0xffffffffu - lt));
+    total += maxv_[lt];
   }
-  std::sort(ts.begin(), ts.begin() + keep);  // local order = term order
+  size_t keep = keys.size();
+  auto desc = std::greater<uint64_t>();
+  if (!params_.pruning_disabled && params_.summary_energy < 1.0 && keep > 1) {
+    // Invariant: keys[0, lo) are kept, holding target - need; the answer lies in (lo, hi].
+    double need = params_.summary_energy * total;
+    size_t lo = 0, hi = keys.size();
+    while (hi - lo > 1) {
+      size_t mid = lo + (hi - lo) / 2;
+      std::nth_element(keys.begin() + lo, keys.begin() + mid, keys.begin() + hi, desc);
+      double mass = 0.0;
+      for (size_t i = lo; i < mid; i++) mass += ValueOf(keys[i]);
+      if (mass >= need) {
+        hi = mid;
+      } else {
+        need -= mass;
+        lo = mid;
+      }
+    }
+    keep = hi;
+  }
+  // Term order for storage (local order = term order).
+  std::sort(keys.begin(), keys.begin() + keep, [](uint64_t a, uint64_t b) { return (a & 0xffffffffu) > (b & 0xffffffffu); });
   std::vector<float> vals(keep);
   for (size_t i = 0; i < keep; i++) {
-    vals[i] = maxv_[ts[i]];
-    out.summary_terms.push_back(dict_.Global(ts[i]));
+    vals[i] = ValueOf(keys[i]);
+    out.summary_terms.push_back(dict_.Global(0xffffffffu - static_cast<uint32_t>(keys[i] & 0xffffffffu)));
   }
   size_t at = out.summary_codes.size();
   out.summary_codes.resize(at + keep);
@@ -192,8 +221,8 @@ void BlockBuilder::Summarise(const uint32_t* rows, size_t n, ListOut& out) {
   out.summary_min.push_back(min);
   out.summary_scale.push_back(scale);
   out.summary_sizes.push_back(static_cast<uint32_t>(keep));
-  for (uint32_t lt : ts) maxv_[lt] = 0.0f;
-  ts.clear();
+  for (uint32_t lt : touched_) maxv_[lt] = 0.0f;
+  touched_.clear();
 }
 
 void BlockBuilder::Build(uint32_t list_id, std::vector<uint32_t> rows, ListOut& out) {

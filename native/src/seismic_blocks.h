@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -17,7 +18,10 @@ class TermDict {
   explicit TermDict(const CsrView& docs);
   size_t Size() const { return terms_.size(); }
   TermId Global(uint32_t local) const { return terms_[local]; }
-  uint32_t Local(TermId t) const;  // t must occur in the segment
+  uint32_t Local(TermId t) const {  // t must occur in the segment
+    if (!dense_.empty()) return dense_[t];
+    return static_cast<uint32_t>(std::lower_bound(terms_.begin(), terms_.end(), t) - terms_.begin());
+  }
   TermId MaxTerm() const { return terms_.empty() ? 0 : terms_.back(); }
 
  private:
@@ -69,6 +73,7 @@ class BlockBuilder {
   std::vector<uint32_t> touched_;
   std::vector<float> acc_;
   std::vector<float> maxv_;  // local term -> block max
+  std::vector<uint64_t> keys_;
 };
 
 // Quantises v[0..n) to 8 bits: value ~ min + code * scale. `upward`: never below the input.
