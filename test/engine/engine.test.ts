@@ -116,6 +116,12 @@ describe('collections engine', () => {
         expect(sameRanking(got, want), JSON.stringify({ filter, got, want })).toBe(true);
       }
     }
+    // Below exactFilterSelectivity (0.01 here) the default (non-exact) search is exact over the allowed set.
+    const [rare, rarePred] = cases[3];
+    for (const q of queries.slice(0, 10)) {
+      const got = (await col.search({ sparse: { indices: [...q.indices], values: [...q.values] }, k: 10, filter: rare })).hits;
+      expect(sameRanking(got, bruteForce(truth, q, 10, rarePred))).toBe(true);
+    }
   });
 
   it('returns text, metadata and explain on request, and honours minScore', async () => {
