@@ -118,6 +118,16 @@ async function post(url: string, payload: unknown): Promise<void> {
   }
 }
 
+async function runTask(server: Server, url: string): Promise<void> {
+  const task = (await (await fetch(url, { method: 'POST' })).json()) as { id: string };
+  for (;;) {
+    const now = (await (await fetch(`${server.url}/v1/tasks/${task.id}`)).json()) as { status: string; error?: unknown };
+    if (now.status === 'failed') throw new Error(`${url}: ${JSON.stringify(now.error)}`);
+    if (now.status !== 'running') return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 async function lexical(): Promise<Row[]> {
   const server = await startServer({ SPARROW_SAMPLE: 'on' });
   try {
@@ -146,18 +156,19 @@ async function synthetic(): Promise<Row[]> {
         next = Math.min(DOCS, next + BATCH);
         const documents = sparseRows(generateDocBatch(from, next - from)).map((sparse, i) => ({ id: `d${from + i}`, sparse }));
         await post(`${c}/documents`, { documents });
-        if (next % 100_000 < BATCH) console.error(`ingested ${next} documents`);
+        if (next % 100_000 === 0) console.error(`ingested ${next} documents`);
       }
     };
     await Promise.all([writer(), writer()]);
-    const flush = (await (await fetch(`${c}/_flush`, { method: 'POST' })).json()) as { id: string };
-    for (;;) {
-      const task = (await (await fetch(`${server.url}/v1/tasks/${flush.id}`)).json()) as { status: string };
-      if (task.status !== 'running') break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await runTask(server, `${c}/_flush`);
     const ingestSeconds = (performance.now() - started) / 1000;
     console.error(`ingest + flush over HTTP: ${DOCS} documents in ${ingestSeconds.toFixed(0)} s (${(DOCS / ingestSeconds).toFixed(0)} docs/s)`);
+    // Measure the steady state: merges done, no background build competing with the queries.
+    const optimizeStarted = performance.now();
+    await runTask(server, `${c}/_optimize`);
+    const stats = (await (await fetch(c)).json()) as { segments: Array<{ sealed: boolean; documents: number }> };
+    const sealed = stats.segments.filter((g) => g.sealed).map((g) => g.documents);
+    console.error(`optimize: ${((performance.now() - optimizeStarted) / 1000).toFixed(0)} s; sealed segments: ${sealed.join(', ')}`);
     const rows: Row[] = [];
     for (const kind of ['siamese', 'inference-free'] as const) {
       const bodies = sparseRows(generateQueries(1_000, { set: 'report', kind })).map((sparse) => JSON.stringify({ sparse, k: 10 }));
