@@ -2,7 +2,7 @@
  * A collection's config: defaults merged with what the user gave, validated (INVALID_CONFIG names
  * the option). Stored in the collection's meta table at creation and read back at open.
  */
-import { DEFAULT_INDEX } from '../config.js';
+import { DEFAULT_INDEX, LEXICAL_SEISMIC_OVERRIDES } from '../config.js';
 import { AppError } from '../errors.js';
 import type { CollectionConfig, IndexConfig } from './types.js';
 
@@ -12,9 +12,12 @@ const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 export function resolveCollectionConfig(partial: Partial<CollectionConfig> | undefined, indexDefaults: IndexConfig = DEFAULT_INDEX): CollectionConfig {
   const p = partial ?? {};
   if (typeof p !== 'object' || Array.isArray(p)) throw bad('config', 'must be an object');
-  const index: IndexConfig = { ...indexDefaults, ...(p.index ?? {}), seismic: { ...indexDefaults.seismic, ...(p.index?.seismic ?? {}) } };
+  const encoder = { kind: 'lexical' as const, ...(p.encoder ?? {}) };
+  const kindDefaults = encoder.kind === 'lexical' ? LEXICAL_SEISMIC_OVERRIDES : {};
+  const seismic = { ...indexDefaults.seismic, ...kindDefaults, ...(p.index?.seismic ?? {}) };
+  const index: IndexConfig = { ...indexDefaults, ...(p.index ?? {}), seismic };
   const config: CollectionConfig = {
-    encoder: { kind: 'lexical', ...(p.encoder ?? {}) },
+    encoder,
     index,
     filterable: { ...(p.filterable ?? {}) },
     durability: p.durability ?? 'process',

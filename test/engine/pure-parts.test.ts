@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveCollectionConfig } from '../../src/engine/collection-config.js';
+import { DEFAULT_SEISMIC } from '../../src/config.js';
 import { FilterIndex } from '../../src/engine/filter-index.js';
 import { findMerges, planOptimize, type MergePolicyParams } from '../../src/engine/merge-policy.js';
 import { MutableSegment } from '../../src/engine/mutable-segment.js';
@@ -150,6 +151,15 @@ describe('resolveCollectionConfig', () => {
     expect(c.encoder.kind).toBe('lexical');
     expect(c.durability).toBe('process');
     expect(c.index.mergeFactor).toBeGreaterThan(1);
+  });
+  it('keeps every posting by default for lexical collections only, unless the user says otherwise', () => {
+    expect(resolveCollectionConfig({}).index.seismic.postingFraction).toBe(1);
+    const splade = resolveCollectionConfig({ encoder: { kind: 'splade', model: 'm' } });
+    expect(splade.index.seismic.postingFraction).toBe(DEFAULT_SEISMIC.postingFraction);
+    expect(DEFAULT_SEISMIC.postingFraction).toBeLessThan(1);
+    const given = resolveCollectionConfig({ index: { seismic: { postingFraction: 0.3 } } } as never);
+    expect(given.index.seismic.postingFraction).toBe(0.3);
+    expect(given.index.seismic.summaryEnergy).toBe(DEFAULT_SEISMIC.summaryEnergy);
   });
   it.each([
     [{ durability: 'always' }],
