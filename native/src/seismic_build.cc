@@ -13,6 +13,9 @@ namespace sparrow {
 namespace {
 
 constexpr size_t kMinListCap = 128;
+// The fewest postings a segment keeps (all of them when it has fewer non-zeros): posting_fraction of
+// a small segment is a handful of postings, and most query terms would find no list at all.
+constexpr double kMinPostings = 65536;
 
 struct Posting {
   float value;
@@ -123,13 +126,14 @@ SeismicData BuildSeismic(const CsrView& docs, const SeismicParams& params, const
   d.num_rows = static_cast<uint32_t>(docs.rows);
 
   TermDict dict(docs);
-  Lists lists = PrunedLists(docs, dict, all ? -INFINITY : GlobalThreshold(docs, params.posting_fraction));
+  double fraction = std::max(params.posting_fraction, std::min(1.0, kMinPostings / std::max<double>(1, nnz)));
+  Lists lists = PrunedLists(docs, dict, all ? -INFINITY : GlobalThreshold(docs, fraction));
   size_t nonempty = 0;
   for (size_t t = 0; t < dict.Size(); t++) nonempty += lists.offsets[t + 1] > lists.offsets[t];
   // Per-list cap: max_fraction x the average list under the budget (relative to this segment), but
   // never under kMinListCap: in a small segment the average list is a handful of postings, too few
   // to hold a query's neighbours (the global threshold still prunes).
-  double budget = params.posting_fraction * static_cast<double>(nnz);
+  double budget = fraction * static_cast<double>(nnz);
   size_t cap = all ? SIZE_MAX
                    : std::max<size_t>(kMinListCap, static_cast<size_t>(std::ceil(params.max_fraction * budget / std::max<size_t>(1, nonempty))));
   DocTops tops = ComputeDocTops(docs, dict, params.doc_cut, threads);

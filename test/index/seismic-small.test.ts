@@ -1,0 +1,41 @@
+// Small segments must behave: with the default (pruning) parameters, a segment of a few documents
+// keeps every posting (the segment's posting budget has a floor), so its answers equal exact search.
+import { describe, expect, it } from 'vitest';
+import { buildSeismic, DEFAULT_SEISMIC_PARAMS, DEFAULT_SEISMIC_QUERY } from '../../src/index/native.js';
+import { generateDocs, generateQueries } from '../bench/synthetic.js';
+
+describe('Seismic on small segments with default parameters', () => {
+  it('a five-document segment answers what exact search answers', async () => {
+    const rows: Array<[number[], number[]]> = [
+      [[1, 2, 3], [1, 1, 1]],
+      [[2, 5], [0.5, 2]],
+      [[7, 9], [1, 1]],
+      [[1, 9], [0.2, 0.3]],
+      [[3], [4]],
+    ];
+    const indptr = new Uint32Array(rows.length + 1);
+    rows.forEach(([ids], i) => (indptr[i + 1] = indptr[i] + ids.length));
+    const docs = { indptr, indices: Uint32Array.from(rows.flatMap(([ids]) => ids)), values: Float32Array.from(rows.flatMap(([, w]) => w)) };
+    const index = await buildSeismic(docs, Uint32Array.from([10, 11, 12, 13, 14]), DEFAULT_SEISMIC_PARAMS);
+    const query = { indptr: Uint32Array.of(0, 3), indices: Uint32Array.of(1, 2, 9), values: Float32Array.of(1, 1, 1) };
+    for (const k of [1, 2, 3, 5]) {
+      const approx = await index.search(query, { k, ...DEFAULT_SEISMIC_QUERY });
+      const exact = await index.searchExact(query, { k });
+      expect([...approx.docnos], `k=${k}`).toEqual([...exact.docnos]);
+      expect([...approx.scores], `k=${k}`).toEqual([...exact.scores]);
+    }
+    index.close();
+  });
+
+  it('a 300-document synthetic segment keeps every posting and equals exact search', async () => {
+    const N = 300;
+    const docs = generateDocs(N);
+    const queries = generateQueries(50, { set: 'tune' });
+    const index = await buildSeismic(docs, Uint32Array.from({ length: N }, (_, i) => i), DEFAULT_SEISMIC_PARAMS);
+    expect(index.postings).toBe(docs.indices.length);
+    const exact = await index.searchExact(queries, { k: 10 });
+    const approx = await index.search(queries, { k: 10, heapFactor: 1e-6, queryCut: 0 });
+    expect([...approx.docnos]).toEqual([...exact.docnos]);
+    index.close();
+  });
+});
