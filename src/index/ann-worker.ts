@@ -24,7 +24,8 @@ export type AnnRequest =
   | { id: number; op: 'remove'; docnos: Uint32Array }
   | { id: number; op: 'search'; query: Float32Array; k: number }
   | { id: number; op: 'save'; path: string }
-  | { id: number; op: 'size' };
+  | { id: number; op: 'size' }
+  | { id: number; op: 'close' };
 
 export type AnnReply = { id: number; ok: true; result?: unknown } | { id: number; ok: false; message: string };
 
@@ -79,6 +80,11 @@ function handle(req: AnnRequest): unknown {
       return undefined;
     case 'size':
       return index.size();
+    case 'close':
+      // Everything queued before has run: close the port so the thread ends by itself, never
+      // terminated in the middle of a native usearch call (that aborts the whole process).
+      parentPort!.close();
+      return undefined;
   }
 }
 

@@ -58,6 +58,8 @@ interface AnnManifest {
   docnosFile: string;
 }
 
+const CLOSE_TIMEOUT_MS = 30_000;
+
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 type Op<R extends AnnRequest> = R extends unknown ? Omit<R, 'id'> : never;
 
@@ -197,15 +199,28 @@ export class AnnIndex {
     }
   }
 
+  /** Lets queued operations finish, then the worker exits by itself (terminate() only as a last
+   * resort after CLOSE_TIMEOUT_MS: stopping a thread inside a native usearch call aborts the process). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.worker.terminate();
+    if (this.failure === undefined) {
+      const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+      this.worker.postMessage({ id: this.nextId++, op: 'close' } satisfies AnnRequest);
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), CLOSE_TIMEOUT_MS)));
+      const late = await Promise.race([exited.then(() => false), timedOut]);
+      clearTimeout(timer);
+      if (late) await this.worker.terminate();
+    } else {
+      await this.worker.terminate();
+    }
     this.fail(new AppError('SHUTTING_DOWN', 'ANN index is closed'));
   }
 
   private call(op: Op<AnnRequest>): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new AppError('SHUTTING_DOWN', 'ANN index is closed'));
     const id = this.nextId++;
     const req = { ...op, id } as AnnRequest;
     return new Promise((resolve, reject) => {
