@@ -3,13 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEncoder } from '../../src/encoder/factory.js';
-import { EngineManager } from '../../src/engine/manager.js';
 import { readDenseJsonl } from '../../src/eval/dense.js';
 import type { ReportEntry } from '../../src/eval/report.js';
-import { runEval } from '../../src/eval/runner.js';
-import { closeEncoderPool } from '../../src/workers/pool.js';
-import { runCli, writeCorpus } from './helpers.js';
+import { runCli, runEvalOnce, writeCorpus } from './helpers.js';
 
 const DOCS = 60;
 const QUERIES = 10;
@@ -37,29 +33,22 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparrow-eval-dense-'));
   beir = path.join(dir, 'toy');
   writeFiles(beir);
-  const manager = await EngineManager.open({ dataDir: path.join(dir, 'data'), encoderFor: (config, cpu) => createEncoder(config.encoder, cpu) });
-  try {
-    const result = await runEval(manager, {
-      beirDir: beir,
-      split: 'test',
-      encoder: { kind: 'lexical' },
-      mode: 'exact',
-      k: 10,
-      sweep: [],
-      outDir: path.join(dir, 'out'),
-      warmup: 1,
-      dense: {
-        docs: await readDenseJsonl(path.join(beir, 'dense-docs.jsonl')),
-        queries: await readDenseJsonl(path.join(beir, 'dense-queries.jsonl')),
-        metric: 'cosine',
-        alpha: 0.3,
-      },
-    });
-    entries = result.entries;
-  } finally {
-    await manager.close();
-    await closeEncoderPool();
-  }
+  entries = await runEvalOnce(path.join(dir, 'data'), {
+    beirDir: beir,
+    split: 'test',
+    encoder: { kind: 'lexical' },
+    mode: 'exact',
+    k: 10,
+    sweep: [],
+    outDir: path.join(dir, 'out'),
+    warmup: 1,
+    dense: {
+      docs: await readDenseJsonl(path.join(beir, 'dense-docs.jsonl')),
+      queries: await readDenseJsonl(path.join(beir, 'dense-queries.jsonl')),
+      metric: 'cosine',
+      alpha: 0.3,
+    },
+  });
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

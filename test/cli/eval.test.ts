@@ -4,14 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluate, type Run } from '../../src/core/metrics.js';
-import { createEncoder } from '../../src/encoder/factory.js';
-import { EngineManager } from '../../src/engine/manager.js';
 import { loadQrels } from '../../src/eval/beir.js';
 import { loadQueryTexts } from '../../src/eval/bench.js';
 import type { ReportEntry } from '../../src/eval/report.js';
-import { runEval } from '../../src/eval/runner.js';
-import { closeEncoderPool } from '../../src/workers/pool.js';
-import { runCli, writeCorpus } from './helpers.js';
+import { runCli, runEvalOnce, writeCorpus } from './helpers.js';
 
 let dir: string;
 let beir: string;
@@ -34,24 +30,17 @@ beforeAll(async () => {
   beir = path.join(dir, 'toy');
   writeBeir(beir);
   outDir = path.join(dir, 'out');
-  const manager = await EngineManager.open({ dataDir: path.join(dir, 'data'), encoderFor: (config, cpu) => createEncoder(config.encoder, cpu) });
-  try {
-    const result = await runEval(manager, {
-      beirDir: beir,
-      split: 'test',
-      encoder: { kind: 'lexical' },
-      mode: 'approx',
-      k: 100,
-      sweep: [{ queryCut: 1 }, { queryCut: 10, heapFactor: 0.9 }],
-      baseline: 'fts5',
-      outDir,
-      warmup: 2,
-    });
-    entries = result.entries;
-  } finally {
-    await manager.close();
-    await closeEncoderPool();
-  }
+  entries = await runEvalOnce(path.join(dir, 'data'), {
+    beirDir: beir,
+    split: 'test',
+    encoder: { kind: 'lexical' },
+    mode: 'approx',
+    k: 100,
+    sweep: [{ queryCut: 1 }, { queryCut: 10, heapFactor: 0.9 }],
+    baseline: 'fts5',
+    outDir,
+    warmup: 2,
+  });
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

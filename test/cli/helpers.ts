@@ -2,6 +2,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createEncoder } from '../../src/encoder/factory.js';
+import { EngineManager } from '../../src/engine/manager.js';
+import type { ReportEntry } from '../../src/eval/report.js';
+import { runEval, type EvalOptions } from '../../src/eval/runner.js';
+import { closeEncoderPool } from '../../src/workers/pool.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -41,4 +46,15 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ c
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** Runs `sparrow eval`'s runner on a real engine over `dataDir`; closes the engine and the encoder pool. */
+export async function runEvalOnce(dataDir: string, options: EvalOptions): Promise<ReportEntry[]> {
+  const manager = await EngineManager.open({ dataDir, encoderFor: (config, cpu) => createEncoder(config.encoder, cpu) });
+  try {
+    return (await runEval(manager, options)).entries;
+  } finally {
+    await manager.close();
+    await closeEncoderPool();
+  }
 }
