@@ -9,12 +9,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkCsr, checkDocnos, checkPath, checkSearchOptions } from './native-args.js';
-import type { InvertedIndex } from './native-types.js';
 import { AppError } from '../errors.js';
 import type { CsrBatch } from '../core/types.js';
-import type { Bitmap, DenseIndex, SearchOptions, SearchResult } from './native-types.js';
 import { DEFAULT_SEISMIC } from '../config.js';
-import type { ForwardIndex, SeismicIndex, SeismicParams, SeismicSearchOptions } from './native-types.js';
+import type { Bitmap, DenseIndex, ForwardIndex, InvertedIndex, SearchOptions, SearchResult, SeismicIndex, SeismicParams, SeismicSearchOptions } from './native-types.js';
 
 // ---- loading (native core) ----
 
@@ -218,17 +216,8 @@ export function loadInvertedIndex(file: string): NativeInvertedIndex {
 
 // ---- dense vectors (issue 8: hybrid; owned by the dense work) ----
 
-interface RawDenseIndex {
-  readonly rows: number;
-  readonly bytes: number;
-  add(docnos: Uint32Array, vectors: Float32Array): void;
-  search(queries: Float32Array, options: SearchOptions): Promise<SearchResult>;
-  score(query: Float32Array, docnos: Uint32Array): Float32Array;
-  get(docno: number): Float32Array | undefined;
-  has(docno: number): boolean;
-  docnos(): Uint32Array;
-  close(): void;
-}
+/** The addon's DenseIndex object: the public interface less what the TS wrapper keeps itself. */
+type RawDenseIndex = Omit<DenseIndex, 'dims' | 'metric'>;
 
 class NativeDenseIndex implements DenseIndex {
   private handle: RawDenseIndex | null;
