@@ -3,6 +3,7 @@
 #include "glue.h"
 #include "glue_util.h"
 #include "index_glue.h"
+#include "simd_kernels.h"
 
 namespace sparrow {
 
@@ -29,6 +30,7 @@ void InitCore(Napi::Env env, Napi::Object exports) {
   env.AddCleanupHook([] { ThreadPool::Global().RemoveUser(); });
   exports.Set("setSearchThreads", Napi::Function::New<SetSearchThreads>(env, "setSearchThreads"));
   exports.Set("getSearchThreads", Napi::Function::New<GetSearchThreads>(env, "getSearchThreads"));
+  exports.Set("simdKernel", Napi::String::New(env, SimdKernelName()));
   InitBitmap(env, exports);
   InitIndexes(env, exports);
 }

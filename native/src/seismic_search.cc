@@ -1,5 +1,6 @@
 // Seismic query: summaries decide which blocks are scored exactly against the forward rows.
 #include "seismic_search.h"
+#include "simd_kernels.h"
 
 #include <algorithm>
 #include <numeric>
@@ -39,6 +40,9 @@ class QueryVector {
     if (dense_mode_)
       for (TermId t : terms_) dense_[t] = 0.0f;
   }
+  // The dense array and its length, or nullptr in table mode.
+  const float* Dense() const { return dense_mode_ ? dense_.data() : nullptr; }
+  uint32_t Limit() const { return limit_; }
   float Get(TermId t) const {
     if (dense_mode_) return t < limit_ ? dense_[t] : 0.0f;
     for (size_t h = Hash(t);; h = (h + 1) & mask_) {
@@ -75,18 +79,23 @@ struct Scratch {
     touched.push_back(r);
     return true;
   }
-  // DotRow's arithmetic without its branches: the non-zero products are gathered first (no
-  // dependency chain), then summed in ascending term order; skipped zero products add nothing.
+  // DotRow's arithmetic without its branches: the non-zero products are gathered first (SIMD
+  // where available, no dependency chain), then summed in ascending term order; skipped zero
+  // products add nothing, so the sum is DotRow's bit for bit.
   float Dot(const CsrView& rows, uint32_t r) {
     const TermId* t = rows.indices + rows.indptr[r];
     const float* v = rows.values + rows.indptr[r];
     size_t n = rows.RowLen(r), m = 0;
     if (products.size() < n) products.resize(n);
     float* out = products.data();
-    for (size_t i = 0; i < n; i++) {
-      float w = q.Get(t[i]);
-      out[m] = w * v[i];
-      m += w != 0.0f;
+    if (const float* d = q.Dense()) {
+      m = GatherProducts(d, q.Limit(), t, v, n, out);
+    } else {
+      for (size_t i = 0; i < n; i++) {
+        float w = q.Get(t[i]);
+        out[m] = w * v[i];
+        m += w != 0.0f;
+      }
     }
     float s = 0.0f;
     for (size_t i = 0; i < m; i++) s += out[i];
@@ -135,13 +144,13 @@ class RowTopK {
   std::vector<RowHit> heap_;
 };
 
+// Branch-free (most summary terms are not in the query, and a data-dependent branch here
+// mispredicts); a zero query weight adds an exact 0.
 template <typename TermT>
 float SummaryScore(const QueryVector& q, const TermT* terms, const uint8_t* codes, size_t n, float min, float scale) {
+  if (const float* d = q.Dense()) return SummaryDot(d, q.Limit(), terms, codes, n, min, scale);
   float s = 0.0f;
-  for (size_t i = 0; i < n; i++) {
-    float w = q.Get(terms[i]);
-    if (w != 0.0f) s += w * (min + scale * static_cast<float>(codes[i]));
-  }
+  for (size_t i = 0; i < n; i++) s += q.Get(terms[i]) * (min + scale * static_cast<float>(codes[i]));
   return s;
 }
 
@@ -188,12 +197,20 @@ std::vector<Hit> SeismicSearch(const SeismicView& ix, const CsrView& rows, const
   auto score_admitted = [&](uint32_t r) {
     if (stats) stats->docs_scored++;
     float score = scratch.Dot(rows, r);
-    if (score > 0.0f) top.Push(score, docnos ? docnos[r] : r, r);  // no shared positive weight: not a match
+    // No shared positive weight: not a match. Below the threshold Push is a no-op, so the docno
+    // (a likely cache miss) is read only for a score that can enter.
+    if (score > 0.0f && score >= top.Threshold()) top.Push(score, docnos ? docnos[r] : r, r);
   };
   auto score_row = [&](uint32_t r) {
     if (scratch.Visit(r) && opts.filter.Accept(docnos ? docnos[r] : r)) score_admitted(r);
   };
   std::vector<uint32_t>& pending = scratch.pending;
+  pending.clear();
+  const bool filtered = opts.filter.tombstones != nullptr || opts.filter.allow != nullptr;
+  auto flush_pending = [&] {
+    for (uint32_t r : pending) score_admitted(r);
+    pending.clear();
+  };
 
   for (size_t qi = 0; qi < cut; qi++) {
     uint32_t j = order[qi];
@@ -216,11 +233,19 @@ std::vector<Hit> SeismicSearch(const SeismicView& ix, const CsrView& rows, const
         continue;
       }
       if (stats) stats->blocks_scored++;
-      // Admit the block's rows first and prefetch each whole (terms and weights), then score
-      // them: the misses of a block overlap instead of being paid one row at a time.
-      pending.clear();
-      for (uint32_t p = ix.block_postings[b]; p < ix.block_postings[b + 1]; p++) {
-        uint32_t r = ix.postings[p];
+      // Pipelined: this block's row offsets (and docnos) are prefetched, the block selected
+      // before is scored, then this block's rows are admitted and prefetched; they are scored when
+      // the next block is selected, after the summaries in between have hidden their misses.
+      // Deciding on a threshold one block old only skips less, so bounds stay safe.
+      const uint32_t* p0 = ix.postings.data() + ix.block_postings[b];
+      const uint32_t* p1 = ix.postings.data() + ix.block_postings[b + 1];
+      for (const uint32_t* p = p0; p < p1; p++) {
+        __builtin_prefetch(rows.indptr + *p);
+        if (docnos && filtered) __builtin_prefetch(docnos + *p);
+      }
+      flush_pending();
+      for (const uint32_t* p = p0; p < p1; p++) {
+        uint32_t r = *p;
         if (!scratch.Visit(r) || !opts.filter.Accept(docnos ? docnos[r] : r)) continue;
         pending.push_back(r);
         for (size_t i = rows.indptr[r]; i < rows.indptr[r + 1]; i += 16) {
@@ -228,9 +253,10 @@ std::vector<Hit> SeismicSearch(const SeismicView& ix, const CsrView& rows, const
           __builtin_prefetch(rows.values + i);
         }
       }
-      for (uint32_t r : pending) score_admitted(r);
     }
   }
+
+  flush_pending();
 
   size_t n_knn = std::min<size_t>(opts.n_knn, ix.params.n_knn);
   if (n_knn > 0 && !ix.knn.empty()) {

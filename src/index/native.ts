@@ -39,6 +39,7 @@ export interface RawAddon {
   Bitmap: new (capacity?: number) => Bitmap;
   setSearchThreads(n: number): void;
   getSearchThreads(): number;
+  readonly simdKernel: 'avx2' | 'portable';
   createForwardIndex(rows: CsrBatch, docnos: Uint32Array): RawForwardIndex;
   loadForwardIndex(path: string): RawForwardIndex;
   buildInvertedIndex(forward: RawForwardIndex): RawInvertedIndex;
@@ -100,6 +101,11 @@ export function setSearchThreads(n: number): void {
 
 export function getSearchThreads(): number {
   return addon.getSearchThreads();
+}
+
+/** Which scoring loops the addon chose for this CPU ("portable" when SPARROW_SIMD=portable). */
+export function simdKernel(): 'avx2' | 'portable' {
+  return addon.simdKernel;
 }
 
 /** A native docno bitmap (validation of docnos happens in C++: TypeError naming `docno`). */

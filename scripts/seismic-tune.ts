@@ -1,0 +1,118 @@
+/**
+ * Developer loop for Seismic search parameters on the `tune` query set only (never `report`).
+ *
+ *   npx tsx scripts/seismic-tune.ts [--docs 1000000] [--queries 500] [--settings 10:1,10:0.9]
+ *       [--kind siamese|inference-free] [--topics 1000] [--cache /tmp/sparrow-tune] [--rebuild]
+ *
+ * Caches the synthetic documents, the built segment and the exact top-10 under --cache, so each
+ * run after the first costs the searches only. Prints recall@10, single-thread latency and the
+ * per-query work (lists, blocks scored/skipped, documents scored).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CsrBatch } from '../src/core/types.js';
+import { buildSeismic, DEFAULT_SEISMIC_PARAMS, loadSeismic, setSearchThreads } from '../src/index/native.js';
+import type { SearchResult, SeismicIndex } from '../src/index/native-types.js';
+import { recallAtK } from '../test/bench/recall.js';
+import { generateDocs, generateQueries, type QueryKind } from '../test/bench/synthetic.js';
+
+const { values: args } = parseArgs({
+  options: {
+    docs: { type: 'string', default: '1000000' },
+    queries: { type: 'string', default: '500' },
+    settings: { type: 'string', default: '8:1,10:1,10:0.9' },
+    kind: { type: 'string', default: 'siamese' },
+    topics: { type: 'string', default: '1000' },
+    cache: { type: 'string', default: '/tmp/sparrow-tune' },
+    rebuild: { type: 'boolean', default: false },
+    repeat: { type: 'string', default: '2' },
+    params: { type: 'string', default: '{}' }, // JSON overrides of the build defaults
+  },
+});
+
+const n = Number(args.docs);
+const topics = Number(args.topics);
+fs.mkdirSync(args.cache, { recursive: true });
+const stem = path.join(args.cache, `docs-${n}-t${topics}`);
+
+function cachedDocs(): CsrBatch {
+  const parts = ['indptr', 'indices', 'values'].map((p) => `${stem}.${p}`);
+  if (parts.every((p) => fs.existsSync(p))) {
+    const [ip, ix, va] = parts.map((p) => fs.readFileSync(p));
+    const view = <T>(b: Buffer, C: new (a: ArrayBuffer) => T): T => new C(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+    return { indptr: view(ip, Uint32Array), indices: view(ix, Uint32Array), values: view(va, Float32Array) };
+  }
+  const docs = generateDocs(n, { topics });
+  fs.writeFileSync(parts[0], docs.indptr);
+  fs.writeFileSync(parts[1], docs.indices);
+  fs.writeFileSync(parts[2], docs.values);
+  return docs;
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const docs = cachedDocs();
+  const docnos = Uint32Array.from({ length: n }, (_, i) => i);
+  console.log(`docs ${n}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const overrides = JSON.parse(args.params) as Partial<typeof DEFAULT_SEISMIC_PARAMS>;
+  const params = { ...DEFAULT_SEISMIC_PARAMS, ...overrides };
+  const segFile = `${stem}.${Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(',') || 'default'}.seg`;
+  let seg: SeismicIndex;
+  if (!args.rebuild && fs.existsSync(segFile)) {
+    seg = loadSeismic(segFile);
+  } else {
+    const tb = performance.now();
+    seg = await buildSeismic(docs, docnos, params, { threads: 2 });
+    console.log(`build ${((performance.now() - tb) / 1000).toFixed(1)} s, postings ${seg.postings}, blocks ${seg.blocks}, index ${(seg.indexBytes / 1e6).toFixed(0)} MB, forward ${(seg.forwardBytes / 1e6).toFixed(0)} MB`);
+    await seg.save(segFile);
+  }
+  const queries = generateQueries(Number(args.queries), { topics, kind: args.kind as QueryKind, set: 'tune' });
+  const nq = queries.indptr.length - 1;
+  const truthFile = `${stem}.truth-${args.kind}-${nq}.json`;
+  let truth: SearchResult;
+  if (fs.existsSync(truthFile)) {
+    const t = JSON.parse(fs.readFileSync(truthFile, 'utf8')) as { offsets: number[]; docnos: number[]; scores: number[] };
+    truth = { offsets: Uint32Array.from(t.offsets), docnos: Uint32Array.from(t.docnos), scores: Float32Array.from(t.scores) };
+  } else {
+    setSearchThreads(2);
+    truth = await seg.searchExact(queries, { k: 10 });
+    fs.writeFileSync(truthFile, JSON.stringify({ offsets: [...truth.offsets], docnos: [...truth.docnos], scores: [...truth.scores] }));
+  }
+  setSearchThreads(1);
+  console.log('| qc | hf | recall@10 | mean ms | p50 | p99 | batch ms/q | lists | blocks scored | skipped | docs scored |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const s of args.settings.split(',')) {
+    const [queryCut, heapFactor] = s.split(':').map(Number);
+    let ms: number[] = [];
+    let result: SearchResult | undefined;
+    for (let rep = 0; rep < Number(args.repeat); rep++) {
+      ms = [];
+      const parts: SearchResult[] = [];
+      for (let q = 0; q < nq; q++) {
+        const b = queries.indptr[q];
+        const e = queries.indptr[q + 1];
+        const one = { indptr: Uint32Array.of(0, e - b), indices: queries.indices.subarray(b, e), values: queries.values.subarray(b, e) };
+        const t = performance.now();
+        parts.push(await seg.search(one, { k: 10, queryCut, heapFactor }));
+        ms.push(performance.now() - t);
+      }
+      result = {
+        offsets: Uint32Array.from({ length: nq + 1 }, (_, i) => i * 10),
+        docnos: Uint32Array.from(parts.flatMap((p) => [...p.docnos, ...Array<number>(10 - p.docnos.length).fill(0xffffffff)])),
+        scores: new Float32Array(nq * 10),
+      };
+    }
+    const tb = performance.now();
+    const st = await seg.search(queries, { k: 10, queryCut, heapFactor, stats: true });
+    const batchMs = (performance.now() - tb) / nq;
+    const sum = (f: (x: NonNullable<typeof st.stats>[number]) => number): string => ((st.stats ?? []).reduce((a, x) => a + f(x), 0) / nq).toFixed(0);
+    ms.sort((a, b) => a - b);
+    const mean = ms.reduce((a, b) => a + b, 0) / nq;
+    const q = (p: number): string => ms[Math.min(nq - 1, Math.floor(p * nq))].toFixed(3);
+    console.log(`| ${queryCut} | ${heapFactor} | ${recallAtK(truth, result!, 10).toFixed(3)} | ${mean.toFixed(3)} | ${q(0.5)} | ${q(0.99)} | ${batchMs.toFixed(3)} | ${sum((x) => x.listsVisited)} | ${sum((x) => x.blocksScored)} | ${sum((x) => x.blocksSkipped)} | ${sum((x) => x.docsScored)} |`);
+  }
+  seg.close();
+}
+
+await main();
