@@ -85,6 +85,7 @@ struct QueryStats {
   uint64_t blocks_skipped = 0;  // blocks skipped by their summary
   uint64_t docs_scored = 0;     // documents whose inner product was computed
   uint64_t postings_total = 0;  // postings in the visited lists
+  double micros = 0.0;          // wall time of the query on its search thread
 };
 
 // A batch of sparse rows (queries or documents) in CSR form; term ids strictly increasing per row.

@@ -1,6 +1,7 @@
 // N-API helpers shared by the glue files (see glue_util.h).
 #include "glue_util.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -241,6 +242,7 @@ Napi::Object StatsToJs(Napi::Env env, const QueryStats& s) {
   o.Set("blocksSkipped", Napi::Number::New(env, static_cast<double>(s.blocks_skipped)));
   o.Set("docsScored", Napi::Number::New(env, static_cast<double>(s.docs_scored)));
   o.Set("postingsTotal", Napi::Number::New(env, static_cast<double>(s.postings_total)));
+  o.Set("micros", Napi::Number::New(env, s.micros));
   return o;
 }
 
@@ -298,7 +300,10 @@ Napi::Promise SearchAsync(Napi::Env env, SearchRequest request, QueryFn fn) {
   ThreadPool::Global().ForEachAsync(
       nq,
       [job, fn = std::move(fn)](size_t q) {
-        job->hits[q] = fn(job->request.queries.View(), q, job->ctx, job->request.stats ? &job->stats[q] : nullptr);
+        QueryStats* stats = job->request.stats ? &job->stats[q] : nullptr;
+        auto t0 = std::chrono::steady_clock::now();
+        job->hits[q] = fn(job->request.queries.View(), q, job->ctx, stats);
+        if (stats) stats->micros = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
       },
       [job, settler](std::exception_ptr err) {
         settler->Settle([job, err](Napi::Env env) -> Napi::Value {

@@ -108,6 +108,7 @@ function addStats(sum: QueryStats | undefined, s: QueryStats): QueryStats {
     blocksSkipped: sum.blocksSkipped + s.blocksSkipped,
     docsScored: sum.docsScored + s.docsScored,
     postingsTotal: sum.postingsTotal + s.postingsTotal,
+    micros: sum.micros + s.micros,
   };
 }
 

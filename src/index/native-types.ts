@@ -49,6 +49,7 @@ export interface QueryStats {
   blocksSkipped: number;
   docsScored: number;
   postingsTotal: number; // postings in the visited lists (kept after pruning)
+  micros: number; // wall time of the query on its native search thread
 }
 
 /** Results of a batch of queries: query q's hits are [offsets[q], offsets[q+1]) in rank order. */

@@ -80,6 +80,8 @@ describe('Seismic search options', () => {
       expect(s.listsVisited).toBeLessThanOrEqual(5);
       expect(s.blocksScored + s.blocksSkipped).toBeLessThanOrEqual(index.blocks);
       expect(s.docsScored).toBeLessThanOrEqual(s.postingsTotal);
+      expect(s.micros).toBeGreaterThan(0); // the query's own time on its native thread
+      expect(s.micros).toBeLessThan(10_000_000);
     }
     expect((await index.search(queries, { k: 10 })).stats).toBeUndefined();
     index.close();
