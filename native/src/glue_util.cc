@@ -284,7 +284,9 @@ Napi::Value BatchToJs(Napi::Env env, BatchJob& job) {
 }
 }  // namespace
 
-Napi::Promise SearchAsync(Napi::Env env, SearchRequest request, QueryFn fn) {
+namespace {
+
+std::shared_ptr<BatchJob> MakeJob(SearchRequest request) {
   auto job = std::make_shared<BatchJob>();
   job->request = std::move(request);
   const SearchRequest& req = job->request;
@@ -295,16 +297,32 @@ Napi::Promise SearchAsync(Napi::Env env, SearchRequest request, QueryFn fn) {
   size_t nq = req.queries.indptr.size() - 1;
   job->hits.resize(nq);
   job->stats.resize(nq);
+  return job;
+}
+
+void RunQuery(BatchJob& job, const QueryFn& fn, size_t q) {
+  QueryStats* stats = job.request.stats ? &job.stats[q] : nullptr;
+  auto t0 = std::chrono::steady_clock::now();
+  job.hits[q] = fn(job.request.queries.View(), q, job.ctx, stats);
+  if (stats) stats->micros = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+Napi::Value SearchSync(Napi::Env env, SearchRequest request, const QueryFn& fn) {
+  std::shared_ptr<BatchJob> job = MakeJob(std::move(request));
+  for (size_t q = 0; q < job->hits.size(); q++) RunQuery(*job, fn, q);
+  return BatchToJs(env, *job);
+}
+
+Napi::Promise SearchAsync(Napi::Env env, SearchRequest request, QueryFn fn) {
+  std::shared_ptr<BatchJob> job = MakeJob(std::move(request));
+  size_t nq = job->hits.size();
   auto settler = std::make_shared<Settler>(env);
   Napi::Promise promise = settler->Promise();
   ThreadPool::Global().ForEachAsync(
       nq,
-      [job, fn = std::move(fn)](size_t q) {
-        QueryStats* stats = job->request.stats ? &job->stats[q] : nullptr;
-        auto t0 = std::chrono::steady_clock::now();
-        job->hits[q] = fn(job->request.queries.View(), q, job->ctx, stats);
-        if (stats) stats->micros = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
-      },
+      [job, fn = std::move(fn)](size_t q) { RunQuery(*job, fn, q); },
       [job, settler](std::exception_ptr err) {
         settler->Settle([job, err](Napi::Env env) -> Napi::Value {
           if (err) std::rethrow_exception(err);

@@ -116,6 +116,9 @@ using QueryFn = std::function<std::vector<Hit>(const CsrView& queries, size_t q,
 
 // Runs fn for every query of the batch on the search pool; resolves {offsets, docnos, scores, stats?}.
 Napi::Promise SearchAsync(Napi::Env env, SearchRequest request, QueryFn fn);
+// The same batch on the calling thread (it blocks): for one small query where a thread hop would
+// cost more than the search, and for single-thread latency measurements.
+Napi::Value SearchSync(Napi::Env env, SearchRequest request, const QueryFn& fn);
 
 // Settles a Promise from any thread: Settle(make) runs make on the JS thread; its value resolves
 // the promise, a thrown exception rejects it (converted by ToJsError). Call Settle exactly once.

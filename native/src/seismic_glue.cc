@@ -51,6 +51,7 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
                         InstanceAccessor<&SeismicWrap::Params>("params"), InstanceAccessor<&SeismicWrap::Postings>("postings"),
                         InstanceAccessor<&SeismicWrap::Blocks>("blocks"), InstanceMethod<&SeismicWrap::Docnos>("docnos"),
                         InstanceMethod<&SeismicWrap::Row>("row"), InstanceMethod<&SeismicWrap::Search>("search"),
+                        InstanceMethod<&SeismicWrap::SearchSync>("searchSync"),
                         InstanceMethod<&SeismicWrap::SearchExact>("searchExact"), InstanceMethod<&SeismicWrap::Save>("save"),
                         InstanceMethod<&SeismicWrap::Close>("close")});
   }
@@ -114,23 +115,35 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
   // search(queries, {k, tombstones?, allow?, threshold?, stats?, queryCut?, heapFactor?, nKnn?})
   Napi::Value Search(const Napi::CallbackInfo& info) {
     return Guarded(info.Env(), [&]() -> Napi::Value {
-      auto seg = Get(info.Env());
       SearchRequest req = SearchRequestArg(info, 0, 1);
-      Napi::Object o = info[1].As<Napi::Object>();
-      SeismicQueryOptions base;
-      base.query_cut = static_cast<size_t>(IntegerArg(o.Get("queryCut"), "options.queryCut", 0, 1 << 20, 0));
-      base.heap_factor = static_cast<float>(NumberArg(o.Get("heapFactor"), "options.heapFactor", 1.0));
-      if (!(base.heap_factor > 0.0f && base.heap_factor <= 1.0f)) ThrowTypeError(info.Env(), "options.heapFactor must be in (0, 1]");
-      base.n_knn = static_cast<size_t>(IntegerArg(o.Get("nKnn"), "options.nKnn", 0, 256, 0));
-      return SearchAsync(info.Env(), std::move(req),
-                         [seg, base](const CsrView& q, size_t i, const QueryContext& ctx, QueryStats* stats) {
-                           SeismicQueryOptions opts = base;
-                           opts.k = ctx.k;
-                           opts.threshold = ctx.threshold;
-                           opts.filter = ctx.filter;
-                           return seg->Search(q, i, opts, stats);
-                         });
+      return SearchAsync(info.Env(), std::move(req), QueryFnOf(info));
     });
+  }
+
+  // searchSync(queries, options): the same search on the calling thread.
+  Napi::Value SearchSync(const Napi::CallbackInfo& info) {
+    return Guarded(info.Env(), [&]() -> Napi::Value {
+      SearchRequest req = SearchRequestArg(info, 0, 1);
+      return sparrow::SearchSync(info.Env(), std::move(req), QueryFnOf(info));
+    });
+  }
+
+  // The Seismic options of a search call (after SearchRequestArg checked the common ones).
+  QueryFn QueryFnOf(const Napi::CallbackInfo& info) {
+    auto seg = Get(info.Env());
+    Napi::Object o = info[1].As<Napi::Object>();
+    SeismicQueryOptions base;
+    base.query_cut = static_cast<size_t>(IntegerArg(o.Get("queryCut"), "options.queryCut", 0, 1 << 20, 0));
+    base.heap_factor = static_cast<float>(NumberArg(o.Get("heapFactor"), "options.heapFactor", 1.0));
+    if (!(base.heap_factor > 0.0f && base.heap_factor <= 1.0f)) ThrowTypeError(info.Env(), "options.heapFactor must be in (0, 1]");
+    base.n_knn = static_cast<size_t>(IntegerArg(o.Get("nKnn"), "options.nKnn", 0, 256, 0));
+    return [seg, base](const CsrView& q, size_t i, const QueryContext& ctx, QueryStats* stats) {
+      SeismicQueryOptions opts = base;
+      opts.k = ctx.k;
+      opts.threshold = ctx.threshold;
+      opts.filter = ctx.filter;
+      return seg->Search(q, i, opts, stats);
+    };
   }
 
   Napi::Value SearchExact(const Napi::CallbackInfo& info) {

@@ -105,6 +105,8 @@ export interface SeismicIndex {
   readonly blocks: number;
   readonly forward: ForwardIndex; // the segment's own forward index (rows, docnos)
   search(queries: CsrBatch, options: SeismicSearchOptions): Promise<SearchResult>;
+  /** The same search on the calling thread (it blocks the event loop): no thread hop. */
+  searchSync(queries: CsrBatch, options: SeismicSearchOptions): SearchResult;
   searchExact(queries: CsrBatch, options: SearchOptions): Promise<SearchResult>;
   save(path: string): Promise<void>;
   close(): void;

@@ -295,6 +295,7 @@ interface NativeSeismic {
   docnos(): Uint32Array;
   row(r: number): { indices: Uint32Array; values: Float32Array };
   search(queries: CsrBatch, options: object): Promise<SearchResult>;
+  searchSync(queries: CsrBatch, options: object): SearchResult;
   searchExact(queries: CsrBatch, options: object): Promise<SearchResult>;
   save(path: string): Promise<void>;
   close(): void;
@@ -369,6 +370,9 @@ class SeismicSegment implements SeismicIndex {
   }
   async search(queries: CsrBatch, options: SeismicSearchOptions): Promise<SearchResult> {
     return awaitNative(callNative(() => this.native().search(queries, options)));
+  }
+  searchSync(queries: CsrBatch, options: SeismicSearchOptions): SearchResult {
+    return callNative(() => this.native().searchSync(queries, options));
   }
   async searchExact(queries: CsrBatch, options: SearchOptions): Promise<SearchResult> {
     return awaitNative(callNative(() => this.native().searchExact(queries, options)));

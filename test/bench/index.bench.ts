@@ -7,8 +7,9 @@
  *
  * Synthetic documents unless --docs-file (spec: test/bench/SYNTHETIC.md); published figures use the
  * `report` query set, parameters are chosen on `tune`. Single-thread latency: one query per call
- * with one search thread (exact and exhaustive on the first --exact-queries queries); QPS: the whole
- * batch on every core. Recall@10 is against exact search.
+ * (exact and exhaustive on the first --exact-queries queries, on one pool thread; Seismic on the
+ * calling thread with searchSync after a warm-up on the other query set, and again through the
+ * Promise API); QPS: the whole batch on every core. Recall@10 is against exact search.
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -42,6 +43,7 @@ interface Row {
   mean_ms: number;
   p50_ms: number;
   p99_ms: number;
+  async_mean_ms: number | null; // Seismic: the same queries through the Promise API (pool thread)
   qps: number;
   build_s: number | null;
   index_bytes: number | null;
@@ -49,6 +51,7 @@ interface Row {
 }
 
 type Search = (q: CsrBatch, o: SearchOptions) => Promise<SearchResult>;
+type SyncSearch = (q: CsrBatch, o: SearchOptions) => SearchResult;
 
 function sliceRows(b: CsrBatch, from: number, to: number): CsrBatch {
   const base = b.indptr[from];
@@ -67,17 +70,21 @@ function concat(parts: SearchResult[]): SearchResult {
   return { offsets, docnos, scores };
 }
 
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
-/** Single-thread latency over the first `n` queries, then all-core QPS over the whole batch. */
-async function measure(search: Search, queries: CsrBatch, n: number, options: SearchOptions): Promise<{ result: SearchResult; ms: number[]; qps: number }> {
+/**
+ * Single-thread latency over the first `n` queries (one query per call; `sync` runs it on this
+ * thread, otherwise on one pool thread behind a Promise), then all-core QPS over the whole batch.
+ */
+async function measure(search: Search, queries: CsrBatch, n: number, options: SearchOptions, sync?: SyncSearch): Promise<{ result: SearchResult; ms: number[]; qps: number }> {
   setSearchThreads(1);
   const ms: number[] = [];
   const parts: SearchResult[] = [];
   for (let q = 0; q < n; q++) {
     const one = sliceRows(queries, q, q + 1);
     const t0 = performance.now();
-    parts.push(await search(one, options));
+    parts.push(sync ? sync(one, options) : await search(one, options));
     ms.push(performance.now() - t0);
   }
   setSearchThreads(os.availableParallelism());
@@ -87,25 +94,29 @@ async function measure(search: Search, queries: CsrBatch, n: number, options: Se
   return { result: concat(parts), ms: ms.sort((a, b) => a - b), qps };
 }
 
-async function loadData(): Promise<{ docs: CsrBatch; queries: CsrBatch; source: string }> {
+async function loadData(): Promise<{ docs: CsrBatch; queries: CsrBatch; warmup: CsrBatch; source: string }> {
   const topics = Number(args.topics);
   if (args['docs-file'] || args['queries-file']) {
     if (!args['docs-file'] || !args['queries-file']) throw new TypeError('--docs-file and --queries-file go together');
     const docs = (await readSparseJsonl(args['docs-file'])).rows;
     const queries = (await readSparseJsonl(args['queries-file'])).rows;
-    return { docs, queries, source: `${args['docs-file']} + ${args['queries-file']}` };
+    // No second query set in a file: the first queries warm up (they are measured again after).
+    const warmup = sliceRows(queries, 0, Math.min(100, queries.indptr.length - 1));
+    return { docs, queries, warmup, source: `${args['docs-file']} + ${args['queries-file']}` };
   }
   const n = Number(args.docs);
   const kind = args.kind as QueryKind;
   const set = args.set as QuerySet;
   const docs = generateDocs(n, { topics });
   const queries = generateQueries(Number(args.queries), { topics, kind, set });
-  return { docs, queries, source: `synthetic (topics ${topics === 0 ? 'none: control' : topics}, ${kind} queries, ${set} set)` };
+  // Warm-up (threads, caches, page tables) on other queries than the measured ones.
+  const warmup = generateQueries(200, { topics, kind, set: set === 'report' ? 'tune' : 'report' });
+  return { docs, queries, warmup, source: `synthetic (topics ${topics === 0 ? 'none: control' : topics}, ${kind} queries, ${set} set)` };
 }
 
 async function main(): Promise<void> {
   const t0 = performance.now();
-  const { docs, queries, source } = await loadData();
+  const { docs, queries, warmup, source } = await loadData();
   const nd = docs.indptr.length - 1;
   const nq = queries.indptr.length - 1;
   const nnz = docs.indices.length;
@@ -123,26 +134,32 @@ async function main(): Promise<void> {
   const truth = await forward.searchExact(queries, { k: 10 });
   const exactN = Math.min(nq, Number(args['exact-queries']));
   const rows: Row[] = [];
-  const add = (method: string, params: Record<string, number>, m: Awaited<ReturnType<typeof measure>>, n: number, build: number | null, bytes: number | null): void => {
+  const add = (method: string, params: Record<string, number>, m: Awaited<ReturnType<typeof measure>>, n: number, build: number | null, bytes: number | null, asyncMs: number | null = null): void => {
     const ref = n === nq ? truth : concat(Array.from({ length: n }, (_, q) => ({ offsets: Uint32Array.of(0, truth.offsets[q + 1] - truth.offsets[q]), docnos: truth.docnos.subarray(truth.offsets[q], truth.offsets[q + 1]), scores: truth.scores.subarray(truth.offsets[q], truth.offsets[q + 1]) })));
-    rows.push({ method, params, recall_at_10: recallAtK(ref, m.result, 10), mean_ms: m.ms.reduce((a, b) => a + b, 0) / m.ms.length, p50_ms: quantile(m.ms, 0.5), p99_ms: quantile(m.ms, 0.99), qps: m.qps, build_s: build, index_bytes: bytes, forward_bytes: forward.bytes });
+    rows.push({ method, params, recall_at_10: recallAtK(ref, m.result, 10), mean_ms: mean(m.ms), p50_ms: quantile(m.ms, 0.5), p99_ms: quantile(m.ms, 0.99), async_mean_ms: asyncMs, qps: m.qps, build_s: build, index_bytes: bytes, forward_bytes: forward.bytes });
   };
   add('exact', {}, await measure((q, o) => forward.searchExact(q, o), queries, exactN, { k: 10 }), exactN, null, null);
   add('exhaustive', {}, await measure((q, o) => inverted.search(q, o), queries, exactN, { k: 10 }), exactN, null, inverted.bytes);
   for (const s of args.settings.split(',')) {
     const [queryCut, heapFactor] = s.split(':').map(Number);
-    const m = await measure((q, o) => seismic.search(q, { ...o, queryCut, heapFactor }), queries, nq, { k: 10 });
-    add('seismic', { queryCut, heapFactor }, m, nq, buildS, seismic.indexBytes);
+    const search: Search = (q, o) => seismic.search(q, { ...o, queryCut, heapFactor });
+    setSearchThreads(1);
+    for (let q = 0; q + 1 < warmup.indptr.length; q++) seismic.searchSync(sliceRows(warmup, q, q + 1), { k: 10, queryCut, heapFactor });
+    const viaPool = await measure(search, queries, nq, { k: 10 });
+    const m = await measure(search, queries, nq, { k: 10 }, (q, o) => seismic.searchSync(q, { ...o, queryCut, heapFactor }));
+    add('seismic', { queryCut, heapFactor }, m, nq, buildS, seismic.indexBytes, mean(viaPool.ms));
   }
 
   const fmt = (x: number | null, d = 3): string => (x === null ? '-' : x.toFixed(d));
-  console.log(`\n| method | params | recall@10 | mean ms | p50 ms | p99 ms | QPS (${os.availableParallelism()} cores) | build s | index MB | forward MB | index bytes/nnz |`);
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log(`\n| method | params | recall@10 | mean ms | p50 ms | p99 ms | mean ms via Promise | QPS (${os.availableParallelism()} cores) | build s | index MB | forward MB | index bytes/nnz |`);
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const p = Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' ') || '-';
-    console.log(`| ${r.method} | ${p} | ${fmt(r.recall_at_10)} | ${fmt(r.mean_ms)} | ${fmt(r.p50_ms)} | ${fmt(r.p99_ms)} | ${fmt(r.qps, 0)} | ${fmt(r.build_s, 1)} | ${r.index_bytes === null ? '-' : (r.index_bytes / 1e6).toFixed(0)} | ${(r.forward_bytes / 1e6).toFixed(0)} | ${r.index_bytes === null ? '-' : (r.index_bytes / nnz).toFixed(2)} |`);
+    console.log(`| ${r.method} | ${p} | ${fmt(r.recall_at_10)} | ${fmt(r.mean_ms)} | ${fmt(r.p50_ms)} | ${fmt(r.p99_ms)} | ${fmt(r.async_mean_ms)} | ${fmt(r.qps, 0)} | ${fmt(r.build_s, 1)} | ${r.index_bytes === null ? '-' : (r.index_bytes / 1e6).toFixed(0)} | ${(r.forward_bytes / 1e6).toFixed(0)} | ${r.index_bytes === null ? '-' : (r.index_bytes / nnz).toFixed(2)} |`);
   }
-  console.log(`\nforward bytes/nnz ${(forward.bytes / nnz).toFixed(2)}; exact and exhaustive latency over the first ${exactN} queries; machine: ${os.availableParallelism()} cores, shared`);
+  console.log(`\nforward bytes/nnz ${(forward.bytes / nnz).toFixed(2)}; exact and exhaustive latency over the first ${exactN} queries, on one pool thread behind a Promise;`);
+  console.log('Seismic latency: one query per call on the calling thread (searchSync), after a warm-up on other queries; "via Promise": the same on one pool thread (thread hop included).');
+  console.log(`machine: ${os.availableParallelism()} cores; ${os.loadavg()[0].toFixed(2)} load average at the end`);
   if (args.json) writeFileSync(args.json, JSON.stringify({ rows, docs: nd, queries: nq }, null, 2));
   seismic.close();
   inverted.close();

@@ -127,7 +127,27 @@ describe('Seismic bad input', () => {
     await expect(index.search(queries, { k: 10, heapFactor: 1.5 })).rejects.toThrow(/heapFactor/);
     await expect(index.search(queries, { k: 0 })).rejects.toThrow(/k/);
     await expect(index.search(queries, { k: 10, queryCut: -1 })).rejects.toThrow(/queryCut/);
+    expect(() => index.searchSync(queries, { k: 10, heapFactor: 0 })).toThrow(/heapFactor/);
+    expect(() => index.searchSync(queries, { k: 1001.5 })).toThrow(/k/);
     index.close();
     await expect(index.search(queries, { k: 10 })).rejects.toThrow(/closed/);
+    expect(() => index.searchSync(queries, { k: 10 })).toThrow(/closed/);
+  });
+
+  it('answers on the calling thread (searchSync) exactly as on the search pool', async () => {
+    const index = await buildSeismic(docs, docnos, DEFAULT_SEISMIC_PARAMS);
+    const tombstones = createBitmap();
+    for (let d = 0; d < docnos.length; d += 3) tombstones.set(docnos[d]);
+    for (const options of [{ k: 10, queryCut: 5, heapFactor: 0.9 }, { k: 7, tombstones }, { k: 10, queryCut: 0, heapFactor: 1, threshold: 0.5 }]) {
+      const pooled = await index.search(queries, options);
+      const sync = index.searchSync(queries, options);
+      expect([...sync.offsets]).toEqual([...pooled.offsets]);
+      expect([...sync.docnos]).toEqual([...pooled.docnos]);
+      expect([...sync.scores]).toEqual([...pooled.scores]);
+      expect(sync.docnos.length).toBeGreaterThan(0);
+    }
+    const withStats = index.searchSync(queries, { k: 10, stats: true });
+    expect(withStats.stats).toHaveLength(queries.indptr.length - 1);
+    index.close();
   });
 });
