@@ -89,12 +89,17 @@ struct QueryStats {
 };
 
 // A batch of sparse rows (queries or documents) in CSR form; term ids strictly increasing per row.
-struct CsrView {
+template <typename TermT>
+struct RowsOf {
   const uint32_t* indptr = nullptr;  // rows + 1 entries
-  const TermId* indices = nullptr;
+  const TermT* indices = nullptr;
   const float* values = nullptr;
   size_t rows = 0;
   size_t RowLen(size_t r) const { return indptr[r + 1] - indptr[r]; }
 };
+using CsrView = RowsOf<TermId>;
+// The same rows with 16-bit term ids (a segment whose every term id is < 65536): 6 bytes per
+// non-zero instead of 8, so scoring a document reads a quarter less memory.
+using NarrowRows = RowsOf<uint16_t>;
 
 }  // namespace sparrow

@@ -1,6 +1,8 @@
 // Seismic segment files (see seismic_file.h).
 #include "seismic_file.h"
 
+#include <stdexcept>
+
 namespace sparrow {
 namespace {
 
@@ -26,13 +28,14 @@ void Add(FileWriter& w, uint32_t id, std::span<const T> s) {
   w.AddSection(id, s.data(), s.size_bytes());
 }
 
-const char* CheckForward(const ForwardView& f, size_t rows, size_t nnz) {
-  const uint32_t* p = f.rows.indptr;
-  if (p[0] != 0 || p[rows] != nnz) return "forward row offsets are inconsistent";
-  for (size_t r = 0; r < rows; r++) {
+template <typename Rows>
+const char* CheckForward(const Rows& f, size_t nnz) {
+  const uint32_t* p = f.indptr;
+  if (p[0] != 0 || p[f.rows] != nnz) return "forward row offsets are inconsistent";
+  for (size_t r = 0; r < f.rows; r++) {
     if (p[r] > p[r + 1]) return "forward row offsets decrease";
     for (size_t i = p[r] + 1; i < p[r + 1]; i++)
-      if (f.rows.indices[i - 1] >= f.rows.indices[i]) return "forward term ids are not increasing";
+      if (f.indices[i - 1] >= f.indices[i]) return "forward term ids are not increasing";
   }
   return nullptr;
 }
@@ -40,13 +43,18 @@ const char* CheckForward(const ForwardView& f, size_t rows, size_t nnz) {
 }  // namespace
 
 void SaveSeismic(const std::string& path, const ForwardView& forward, const SeismicView& ix) {
-  size_t rows = forward.rows.rows, nnz = forward.rows.indptr[rows];
-  SeismicFileParams fp{ix.params, static_cast<uint32_t>(rows), ix.summary_terms32.empty() ? 16u : 32u, nnz};
+  size_t rows = forward.NumRows(), nnz = forward.Nnz();
+  // One width for the forward and summary term ids: both follow from the segment's largest id.
+  if (forward.IsNarrow() ? !ix.summary_terms32.empty() : !ix.summary_terms16.empty())
+    throw std::logic_error("seismic: forward and summary term widths differ");
+  SeismicFileParams fp{ix.params, static_cast<uint32_t>(rows), forward.IsNarrow() ? 16u : 32u, nnz};
   FileWriter w(kSeismicMagic, kSeismicKindVersion);
   w.SetParams(&fp, sizeof fp);
-  w.AddSection(kIndptr, forward.rows.indptr, (rows + 1) * sizeof(uint32_t));
-  w.AddSection(kIndices, forward.rows.indices, nnz * sizeof(TermId));
-  w.AddSection(kValues, forward.rows.values, nnz * sizeof(float));
+  w.AddSection(kIndptr, forward.Indptr(), (rows + 1) * sizeof(uint32_t));
+  forward.Visit([&](const auto& r) {
+    w.AddSection(kIndices, r.indices, nnz * sizeof(*r.indices));
+    w.AddSection(kValues, r.values, nnz * sizeof(float));
+  });
   w.AddSection(kDocnos, forward.docnos, rows * sizeof(DocNo));
   Add(w, kListTerms, ix.list_terms);
   Add(w, kListBlocks, ix.list_blocks);
@@ -76,14 +84,23 @@ LoadedSeismic LoadSeismic(const std::string& path) {
   }
   CheckFile(fp.term_width == 16 || fp.term_width == 32, f, "summary term width is neither 16 nor 32");
   auto indptr = f.Section<uint32_t>(kIndptr);
-  auto indices = f.Section<TermId>(kIndices);
   auto values = f.Section<float>(kValues);
   auto docnos = f.Section<DocNo>(kDocnos);
-  CheckFile(indptr.size() == size_t{fp.num_rows} + 1 && indices.size() == fp.nnz && values.size() == fp.nnz &&
+  size_t indices = 0;
+  if (fp.term_width == 16) {
+    auto narrow = f.Section<uint16_t>(kIndices);
+    out.forward.narrow = NarrowRows{indptr.data(), narrow.data(), values.data(), fp.num_rows};
+    indices = narrow.size();
+  } else {
+    auto wide = f.Section<TermId>(kIndices);
+    out.forward.wide = CsrView{indptr.data(), wide.data(), values.data(), fp.num_rows};
+    indices = wide.size();
+  }
+  out.forward.docnos = docnos.data();
+  CheckFile(indptr.size() == size_t{fp.num_rows} + 1 && indices == fp.nnz && values.size() == fp.nnz &&
                 docnos.size() == fp.num_rows,
             f, "forward sections have the wrong sizes");
-  out.forward = ForwardView{CsrView{indptr.data(), indices.data(), values.data(), fp.num_rows}, docnos.data()};
-  if (const char* bad = CheckForward(out.forward, fp.num_rows, fp.nnz)) f.Corrupt(bad);
+  if (const char* bad = out.forward.Visit([&](const auto& r) { return CheckForward(r, fp.nnz); })) f.Corrupt(bad);
 
   SeismicView& v = out.index;
   v.params = fp.params;

@@ -12,21 +12,36 @@
 namespace sparrow {
 
 inline constexpr Magic kSeismicMagic = {'S', 'P', 'R', 'W', 'S', 'E', 'I', 'S'};
-inline constexpr uint32_t kSeismicKindVersion = 1;
+// 2: forward term ids in 16 bits when the segment's ids allow (a version 1 file is refused as
+// another version; the engine then rebuilds the segment from collection.db).
+inline constexpr uint32_t kSeismicKindVersion = 2;
 
 // The parameter block of a segment file (POD, fixed layout).
 struct SeismicFileParams {
   SeismicParams params;
   uint32_t num_rows;
-  uint32_t term_width;  // 16 or 32: width of the summary term ids
+  uint32_t term_width;  // 16 or 32: width of the forward and summary term ids
   uint64_t nnz;         // forward non-zeros
 };
 static_assert(sizeof(SeismicFileParams) == 80);
 
-// Forward rows of a segment: rows (term-sorted) and row -> collection docno.
+// Forward rows of a segment: rows (term-sorted) and row -> collection docno. The rows are held
+// with 16-bit term ids when every id is < 65536 (`narrow`), else with 32-bit ids (`wide`); the
+// other view has no indices.
 struct ForwardView {
-  CsrView rows;
+  CsrView wide;
+  NarrowRows narrow;
   const DocNo* docnos = nullptr;
+
+  bool IsNarrow() const { return narrow.indices != nullptr; }
+  size_t NumRows() const { return IsNarrow() ? narrow.rows : wide.rows; }
+  const uint32_t* Indptr() const { return IsNarrow() ? narrow.indptr : wide.indptr; }
+  size_t Nnz() const { return Indptr()[NumRows()]; }
+  // f(rows) with whichever view holds the rows.
+  template <typename F>
+  decltype(auto) Visit(F&& f) const {
+    return IsNarrow() ? f(narrow) : f(wide);
+  }
 };
 
 // Writes atomically (temp name, fsync, rename); throws std::system_error on I/O failure.

@@ -99,12 +99,14 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
       auto seg = Get(info.Env());
       if (seg->NumRows() == 0) ThrowTypeError(info.Env(), "row: the segment has no rows");
       size_t r = static_cast<size_t>(IntegerArg(info[0], "row", 0, int64_t(seg->NumRows()) - 1));
-      const CsrView& rows = seg->Forward().rows;
-      size_t begin = rows.indptr[r], n = rows.RowLen(r);
+      const ForwardView& fwd = seg->Forward();
+      size_t begin = fwd.Indptr()[r], n = fwd.Indptr()[r + 1] - begin;
       auto indices = Napi::Uint32Array::New(info.Env(), n);
       auto values = Napi::Float32Array::New(info.Env(), n);
-      std::copy(rows.indices + begin, rows.indices + begin + n, indices.Data());
-      std::copy(rows.values + begin, rows.values + begin + n, values.Data());
+      fwd.Visit([&](const auto& rows) {
+        std::copy(rows.indices + begin, rows.indices + begin + n, indices.Data());  // widened to 32 bits
+        std::copy(rows.values + begin, rows.values + begin + n, values.Data());
+      });
       Napi::Object o = Napi::Object::New(info.Env());
       o.Set("indices", indices);
       o.Set("values", values);

@@ -82,8 +82,9 @@ struct Scratch {
   // DotRow's arithmetic without its branches: the non-zero products are gathered first (SIMD
   // where available, no dependency chain), then summed in ascending term order; skipped zero
   // products add nothing, so the sum is DotRow's bit for bit.
-  float Dot(const CsrView& rows, uint32_t r) {
-    const TermId* t = rows.indices + rows.indptr[r];
+  template <typename Rows>
+  float Dot(const Rows& rows, uint32_t r) {
+    const auto* t = rows.indices + rows.indptr[r];
     const float* v = rows.values + rows.indptr[r];
     size_t n = rows.RowLen(r), m = 0;
     if (products.size() < n) products.resize(n);
@@ -160,9 +161,10 @@ constexpr float kBoundSlack = 1.0001f;
 
 }  // namespace
 
-float DotRow(const CsrView& rows, size_t r, const TermId* q_terms, const float* q_values, size_t q_len) {
+template <typename Rows>
+float DotRow(const Rows& rows, size_t r, const TermId* q_terms, const float* q_values, size_t q_len) {
   // Merge of two ascending term lists; products summed in ascending term order.
-  const TermId* t = rows.indices + rows.indptr[r];
+  const auto* t = rows.indices + rows.indptr[r];
   const float* v = rows.values + rows.indptr[r];
   size_t n = rows.RowLen(r), i = 0, j = 0;
   float s = 0.0f;
@@ -180,7 +182,8 @@ float DotRow(const CsrView& rows, size_t r, const TermId* q_terms, const float* 
   return s;
 }
 
-std::vector<Hit> SeismicSearch(const SeismicView& ix, const CsrView& rows, const DocNo* docnos, const TermId* q_terms,
+template <typename Rows>
+std::vector<Hit> SeismicSearch(const SeismicView& ix, const Rows& rows, const DocNo* docnos, const TermId* q_terms,
                                const float* q_values, size_t q_len, const SeismicQueryOptions& opts, QueryStats* stats) {
   thread_local Scratch scratch;
   scratch.Reset(rows.rows);
@@ -271,5 +274,12 @@ std::vector<Hit> SeismicSearch(const SeismicView& ix, const CsrView& rows, const
   for (size_t i = 0; i < sorted.size(); i++) out[i] = sorted[i].hit;
   return out;
 }
+
+template float DotRow(const CsrView&, size_t, const TermId*, const float*, size_t);
+template float DotRow(const NarrowRows&, size_t, const TermId*, const float*, size_t);
+template std::vector<Hit> SeismicSearch(const SeismicView&, const CsrView&, const DocNo*, const TermId*, const float*, size_t,
+                                        const SeismicQueryOptions&, QueryStats*);
+template std::vector<Hit> SeismicSearch(const SeismicView&, const NarrowRows&, const DocNo*, const TermId*, const float*,
+                                        size_t, const SeismicQueryOptions&, QueryStats*);
 
 }  // namespace sparrow

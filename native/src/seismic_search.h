@@ -22,11 +22,14 @@ struct SeismicQueryOptions {
 // One query (term-sorted, weights >= 0). `docnos` maps forward rows to collection docnos (nullptr:
 // the row is the docno). Results in rank order (score desc, docno asc). Thread-safe: per-thread
 // scratch; the view and rows are read only.
-std::vector<Hit> SeismicSearch(const SeismicView& index, const CsrView& rows, const DocNo* docnos, const TermId* q_terms,
+// Rows: CsrView or NarrowRows (instantiated for both).
+template <typename Rows>
+std::vector<Hit> SeismicSearch(const SeismicView& index, const Rows& rows, const DocNo* docnos, const TermId* q_terms,
                                const float* q_values, size_t q_len, const SeismicQueryOptions& opts, QueryStats* stats);
 
 // The inner product of forward row r with a query, summed in ascending term order in float: the
 // same arithmetic as exact search, so pruning-disabled results equal exact results bit for bit.
-float DotRow(const CsrView& rows, size_t r, const TermId* q_terms, const float* q_values, size_t q_len);
+template <typename Rows>
+float DotRow(const Rows& rows, size_t r, const TermId* q_terms, const float* q_values, size_t q_len);
 
 }  // namespace sparrow

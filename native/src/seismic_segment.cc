@@ -1,6 +1,7 @@
 // A sealed Seismic segment (see seismic_segment.h).
 #include "seismic_segment.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace sparrow {
@@ -16,9 +17,18 @@ std::shared_ptr<const SeismicSegment> SeismicSegment::Build(std::vector<uint32_t
   o.indices = std::move(indices);
   o.values = std::move(values);
   o.docnos = std::move(docnos);
-  seg->forward_ = ForwardView{CsrView{o.indptr.data(), o.indices.data(), o.values.data(), o.indptr.size() - 1}, o.docnos.data()};
-  o.data = BuildSeismic(seg->forward_.rows, params, stop);
+  size_t rows = o.indptr.size() - 1;
+  o.data = BuildSeismic(CsrView{o.indptr.data(), o.indices.data(), o.values.data(), rows}, params, stop);
   seg->index_ = o.data.View();
+  seg->forward_.docnos = o.docnos.data();
+  // 16-bit term ids when every id allows it (the build reads the 32-bit rows, then they go).
+  if (std::all_of(o.indices.begin(), o.indices.end(), [](TermId t) { return t < 65536; })) {
+    o.indices16.assign(o.indices.begin(), o.indices.end());
+    std::vector<TermId>().swap(o.indices);
+    seg->forward_.narrow = NarrowRows{o.indptr.data(), o.indices16.data(), o.values.data(), rows};
+  } else {
+    seg->forward_.wide = CsrView{o.indptr.data(), o.indices.data(), o.values.data(), rows};
+  }
   return seg;
 }
 
@@ -34,20 +44,24 @@ std::shared_ptr<const SeismicSegment> SeismicSegment::Load(const std::string& pa
 std::vector<Hit> SeismicSegment::Search(const CsrView& queries, size_t q, const SeismicQueryOptions& opts,
                                         QueryStats* stats) const {
   size_t begin = queries.indptr[q];
-  return SeismicSearch(index_, forward_.rows, forward_.docnos, queries.indices + begin, queries.values + begin,
-                       queries.RowLen(q), opts, stats);
+  return forward_.Visit([&](const auto& rows) {
+    return SeismicSearch(index_, rows, forward_.docnos, queries.indices + begin, queries.values + begin, queries.RowLen(q),
+                         opts, stats);
+  });
 }
 
 std::vector<Hit> SeismicSegment::SearchExact(const CsrView& queries, size_t q, size_t k, float threshold,
                                              const DocFilter& filter, QueryStats* stats) const {
   size_t begin = queries.indptr[q], len = queries.RowLen(q);
   TopK top(k, threshold);
-  for (size_t r = 0; r < NumRows(); r++) {
-    DocNo d = forward_.docnos[r];
-    if (!filter.Accept(d)) continue;
-    float s = DotRow(forward_.rows, r, queries.indices + begin, queries.values + begin, len);
-    if (s > 0.0f) top.Push(s, d);
-  }
+  forward_.Visit([&](const auto& rows) {
+    for (size_t r = 0; r < NumRows(); r++) {
+      DocNo d = forward_.docnos[r];
+      if (!filter.Accept(d)) continue;
+      float s = DotRow(rows, r, queries.indices + begin, queries.values + begin, len);
+      if (s > 0.0f) top.Push(s, d);
+    }
+  });
   if (stats) stats->docs_scored += NumRows();
   return top.Take();
 }

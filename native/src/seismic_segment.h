@@ -29,15 +29,19 @@ class SeismicSegment {
 
   const ForwardView& Forward() const { return forward_; }
   const SeismicView& Index() const { return index_; }
-  size_t NumRows() const { return forward_.rows.rows; }
-  size_t Nnz() const { return forward_.rows.indptr[NumRows()]; }
+  size_t NumRows() const { return forward_.NumRows(); }
+  size_t Nnz() const { return forward_.Nnz(); }
   size_t IndexBytes() const { return index_.Bytes(); }
-  size_t ForwardBytes() const { return (NumRows() + 1) * 4 + Nnz() * (sizeof(TermId) + sizeof(float)) + NumRows() * sizeof(DocNo); }
+  size_t ForwardBytes() const {
+    size_t term_bytes = forward_.IsNarrow() ? sizeof(uint16_t) : sizeof(TermId);
+    return (NumRows() + 1) * 4 + Nnz() * (term_bytes + sizeof(float)) + NumRows() * sizeof(DocNo);
+  }
 
  private:
   struct Owned {
     std::vector<uint32_t> indptr;
-    std::vector<TermId> indices;
+    std::vector<TermId> indices;    // until the build ends, or for good when an id is >= 65536
+    std::vector<uint16_t> indices16;
     std::vector<float> values;
     std::vector<DocNo> docnos;
     SeismicData data;

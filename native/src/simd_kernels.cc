@@ -15,7 +15,8 @@ namespace {
 
 inline float Weight(const float* q, uint32_t limit, uint32_t t) { return t < limit ? q[t] : 0.0f; }
 
-size_t GatherProductsPortable(const float* q, uint32_t limit, const uint32_t* terms, const float* values, size_t n,
+template <typename TermT>
+size_t GatherProductsPortable(const float* q, uint32_t limit, const TermT* terms, const float* values, size_t n,
                               float* out) {
   size_t m = 0;
   for (size_t i = 0; i < n; i++) {
@@ -45,12 +46,21 @@ __attribute__((target("avx2"))) inline __m256 GatherBelow(const float* q, __m256
   return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), q, idx, _mm256_castsi256_ps(in), 4);
 }
 
-__attribute__((target("avx2,bmi"))) size_t GatherProductsAvx2(const float* q, uint32_t limit, const uint32_t* terms,
+template <typename TermT>
+__attribute__((target("avx2"))) inline __m256i LoadTerms(const TermT* terms) {
+  if constexpr (sizeof(TermT) == 2)
+    return _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(terms)));
+  else
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(terms));
+}
+
+template <typename TermT>
+__attribute__((target("avx2,bmi"))) size_t GatherProductsAvx2(const float* q, uint32_t limit, const TermT* terms,
                                                                const float* values, size_t n, float* out) {
   const __m256i lim = _mm256_set1_epi32(static_cast<int>(limit));
   size_t m = 0, i = 0;
   for (; i + 8 <= n; i += 8) {
-    __m256 w = GatherBelow(q, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(terms + i)), lim);
+    __m256 w = GatherBelow(q, LoadTerms(terms + i), lim);
     unsigned nz = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(w, _mm256_setzero_ps(), _CMP_NEQ_UQ)));
     if (nz == 0) continue;
     alignas(32) float p[8];
@@ -68,12 +78,7 @@ __attribute__((target("avx2"))) float SummaryDotAvx2(const float* q, uint32_t li
   __m256 acc = _mm256_setzero_ps();
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    __m256i idx;
-    if constexpr (sizeof(TermT) == 2)
-      idx = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(terms + i)));
-    else
-      idx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(terms + i));
-    __m256 w = GatherBelow(q, idx, lim);
+    __m256 w = GatherBelow(q, LoadTerms(terms + i), lim);
     __m256 c = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes + i))));
     acc = _mm256_add_ps(acc, _mm256_mul_ps(w, _mm256_add_ps(vmin, _mm256_mul_ps(vscale, c))));
   }
@@ -86,6 +91,7 @@ __attribute__((target("avx2"))) float SummaryDotAvx2(const float* q, uint32_t li
 
 struct Kernels {
   size_t (*products)(const float*, uint32_t, const uint32_t*, const float*, size_t, float*);
+  size_t (*products16)(const float*, uint32_t, const uint16_t*, const float*, size_t, float*);
   float (*summary16)(const float*, uint32_t, const uint16_t*, const uint8_t*, size_t, float, float);
   float (*summary32)(const float*, uint32_t, const uint32_t*, const uint8_t*, size_t, float, float);
   const char* name;
@@ -97,10 +103,11 @@ Kernels Pick() {
   bool portable = force != nullptr && std::strcmp(force, "portable") == 0;
 #ifdef SPARROW_X86_SIMD
   if (!portable && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi"))
-    return {GatherProductsAvx2, SummaryDotAvx2<uint16_t>, SummaryDotAvx2<uint32_t>, "avx2"};
+    return {GatherProductsAvx2<uint32_t>, GatherProductsAvx2<uint16_t>, SummaryDotAvx2<uint16_t>, SummaryDotAvx2<uint32_t>, "avx2"};
 #endif
   (void)portable;
-  return {GatherProductsPortable, SummaryDotPortable<uint16_t>, SummaryDotPortable<uint32_t>, "portable"};
+  return {GatherProductsPortable<uint32_t>, GatherProductsPortable<uint16_t>, SummaryDotPortable<uint16_t>,
+          SummaryDotPortable<uint32_t>, "portable"};
 }
 
 const Kernels kKernels = Pick();
@@ -109,6 +116,9 @@ const Kernels kKernels = Pick();
 
 size_t GatherProducts(const float* q, uint32_t limit, const uint32_t* terms, const float* values, size_t n, float* out) {
   return kKernels.products(q, limit, terms, values, n, out);
+}
+size_t GatherProducts(const float* q, uint32_t limit, const uint16_t* terms, const float* values, size_t n, float* out) {
+  return kKernels.products16(q, limit, terms, values, n, out);
 }
 float SummaryDot(const float* q, uint32_t limit, const uint16_t* terms, const uint8_t* codes, size_t n, float min,
                  float scale) {

@@ -11,6 +11,7 @@ namespace sparrow {
 // to out, in order. Returns how many were written (out must hold n). Summing out[0, m) in order
 // gives exactly the merge-based inner product (same products, same order).
 size_t GatherProducts(const float* q, uint32_t limit, const uint32_t* terms, const float* values, size_t n, float* out);
+size_t GatherProducts(const float* q, uint32_t limit, const uint16_t* terms, const float* values, size_t n, float* out);
 
 // Sum over i of q[terms[i]] * (min + scale * codes[i]) (terms >= limit count 0): a block summary's
 // score. Summation order is unspecified (callers allow a relative slack).
