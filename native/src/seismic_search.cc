@@ -103,6 +103,7 @@ struct Scratch {
     return s;
   }
   std::vector<float> products;
+  std::vector<std::pair<float, uint32_t>> ranked;  // (summary score, block) of the current list
   void Clear() {
     for (uint32_t r : touched) visited[r >> 6] = 0;
     touched.clear();
@@ -225,21 +226,33 @@ std::vector<Hit> SeismicSearch(const SeismicView& ix, const Rows& rows, const Do
       stats->lists_visited++;
       stats->postings_total += ix.block_postings[ix.list_blocks[list + 1]] - ix.block_postings[ix.list_blocks[list]];
     }
+    // Every block's summary score first; then the blocks that pass, best first: the threshold
+    // rises fastest, and the first block that fails ends the list (the rest score lower still).
+    std::vector<std::pair<float, uint32_t>>& ranked = scratch.ranked;
+    ranked.clear();
     for (uint32_t b = ix.list_blocks[list]; b < ix.list_blocks[list + 1]; b++) {
       size_t s0 = ix.block_summary[b], sn = ix.block_summary[b + 1] - s0;
       float bound = wide ? SummaryScore(scratch.q, ix.summary_terms32.data() + s0, ix.summary_codes.data() + s0, sn,
                                         ix.summary_min[b], ix.summary_scale[b])
                          : SummaryScore(scratch.q, ix.summary_terms16.data() + s0, ix.summary_codes.data() + s0, sn,
                                         ix.summary_min[b], ix.summary_scale[b]);
+      if (bound * kBoundSlack >= opts.heap_factor * top.Threshold())
+        ranked.push_back({bound, b});
+      else if (stats)
+        stats->blocks_skipped++;
+    }
+    std::sort(ranked.begin(), ranked.end(), [](const auto& x, const auto& y) { return x.first > y.first || (x.first == y.first && x.second < y.second); });
+    for (size_t i = 0; i < ranked.size(); i++) {
+      auto [bound, b] = ranked[i];
       if (bound * kBoundSlack < opts.heap_factor * top.Threshold()) {
-        if (stats) stats->blocks_skipped++;
-        continue;
+        if (stats) stats->blocks_skipped += ranked.size() - i;
+        break;
       }
       if (stats) stats->blocks_scored++;
       // Pipelined: this block's row offsets (and docnos) are prefetched, the block selected
       // before is scored, then this block's rows are admitted and prefetched; they are scored when
-      // the next block is selected, after the summaries in between have hidden their misses.
-      // Deciding on a threshold one block old only skips less, so bounds stay safe.
+      // the next block is selected. Deciding on a threshold one block old only skips less, so
+      // bounds stay safe.
       const uint32_t* p0 = ix.postings.data() + ix.block_postings[b];
       const uint32_t* p1 = ix.postings.data() + ix.block_postings[b + 1];
       for (const uint32_t* p = p0; p < p1; p++) {
