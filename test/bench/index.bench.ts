@@ -134,9 +134,9 @@ async function main(): Promise<void> {
   const truth = await forward.searchExact(queries, { k: 10 });
   const exactN = Math.min(nq, Number(args['exact-queries']));
   const rows: Row[] = [];
-  const add = (method: string, params: Record<string, number>, m: Awaited<ReturnType<typeof measure>>, n: number, build: number | null, bytes: number | null, asyncMs: number | null = null): void => {
+  const add = (method: string, params: Record<string, number>, m: Awaited<ReturnType<typeof measure>>, n: number, build: number | null, bytes: number | null, asyncMs: number | null = null, forwardBytes = forward.bytes): void => {
     const ref = n === nq ? truth : concat(Array.from({ length: n }, (_, q) => ({ offsets: Uint32Array.of(0, truth.offsets[q + 1] - truth.offsets[q]), docnos: truth.docnos.subarray(truth.offsets[q], truth.offsets[q + 1]), scores: truth.scores.subarray(truth.offsets[q], truth.offsets[q + 1]) })));
-    rows.push({ method, params, recall_at_10: recallAtK(ref, m.result, 10), mean_ms: mean(m.ms), p50_ms: quantile(m.ms, 0.5), p99_ms: quantile(m.ms, 0.99), async_mean_ms: asyncMs, qps: m.qps, build_s: build, index_bytes: bytes, forward_bytes: forward.bytes });
+    rows.push({ method, params, recall_at_10: recallAtK(ref, m.result, 10), mean_ms: mean(m.ms), p50_ms: quantile(m.ms, 0.5), p99_ms: quantile(m.ms, 0.99), async_mean_ms: asyncMs, qps: m.qps, build_s: build, index_bytes: bytes, forward_bytes: forwardBytes });
   };
   add('exact', {}, await measure((q, o) => forward.searchExact(q, o), queries, exactN, { k: 10 }), exactN, null, null);
   add('exhaustive', {}, await measure((q, o) => inverted.search(q, o), queries, exactN, { k: 10 }), exactN, null, inverted.bytes);
@@ -147,7 +147,8 @@ async function main(): Promise<void> {
     for (let q = 0; q + 1 < warmup.indptr.length; q++) seismic.searchSync(sliceRows(warmup, q, q + 1), { k: 10, queryCut, heapFactor });
     const viaPool = await measure(search, queries, nq, { k: 10 });
     const m = await measure(search, queries, nq, { k: 10 }, (q, o) => seismic.searchSync(q, { ...o, queryCut, heapFactor }));
-    add('seismic', { queryCut, heapFactor }, m, nq, buildS, seismic.indexBytes, mean(viaPool.ms));
+    // The segment's own forward rows (16-bit term ids when they fit), next to its index.
+    add('seismic', { queryCut, heapFactor }, m, nq, buildS, seismic.indexBytes, mean(viaPool.ms), seismic.forwardBytes);
   }
 
   const fmt = (x: number | null, d = 3): string => (x === null ? '-' : x.toFixed(d));
@@ -157,7 +158,7 @@ async function main(): Promise<void> {
     const p = Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' ') || '-';
     console.log(`| ${r.method} | ${p} | ${fmt(r.recall_at_10)} | ${fmt(r.mean_ms)} | ${fmt(r.p50_ms)} | ${fmt(r.p99_ms)} | ${fmt(r.async_mean_ms)} | ${fmt(r.qps, 0)} | ${fmt(r.build_s, 1)} | ${r.index_bytes === null ? '-' : (r.index_bytes / 1e6).toFixed(0)} | ${(r.forward_bytes / 1e6).toFixed(0)} | ${r.index_bytes === null ? '-' : (r.index_bytes / nnz).toFixed(2)} |`);
   }
-  console.log(`\nforward bytes/nnz ${(forward.bytes / nnz).toFixed(2)}; exact and exhaustive latency over the first ${exactN} queries, on one pool thread behind a Promise;`);
+  console.log(`\nforward bytes/nnz: ${(forward.bytes / nnz).toFixed(2)} (exact, exhaustive), ${(seismic.forwardBytes / nnz).toFixed(2)} (Seismic segment); exact and exhaustive latency over the first ${exactN} queries, on one pool thread behind a Promise;`);
   console.log('Seismic latency: one query per call on the calling thread (searchSync), after a warm-up on other queries; "via Promise": the same on one pool thread (thread hop included).');
   console.log(`machine: ${os.availableParallelism()} cores; ${os.loadavg()[0].toFixed(2)} load average at the end`);
   if (args.json) writeFileSync(args.json, JSON.stringify({ rows, docs: nd, queries: nq }, null, 2));
