@@ -4,9 +4,10 @@
  *   npx tsx scripts/seismic-tune.ts [--docs 1000000] [--queries 500] [--settings 10:1,10:0.9]
  *       [--kind siamese|inference-free] [--topics 1000] [--cache /tmp/sparrow-tune] [--rebuild]
  *
- * Caches the synthetic documents, the built segment and the exact top-10 under --cache, so each
- * run after the first costs the searches only. Prints recall@10, single-thread latency and the
- * per-query work (lists, blocks scored/skipped, documents scored).
+ * Caches the synthetic documents, the built segments and the exact top-10 under --cache, so each
+ * run after the first costs the searches only. Several --params sets (';'-separated JSON) are
+ * measured interleaved in one process, a fair comparison on a machine whose speed drifts. Prints
+ * recall@10, single-thread latency (searchSync), native time and the per-query work.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,7 +28,7 @@ const { values: args } = parseArgs({
     cache: { type: 'string', default: '/tmp/sparrow-tune' },
     rebuild: { type: 'boolean', default: false },
     repeat: { type: 'string', default: '2' },
-    params: { type: 'string', default: '{}' }, // JSON overrides of the build defaults
+    params: { type: 'string', default: '{}' }, // JSON overrides of the build defaults; several: ';'-separated
   },
 });
 
@@ -55,17 +56,21 @@ async function main(): Promise<void> {
   const docs = cachedDocs();
   const docnos = Uint32Array.from({ length: n }, (_, i) => i);
   console.log(`docs ${n}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const overrides = JSON.parse(args.params) as Partial<typeof DEFAULT_SEISMIC_PARAMS>;
-  const params = { ...DEFAULT_SEISMIC_PARAMS, ...overrides };
-  const segFile = `${stem}.${Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(',') || 'default'}.seg`;
-  let seg: SeismicIndex;
-  if (!args.rebuild && fs.existsSync(segFile)) {
-    seg = loadSeismic(segFile);
-  } else {
+  // Several parameter sets (JSON objects separated by ';') are measured interleaved, in one process.
+  const segs: Array<{ label: string; seg: SeismicIndex }> = [];
+  for (const json of args.params.split(';')) {
+    const overrides = JSON.parse(json) as Partial<typeof DEFAULT_SEISMIC_PARAMS>;
+    const label = Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(',') || 'default';
+    const segFile = `${stem}.${label}.seg`;
+    if (!args.rebuild && fs.existsSync(segFile)) {
+      segs.push({ label, seg: loadSeismic(segFile) });
+      continue;
+    }
     const tb = performance.now();
-    seg = await buildSeismic(docs, docnos, params, { threads: 2 });
-    console.log(`build ${((performance.now() - tb) / 1000).toFixed(1)} s, postings ${seg.postings}, blocks ${seg.blocks}, index ${(seg.indexBytes / 1e6).toFixed(0)} MB, forward ${(seg.forwardBytes / 1e6).toFixed(0)} MB`);
+    const seg = await buildSeismic(docs, docnos, { ...DEFAULT_SEISMIC_PARAMS, ...overrides }, { threads: 2 });
+    console.log(`${label}: build ${((performance.now() - tb) / 1000).toFixed(1)} s, postings ${seg.postings}, blocks ${seg.blocks}, index ${(seg.indexBytes / 1e6).toFixed(0)} MB, forward ${(seg.forwardBytes / 1e6).toFixed(0)} MB`);
     await seg.save(segFile);
+    segs.push({ label, seg });
   }
   const queries = generateQueries(Number(args.queries), { topics, kind: args.kind as QueryKind, set: 'tune' });
   const nq = queries.indptr.length - 1;
@@ -76,47 +81,44 @@ async function main(): Promise<void> {
     truth = { offsets: Uint32Array.from(t.offsets), docnos: Uint32Array.from(t.docnos), scores: Float32Array.from(t.scores) };
   } else {
     setSearchThreads(2);
-    truth = await seg.searchExact(queries, { k: 10 });
+    truth = await segs[0].seg.searchExact(queries, { k: 10 });
     fs.writeFileSync(truthFile, JSON.stringify({ offsets: [...truth.offsets], docnos: [...truth.docnos], scores: [...truth.scores] }));
   }
   setSearchThreads(1);
-  console.log('| qc | hf | recall@10 | mean ms | native ms | p50 | p99 | batch ms/q | lists | blocks scored | skipped | docs scored |');
+  console.log('| params | qc | hf | recall@10 | mean ms (sync) | native ms | p50 | p99 | lists | blocks scored | skipped | docs scored |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const s of args.settings.split(',')) {
-    const [queryCut, heapFactor] = s.split(':').map(Number);
-    let ms: number[] = [];
-    let nativeMs = 0;
-    let result: SearchResult | undefined;
-    for (let rep = 0; rep < Number(args.repeat); rep++) {
-      ms = [];
-      nativeMs = 0;
-      const parts: SearchResult[] = [];
-      for (let q = 0; q < nq; q++) {
-        const b = queries.indptr[q];
-        const e = queries.indptr[q + 1];
-        const one = { indptr: Uint32Array.of(0, e - b), indices: queries.indices.subarray(b, e), values: queries.values.subarray(b, e) };
-        const t = performance.now();
-        const r = await seg.search(one, { k: 10, queryCut, heapFactor, stats: true });
-        ms.push(performance.now() - t);
-        nativeMs += (r.stats?.[0].micros ?? 0) / 1000;
-        parts.push(r);
+  for (let rep = 0; rep < Number(args.repeat); rep++) {
+    for (const { label, seg } of segs) {
+      for (const s of args.settings.split(',')) {
+        const [queryCut, heapFactor] = s.split(':').map(Number);
+        const ms: number[] = [];
+        let nativeMs = 0;
+        const parts: SearchResult[] = [];
+        for (let q = 0; q < nq; q++) {
+          const b = queries.indptr[q];
+          const e = queries.indptr[q + 1];
+          const one = { indptr: Uint32Array.of(0, e - b), indices: queries.indices.subarray(b, e), values: queries.values.subarray(b, e) };
+          const t = performance.now();
+          const r = seg.searchSync(one, { k: 10, queryCut, heapFactor, stats: true });
+          ms.push(performance.now() - t);
+          nativeMs += (r.stats?.[0].micros ?? 0) / 1000;
+          parts.push(r);
+        }
+        const result = {
+          offsets: Uint32Array.from({ length: nq + 1 }, (_, i) => i * 10),
+          docnos: Uint32Array.from(parts.flatMap((p) => [...p.docnos, ...Array<number>(10 - p.docnos.length).fill(0xffffffff)])),
+          scores: new Float32Array(nq * 10),
+        };
+        const avg = (f: (x: NonNullable<SearchResult['stats']>[number]) => number): string => (parts.reduce((a, p) => a + f(p.stats![0]), 0) / nq).toFixed(0);
+        ms.sort((a, b) => a - b);
+        const mean = ms.reduce((a, b) => a + b, 0) / nq;
+        const pq = (p: number): string => ms[Math.min(nq - 1, Math.floor(p * nq))].toFixed(3);
+        console.log(`| ${label} | ${queryCut} | ${heapFactor} | ${recallAtK(truth, result, 10).toFixed(3)} | ${mean.toFixed(3)} | ${(nativeMs / nq).toFixed(3)} | ${pq(0.5)} | ${pq(0.99)} | ${avg((x) => x.listsVisited)} | ${avg((x) => x.blocksScored)} | ${avg((x) => x.blocksSkipped)} | ${avg((x) => x.docsScored)} |`);
       }
-      result = {
-        offsets: Uint32Array.from({ length: nq + 1 }, (_, i) => i * 10),
-        docnos: Uint32Array.from(parts.flatMap((p) => [...p.docnos, ...Array<number>(10 - p.docnos.length).fill(0xffffffff)])),
-        scores: new Float32Array(nq * 10),
-      };
     }
-    const tb = performance.now();
-    const st = await seg.search(queries, { k: 10, queryCut, heapFactor, stats: true });
-    const batchMs = (performance.now() - tb) / nq;
-    const sum = (f: (x: NonNullable<typeof st.stats>[number]) => number): string => ((st.stats ?? []).reduce((a, x) => a + f(x), 0) / nq).toFixed(0);
-    ms.sort((a, b) => a - b);
-    const mean = ms.reduce((a, b) => a + b, 0) / nq;
-    const q = (p: number): string => ms[Math.min(nq - 1, Math.floor(p * nq))].toFixed(3);
-    console.log(`| ${queryCut} | ${heapFactor} | ${recallAtK(truth, result!, 10).toFixed(3)} | ${mean.toFixed(3)} | ${(nativeMs / nq).toFixed(3)} | ${q(0.5)} | ${q(0.99)} | ${batchMs.toFixed(3)} | ${sum((x) => x.listsVisited)} | ${sum((x) => x.blocksScored)} | ${sum((x) => x.blocksSkipped)} | ${sum((x) => x.docsScored)} |`);
   }
-  seg.close();
+  for (const { seg } of segs) seg.close();
 }
+
 
 await main();
