@@ -28,23 +28,33 @@ class QueryVector {
       keys_.assign(cap, kEmpty);
       vals_.assign(cap, 0.0f);
       mask_ = cap - 1;
+      if (filter_.empty()) filter_.assign(kFilterBits / 64, 0);
       for (size_t i = 0; i < n; i++) {
         size_t h = Hash(terms[i]);
         while (keys_[h] != kEmpty) h = (h + 1) & mask_;
         keys_[h] = terms[i];
         vals_[h] = values[i];
+        uint32_t f = FilterBit(terms[i]);
+        filter_[f >> 6] |= uint64_t{1} << (f & 63);
       }
     }
   }
   void Clear() {
-    if (dense_mode_)
+    if (dense_mode_) {
       for (TermId t : terms_) dense_[t] = 0.0f;
+    } else {
+      for (TermId t : terms_) filter_[FilterBit(t) >> 6] = 0;
+    }
   }
   // The dense array and its length, or nullptr in table mode.
   const float* Dense() const { return dense_mode_ ? dense_.data() : nullptr; }
   uint32_t Limit() const { return limit_; }
   float Get(TermId t) const {
     if (dense_mode_) return t < limit_ ? dense_[t] : 0.0f;
+    // Most terms of a document are not in the query: one bit of an 8 KB filter (in L1) says so
+    // before the table is probed.
+    uint32_t f = FilterBit(t);
+    if (!((filter_[f >> 6] >> (f & 63)) & 1)) return 0.0f;
     for (size_t h = Hash(t);; h = (h + 1) & mask_) {
       if (keys_[h] == t) return vals_[h];
       if (keys_[h] == kEmpty) return 0.0f;
@@ -54,6 +64,9 @@ class QueryVector {
  private:
   static constexpr uint64_t kEmpty = ~uint64_t{0};
   size_t Hash(TermId t) const { return (uint64_t{t} * 0x9E3779B97F4A7C15ull >> 20) & mask_; }
+  static constexpr uint32_t kFilterBits = 1u << 16;
+  static uint32_t FilterBit(TermId t) { return static_cast<uint32_t>((uint64_t{t} * 0xD6E8FEB86659FD93ull) >> 48); }
+  std::vector<uint64_t> filter_;  // table mode: one bit per FilterBit of a query term
   std::vector<TermId> terms_;
   bool dense_mode_ = true;
   std::vector<float> dense_;

@@ -10,6 +10,7 @@ import type { DocNo, Hit, SparseVector } from '../core/types.js';
 import { AppError } from '../errors.js';
 import type { Bitmap, QueryStats, SearchResult } from '../index/native-types.js';
 import { createBitmap } from '../index/native.js';
+import type { DocumentRow, HitFields } from '../store/collection-store.js';
 import { bm25DocWeight } from './bm25.js';
 import type { EngineCollection } from './collection.js';
 import type { DocSet } from './filter-index.js';
@@ -145,10 +146,13 @@ function toSearchHits(
   sides?: HybridResult['sides'] | 'dense',
 ): SearchHit[] {
   const out: SearchHit[] = [];
+  const explain = include.includes('explain');
+  const body = include.includes('text') || include.includes('metadata');
   for (const h of hits) {
-    // A document updated or deleted after the snapshot: its old row is gone; answer with the
-    // current row of the same id (the tombstone remembers the id), or drop it if none is left.
-    let row = c.store.getByDocno(h.docno);
+    // Without explain only the shown fields are read (no vector decoding). A document updated or
+    // deleted after the snapshot: its old row is gone; answer with the current row of the same id
+    // (the tombstone remembers the id), or drop it if none is left.
+    let row: HitFields | DocumentRow | undefined = explain ? c.store.getByDocno(h.docno) : c.store.hitFields(h.docno, body);
     if (!row) {
       const id = c.store.tombstonedId(h.docno);
       row = id === undefined ? undefined : c.store.getById(id);
@@ -158,7 +162,7 @@ function toSearchHits(
     if (row.title !== null) hit.title = row.title;
     if (include.includes('text') && row.text !== null) hit.text = row.text;
     if (include.includes('metadata') && row.metadata !== null) hit.metadata = JSON.parse(row.metadata) as Record<string, unknown>;
-    if (include.includes('explain')) {
+    if (explain && 'vector' in row) {
       const avgdl = sealed.find((s) => s.contains(h.docno))?.row.avgdl ?? c.corpus.avgDocLength;
       hit.explain = query ? { terms: explainTerms(c, query, row.vector, row.tf, row.length, avgdl) } : {};
       if (sides === 'dense') hit.explain.dense = { raw: h.score, normalized: h.score };

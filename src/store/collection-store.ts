@@ -25,6 +25,14 @@ export interface DocumentRow {
 
 export type NewDocumentRow = Omit<DocumentRow, 'docno'>;
 
+/** What a search hit shows of its document (text and metadata only when asked for). */
+export interface HitFields {
+  id: string;
+  title: string | null;
+  text: string | null;
+  metadata: string | null;
+}
+
 export interface SegmentRow {
   file: string;
   docs: number;
@@ -116,6 +124,8 @@ export class CollectionStore {
       ),
       docById: db.prepare<[string], RawDoc>(`SELECT ${DOC_COLUMNS} FROM documents WHERE id = ?`),
       docByDocno: db.prepare<[number], RawDoc>(`SELECT ${DOC_COLUMNS} FROM documents WHERE docno = ?`),
+      hitByDocno: db.prepare<[number], HitFields>('SELECT id, title, NULL AS text, NULL AS metadata FROM documents WHERE docno = ?'),
+      hitWithBodyByDocno: db.prepare<[number], HitFields>('SELECT id, title, text, metadata FROM documents WHERE docno = ?'),
       docnoById: db.prepare<[string], { docno: number }>('SELECT docno FROM documents WHERE id = ?'),
       deleteDoc: db.prepare<[number]>('DELETE FROM documents WHERE docno = ?'),
       addTombstone: db.prepare<[number, string, number]>('INSERT OR REPLACE INTO tombstones (docno, id, seq) VALUES (?, ?, ?)'),
@@ -211,6 +221,11 @@ export class CollectionStore {
   getByDocno(docno: number): DocumentRow | undefined {
     const r = this.stmt.docByDocno.get(docno);
     return r && decodeRow(r);
+  }
+
+  /** A hit's fields without decoding its vectors; text and metadata only with `body`. */
+  hitFields(docno: number, body: boolean): HitFields | undefined {
+    return (body ? this.stmt.hitWithBodyByDocno : this.stmt.hitByDocno).get(docno);
   }
 
   /** The external id a tombstoned docno had (for readers of an older snapshot). */
