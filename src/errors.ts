@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   // 500: our fault, or the disk's
   MODEL_LOAD_FAILED: { status: 500, title: 'Model could not be loaded' },
   INDEX_FILE_CORRUPT: { status: 500, title: 'Index file is damaged or foreign' },
+  IO_ERROR: { status: 500, title: 'Disk or file system error' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const;
 

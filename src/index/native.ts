@@ -65,11 +65,14 @@ function loadAddon(): RawAddon {
 
 export const addon: RawAddon = loadAddon();
 
-/** Native errors carry a code; damaged files become AppError(INDEX_FILE_CORRUPT). TypeErrors pass. */
+/**
+ * Native errors carry a code; damaged files become AppError(INDEX_FILE_CORRUPT), failed file
+ * operations AppError(IO_ERROR, with the errno). TypeErrors pass.
+ */
 export function fromNativeError(err: unknown): unknown {
-  if (err instanceof Error && (err as { code?: unknown }).code === 'INDEX_FILE_CORRUPT') {
-    return new AppError('INDEX_FILE_CORRUPT', err.message, { cause: err });
-  }
+  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  if (code === 'INDEX_FILE_CORRUPT') return new AppError('INDEX_FILE_CORRUPT', (err as Error).message, { cause: err });
+  if (code === 'IO_ERROR') return new AppError('IO_ERROR', (err as Error).message, { cause: err, extra: { errno: (err as { errno?: unknown }).errno } });
   return err;
 }
 

@@ -78,6 +78,9 @@ describe('index files: damage is a clear INDEX_FILE_CORRUPT error, never a crash
     expectCorrupt(loadDamaged(Buffer.alloc(0)), /shorter than its header/);
     const missing = path.join(dir, 'missing.fwd');
     expect(() => loadForwardIndex(missing)).toThrow(expect.objectContaining({ code: 'IO_ERROR', message: expect.stringContaining(missing) }));
+    // An AppError with its own code and status: the HTTP layer answers problem+json 500 IO_ERROR.
+    expect(() => loadForwardIndex(missing)).toThrow(AppError);
+    expect(() => loadForwardIndex(missing)).toThrow(expect.objectContaining({ status: 500, extra: { errno: expect.any(Number) } }));
   });
 
   it('saving into a missing directory rejects with IO_ERROR and leaves no temp file', async () => {
