@@ -145,7 +145,12 @@ const SearchHit = Type.Object({
   explain: Type.Optional(FreeObject),
 });
 export const SearchResponse = Type.Object({ hits: Type.Array(SearchHit), took_ms: Type.Number() });
-export const MsearchResponse = Type.Object({ responses: Type.Array(SearchResponse), took_ms: Type.Number() });
+/** A problem object (RFC 9457) inside a 200 answer: one failed item of a batch. Extra fields (limit, …) pass. */
+const ProblemItem = Type.Object(
+  { type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.String(), code: Type.String() },
+  { additionalProperties: true },
+);
+export const MsearchResponse = Type.Object({ responses: Type.Array(Type.Union([SearchResponse, ProblemItem])), took_ms: Type.Number() });
 export const UpsertResponse = Type.Object({ inserted: Type.Integer(), updated: Type.Integer(), took_ms: Type.Number() });
 export const EncodeResponse = Type.Object({
   terms: Type.Array(Type.Object({ token: Type.String(), id: Type.Integer(), weight: Type.Number() })),

@@ -84,6 +84,19 @@ describe('collections, documents and search over HTTP', () => {
     }
   });
 
+  it('answers each _msearch item on its own: a bad search is a problem object, the others still answer', async () => {
+    const searches = [{ query: 'protein', k: 2 }, { query: '   ', k: 2 }, { query: 'vaccines', k: 5000 }, { query: 'vaccines', k: 1 }];
+    const res = await app.inject({ method: 'POST', url: `${C}/_msearch`, payload: { searches } });
+    expect(res.statusCode, res.body).toBe(200);
+    const { responses } = body<{ responses: Array<SearchAnswer & { status?: number; code?: string; detail?: string }> }>(res);
+    expect(responses).toHaveLength(4);
+    expect(responses[0].hits).toEqual((await searchOf(app, searches[0])).hits);
+    expect(responses[1]).toMatchObject({ status: 400, code: 'EMPTY_QUERY' });
+    expect(responses[1].detail).toContain('searches[1]');
+    expect(responses[2]).toMatchObject({ status: 400, code: 'INVALID_K' });
+    expect(responses[3].hits).toEqual((await searchOf(app, searches[3])).hits);
+  });
+
   it('searches with a sparse vector taken from /v1/encode', async () => {
     const res = await app.inject({ method: 'POST', url: '/v1/encode', payload: { text: 'vaccines', side: 'query', collection: 'docs' } });
     expect(res.statusCode, res.body).toBe(200);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Collection, Filter, SearchRequest } from '../../engine/types.js';
 import { AppError } from '../../errors.js';
+import { problemOf, toAppError } from '../problem.js';
 import type { HttpContext } from '../context.js';
 import { MsearchBody, MsearchResponse, NameParams, SearchBody, SearchResponse } from '../schemas.js';
 
@@ -44,8 +45,17 @@ export async function searchRoutes(app: FastifyInstance, ctx: HttpContext): Prom
     async (request) => {
       const started = performance.now();
       const collection = manager.get(request.params.name);
-      const checked = request.body.searches.map((s, i) => checkSearch(s, collection, config, `searches[${i}]`));
-      const responses = await Promise.all(checked.map((s) => collection.search(s)));
+      // Like Elasticsearch's _msearch: each item answers its hits or its own problem object; one bad search
+      // does not fail the others. Only a problem with the request as a whole (collection, body) is a 4xx.
+      const responses = await Promise.all(
+        request.body.searches.map(async (s, i) => {
+          try {
+            return await collection.search(checkSearch(s, collection, config, `searches[${i}]`));
+          } catch (err) {
+            return problemOf(toAppError(err));
+          }
+        }),
+      );
       return { responses, took_ms: performance.now() - started };
     },
   );
