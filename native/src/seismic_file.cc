@@ -21,6 +21,7 @@ enum Section : uint32_t {
   kSummaryTerms,
   kSummaryCodes,
   kKnn,
+  kCalibration,
 };
 
 template <typename T>
@@ -42,12 +43,19 @@ const char* CheckForward(const Rows& f, size_t nnz) {
 
 }  // namespace
 
-void SaveSeismic(const std::string& path, const ForwardView& forward, const SeismicView& ix) {
+void SaveSeismic(const std::string& path, const ForwardView& forward, const SeismicView& ix,
+                 std::string_view calibration) {
+  if (calibration.size() > kMaxCalibrationBytes) throw std::invalid_argument("seismic: the calibration exceeds 1 MiB");
   size_t rows = forward.NumRows(), nnz = forward.Nnz();
   // One width for the forward and summary term ids: both follow from the segment's largest id.
   if (forward.IsNarrow() ? !ix.summary_terms32.empty() : !ix.summary_terms16.empty())
     throw std::logic_error("seismic: forward and summary term widths differ");
-  SeismicFileParams fp{ix.params, static_cast<uint32_t>(rows), forward.IsNarrow() ? 16u : 32u, nnz};
+  SeismicFileParams fp{};
+  fp.params = ix.params;
+  fp.num_rows = static_cast<uint32_t>(rows);
+  fp.term_width = forward.IsNarrow() ? 16u : 32u;
+  fp.nnz = nnz;
+  fp.layout = static_cast<uint32_t>(SeismicLayout::kBlocked);
   FileWriter w(kSeismicMagic, kSeismicKindVersion);
   w.SetParams(&fp, sizeof fp);
   w.AddSection(kIndptr, forward.Indptr(), (rows + 1) * sizeof(uint32_t));
@@ -69,6 +77,7 @@ void SaveSeismic(const std::string& path, const ForwardView& forward, const Seis
     Add(w, kSummaryTerms, ix.summary_terms32);
   Add(w, kSummaryCodes, ix.summary_codes);
   Add(w, kKnn, ix.knn);
+  w.AddSection(kCalibration, calibration.data(), calibration.size());
   w.Write(path);
 }
 
@@ -83,6 +92,10 @@ LoadedSeismic LoadSeismic(const std::string& path) {
     f.Corrupt(e.what());
   }
   CheckFile(fp.term_width == 16 || fp.term_width == 32, f, "summary term width is neither 16 nor 32");
+  CheckFile(fp.layout == static_cast<uint32_t>(SeismicLayout::kBlocked), f, "unknown segment layout");
+  std::span<const uint8_t> calibration = f.RawSection(kCalibration);
+  CheckFile(calibration.size() <= kMaxCalibrationBytes, f, "the calibration exceeds 1 MiB");
+  out.calibration = std::string_view(reinterpret_cast<const char*>(calibration.data()), calibration.size());
   auto indptr = f.Section<uint32_t>(kIndptr);
   auto values = f.Section<float>(kValues);
   auto docnos = f.Section<DocNo>(kDocnos);

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "common.h"
 #include "file_format.h"
@@ -12,9 +13,19 @@
 namespace sparrow {
 
 inline constexpr Magic kSeismicMagic = {'S', 'P', 'R', 'W', 'S', 'E', 'I', 'S'};
-// 2: forward term ids in 16 bits when the segment's ids allow (a version 1 file is refused as
-// another version; the engine then rebuilds the segment from collection.db).
-inline constexpr uint32_t kSeismicKindVersion = 2;
+// 3: a calibration section (the segment's calibrated query settings, UTF-8 JSON written by the
+// engine) and a layout field. Files of versions 1 and 2 are refused as another version; the engine
+// then rebuilds the segment from collection.db.
+inline constexpr uint32_t kSeismicKindVersion = 3;
+
+// Longest calibration blob a segment file carries.
+inline constexpr size_t kMaxCalibrationBytes = 1u << 20;
+
+// How a segment answers an approximate search.
+enum class SeismicLayout : uint32_t {
+  kBlocked = 0,     // blocked inverted index with summaries (Seismic)
+  kExhaustive = 1,  // forward rows only: every search scores every row exactly
+};
 
 // The parameter block of a segment file (POD, fixed layout).
 struct SeismicFileParams {
@@ -22,8 +33,11 @@ struct SeismicFileParams {
   uint32_t num_rows;
   uint32_t term_width;  // 16 or 32: width of the forward and summary term ids
   uint64_t nnz;         // forward non-zeros
+  uint32_t layout;      // a SeismicLayout
+  uint32_t reserved32;
+  uint64_t reserved[3];
 };
-static_assert(sizeof(SeismicFileParams) == 80);
+static_assert(sizeof(SeismicFileParams) == 112);
 
 // Forward rows of a segment: rows (term-sorted) and row -> collection docno. The rows are held
 // with 16-bit term ids when every id is < 65536 (`narrow`), else with 32-bit ids (`wide`); the
@@ -45,13 +59,17 @@ struct ForwardView {
 };
 
 // Writes atomically (temp name, fsync, rename); throws std::system_error on I/O failure.
-void SaveSeismic(const std::string& path, const ForwardView& forward, const SeismicView& index);
+// `calibration`: opaque UTF-8 bytes (JSON by convention) stored with the segment, at most
+// kMaxCalibrationBytes; empty when the segment has none.
+void SaveSeismic(const std::string& path, const ForwardView& forward, const SeismicView& index,
+                 std::string_view calibration);
 
 // A mapped segment file; the views point into the mapping, which lives as long as this object.
 struct LoadedSeismic {
   std::shared_ptr<const MappedFile> file;
   ForwardView forward;
   SeismicView index;
+  std::string_view calibration;  // into the mapping; empty when none
 };
 
 // Maps and checks a file (container checks + every offset and id of the content); throws

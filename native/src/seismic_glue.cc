@@ -53,6 +53,8 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
                         InstanceMethod<&SeismicWrap::Row>("row"), InstanceMethod<&SeismicWrap::Search>("search"),
                         InstanceMethod<&SeismicWrap::SearchSync>("searchSync"),
                         InstanceMethod<&SeismicWrap::SearchExact>("searchExact"), InstanceMethod<&SeismicWrap::Save>("save"),
+                        InstanceAccessor<&SeismicWrap::Calibration>("calibration"),
+                        InstanceMethod<&SeismicWrap::SetCalibration>("setCalibration"),
                         InstanceMethod<&SeismicWrap::Close>("close")});
   }
 
@@ -62,7 +64,9 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
 
   static Napi::Object Wrap(Napi::Env env, std::shared_ptr<const SeismicSegment> seg) {
     Napi::Object obj = ClassOf(env, "SeismicSegment").New({});
-    Unwrap(obj)->seg_ = std::move(seg);
+    SeismicWrap* w = Unwrap(obj);
+    w->calibration_ = std::string(seg->Calibration());
+    w->seg_ = std::move(seg);
     return obj;
   }
 
@@ -158,12 +162,26 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
     });
   }
 
+  // calibration: the blob the next save() writes; a loaded segment starts with its file's blob.
+  Napi::Value Calibration(const Napi::CallbackInfo& info) {
+    Get(info.Env());
+    return Napi::String::New(info.Env(), calibration_);
+  }
+  void SetCalibration(const Napi::CallbackInfo& info) {
+    Guarded(info.Env(), [&] {
+      Get(info.Env());
+      std::string blob = StringArg(info[0], "calibration");
+      if (blob.size() > kMaxCalibrationBytes) ThrowTypeError(info.Env(), "calibration must be at most 1 MiB of UTF-8");
+      calibration_ = std::move(blob);
+    });
+  }
+
   Napi::Value Save(const Napi::CallbackInfo& info) {
     return Guarded(info.Env(), [&]() -> Napi::Value {
       auto seg = Get(info.Env());
       std::string path = StringArg(info[0], "path");
       return RunInBackground<bool>(
-          info.Env(), [seg, path] { return seg->Save(path), true; },
+          info.Env(), [seg, path, calibration = calibration_] { return seg->Save(path, calibration), true; },
           [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); });
     });
   }
@@ -171,6 +189,7 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
   void Close(const Napi::CallbackInfo&) { seg_.reset(); }  // running searches hold their own reference
 
   std::shared_ptr<const SeismicSegment> seg_;
+  std::string calibration_;
 };
 
 // buildSeismic(rows: CsrBatch, docnos: Uint32Array, params, threads: number): Promise<SeismicSegment>

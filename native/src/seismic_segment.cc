@@ -38,6 +38,7 @@ std::shared_ptr<const SeismicSegment> SeismicSegment::Load(const std::string& pa
   seg->storage_ = loaded.file;
   seg->forward_ = loaded.forward;
   seg->index_ = loaded.index;
+  seg->calibration_ = loaded.calibration;
   return seg;
 }
 

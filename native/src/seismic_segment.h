@@ -25,7 +25,12 @@ class SeismicSegment {
   // Every row scored with DotRow: the oracle for this segment.
   std::vector<Hit> SearchExact(const CsrView& queries, size_t q, size_t k, float threshold, const DocFilter& filter,
                                QueryStats* stats) const;
-  void Save(const std::string& path) const { SaveSeismic(path, forward_, index_); }
+  // `calibration`: see SaveSeismic (the segment itself stays immutable; the caller holds the blob).
+  void Save(const std::string& path, std::string_view calibration) const {
+    SaveSeismic(path, forward_, index_, calibration);
+  }
+  // The calibration blob of a loaded segment (empty for a built one).
+  std::string_view Calibration() const { return calibration_; }
 
   const ForwardView& Forward() const { return forward_; }
   const SeismicView& Index() const { return index_; }
@@ -49,6 +54,7 @@ class SeismicSegment {
   std::variant<std::monostate, Owned, std::shared_ptr<const MappedFile>> storage_;
   ForwardView forward_;
   SeismicView index_;
+  std::string_view calibration_;  // into the mapping
 };
 
 }  // namespace sparrow

@@ -96,8 +96,20 @@ export interface SeismicParams {
   pruningDisabled?: boolean;
 }
 
+/**
+ * Per-segment settings measured when the segment was built (calibrated query settings, for
+ * example), stored in the segment file as UTF-8 JSON (at most 1 MiB) and returned by load. The
+ * index layer does not interpret it.
+ */
+export type SegmentCalibration = { [key: string]: unknown };
+
 export interface SeismicIndex {
   readonly numDocs: number;
+  /** The calibration the next save() writes; a loaded segment starts with its file's (null: none). */
+  readonly calibration: SegmentCalibration | null;
+  /** Sets (null: clears) the calibration written by the next save(); TypeError when it is not a
+   * JSON object or serialises to more than 1 MiB. The segment's search is not changed by it. */
+  setCalibration(calibration: SegmentCalibration | null): void;
   readonly params: SeismicParams;
   readonly indexBytes: number; // without the forward index
   readonly forwardBytes: number;

@@ -12,7 +12,7 @@ import { checkCsr, checkDocnos, checkPath, checkSearchOptions } from './native-a
 import { AppError } from '../errors.js';
 import type { CsrBatch } from '../core/types.js';
 import { DEFAULT_SEISMIC } from '../config.js';
-import type { Bitmap, DenseIndex, ForwardIndex, InvertedIndex, SearchOptions, SearchResult, SeismicIndex, SeismicParams, SeismicSearchOptions } from './native-types.js';
+import type { Bitmap, DenseIndex, ForwardIndex, InvertedIndex, SearchOptions, SearchResult, SegmentCalibration, SeismicIndex, SeismicParams, SeismicSearchOptions } from './native-types.js';
 
 // ---- loading (native core) ----
 
@@ -295,6 +295,8 @@ interface NativeSeismic {
   readonly postings: number;
   readonly blocks: number;
   readonly params: Required<SeismicParams>;
+  readonly calibration: string; // '' when none
+  setCalibration(json: string): void;
   docnos(): Uint32Array;
   row(r: number): { indices: Uint32Array; values: Float32Array };
   search(queries: CsrBatch, options: object): Promise<SearchResult>;
@@ -341,6 +343,13 @@ class SegmentForward implements ForwardIndex {
   }
 }
 
+/** Longest calibration JSON a segment file holds (native/src/seismic_file.h kMaxCalibrationBytes). */
+const MAX_CALIBRATION_BYTES = 1 << 20;
+
+function isJsonObject(v: unknown): v is SegmentCalibration {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 class SeismicSegment implements SeismicIndex {
   private handle: NativeSeismic | null;
   readonly forward: ForwardIndex;
@@ -358,6 +367,25 @@ class SeismicSegment implements SeismicIndex {
   }
   get params(): SeismicParams {
     return this.native().params;
+  }
+  get calibration(): SegmentCalibration | null {
+    const json = this.native().calibration;
+    if (json === '') return null;
+    let value: unknown;
+    try {
+      value = JSON.parse(json);
+    } catch (err) {
+      throw new AppError('INDEX_FILE_CORRUPT', `the segment's calibration is not JSON: ${(err as Error).message}`, { cause: err });
+    }
+    if (!isJsonObject(value)) throw new AppError('INDEX_FILE_CORRUPT', "the segment's calibration is not a JSON object");
+    return value;
+  }
+  setCalibration(calibration: SegmentCalibration | null): void {
+    if (calibration === null) return callNative(() => this.native().setCalibration(''));
+    if (!isJsonObject(calibration)) throw new TypeError('calibration must be a plain object or null');
+    const json = JSON.stringify(calibration);
+    if (Buffer.byteLength(json, 'utf8') > MAX_CALIBRATION_BYTES) throw new TypeError('calibration must serialise to at most 1 MiB of JSON');
+    callNative(() => this.native().setCalibration(json));
   }
   get indexBytes(): number {
     return this.native().indexBytes;

@@ -94,6 +94,42 @@ describe('Seismic segment files', () => {
     expect(() => loadSeismic('')).toThrow(TypeError);
   });
 
+  it('stores the calibration set before save and returns it after load', async () => {
+    const index = await buildSeismic(docs, docnos, DEFAULT_SEISMIC_PARAMS);
+    expect(index.calibration).toBeNull();
+    const calibration = { k10: { queryCut: 7, heapFactor: 0.85 }, k100: { queryCut: 12, heapFactor: 0.9 }, note: 'rappel ≥ 0.95 ✓' };
+    index.setCalibration(calibration);
+    expect(index.calibration).toEqual(calibration);
+    const withFile = path.join(dir, 'calibrated.seg');
+    await index.save(withFile);
+    const loaded = loadSeismic(withFile);
+    expect(loaded.calibration).toEqual(calibration);
+    // Replaced or cleared before the next save; searches are unchanged by it.
+    const opts = { k: 10, ...DEFAULT_SEISMIC_QUERY };
+    expect(await loaded.search(queries, opts)).toEqual(await index.search(queries, opts));
+    loaded.setCalibration(null);
+    const cleared = path.join(dir, 'cleared.seg');
+    await loaded.save(cleared);
+    expect(loadSeismic(cleared).calibration).toBeNull();
+    expect(loadSeismic(withFile).calibration).toEqual(calibration);
+    // Bad input is refused and changes nothing.
+    expect(() => index.setCalibration([1, 2] as unknown as Record<string, unknown>)).toThrow(TypeError);
+    expect(() => index.setCalibration({ big: 'x'.repeat(1 << 20) })).toThrow(/1 MiB/);
+    expect(index.calibration).toEqual(calibration);
+    loaded.close();
+    index.close();
+  });
+
+  it('refuses a file of an older format version (the engine rebuilds such segments)', async () => {
+    await saved;
+    const old = Buffer.from(readFileSync(file));
+    old.writeUInt32LE(2, 12); // the kind version field
+    const p = path.join(dir, 'v2.seg');
+    writeFileSync(p, old);
+    expect(() => loadSeismic(p)).toThrow(/format version 2, expected 3/);
+    expectCorrupt(() => loadSeismic(p));
+  });
+
   it('refuses to save to an impossible path, leaving nothing behind', async () => {
     const index = await built;
     await expect(index.save(path.join(dir, 'no-such-dir', 'x.seg'))).rejects.toThrow(/no-such-dir/);
