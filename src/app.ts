@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { AliasedManager } from './aliases/manager.js';
+import { AliasRegistry } from './aliases/registry.js';
 import type { Config } from './config.js';
 import type { CollectionManager } from './engine/types.js';
 import { AppError } from './errors.js';
@@ -13,6 +15,7 @@ import { registerAuth } from './http/auth.js';
 import type { HttpContext, ServiceState, StandaloneEncode } from './http/context.js';
 import { createMetrics, registerMetrics, type ServiceMetrics } from './http/metrics.js';
 import { registerProblemHandler, sendProblem } from './http/problem.js';
+import { aliasRoutes } from './http/routes/aliases.js';
 import { collectionRoutes } from './http/routes/collections.js';
 import { documentRoutes } from './http/routes/documents.js';
 import { encodeRoutes } from './http/routes/encode.js';
@@ -60,7 +63,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, strictNumbers: true } },
   });
   const state: ServiceState = { ready: deps.ready ?? true, closing: false };
-  const ctx: HttpContext = { config, manager: deps.manager, tasks: new TaskRegistry(), state, encode: deps.encode, routes: [] };
+  const manager = new AliasedManager(deps.manager, await AliasRegistry.open(config.server.dataDir));
+  const ctx: HttpContext = { config, manager, tasks: new TaskRegistry(), state, encode: deps.encode, routes: [] };
   app.decorate('sparrow', ctx);
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) ctx.routes.push({ method, url: route.url, schema: route.schema as Record<string, unknown> | undefined });
@@ -81,7 +85,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.register(swagger, { mode: 'static', specification: { path: OPENAPI_PATH, baseDir: fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '') } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  for (const routes of [healthRoutes, collectionRoutes, documentRoutes, searchRoutes, encodeRoutes, taskRoutes]) {
+  for (const routes of [healthRoutes, collectionRoutes, aliasRoutes, documentRoutes, searchRoutes, encodeRoutes, taskRoutes]) {
     await app.register(routes, ctx);
   }
 

@@ -19,13 +19,17 @@ export const ERROR_CODES = {
   UNKNOWN_TOKEN: { status: 400, title: 'Unknown token' },
   INVALID_CONFIG: { status: 400, title: 'Invalid configuration' },
   INVALID_DATASET: { status: 400, title: 'Malformed or incomplete dataset' },
+  INVALID_PAGE: { status: 400, title: 'Invalid page (offset or searchAfter)' },
   // 401 / 404 / 409 / 413
   UNAUTHORIZED: { status: 401, title: 'Missing or wrong API key' },
   COLLECTION_NOT_FOUND: { status: 404, title: 'Collection not found' },
   DOCUMENT_NOT_FOUND: { status: 404, title: 'Document not found' },
   TASK_NOT_FOUND: { status: 404, title: 'Task not found' },
+  ALIAS_NOT_FOUND: { status: 404, title: 'Alias not found' },
   ROUTE_NOT_FOUND: { status: 404, title: 'Route not found' },
   COLLECTION_EXISTS: { status: 409, title: 'Collection already exists' },
+  ALIAS_CONFLICT: { status: 409, title: 'Alias and collection names clash' },
+  COLLECTION_IN_USE: { status: 409, title: 'Collection is the target of an alias' },
   BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   // 503: try again later

@@ -1,6 +1,7 @@
 /** What the route plugins share: the engine, the config, the task registry and the service state. */
 import type { Config } from '../config.js';
-import type { CollectionManager, EncodedTerm } from '../engine/types.js';
+import type { AliasedManager } from '../aliases/manager.js';
+import type { EncodedTerm } from '../engine/types.js';
 import type { TaskRegistry } from './tasks.js';
 
 export interface ServiceState {
@@ -22,7 +23,8 @@ export interface RouteRecord {
 
 export interface HttpContext {
   config: Config;
-  manager: CollectionManager;
+  /** the engine's collections; every name may be an alias (resolved by manager.get) */
+  manager: AliasedManager;
   tasks: TaskRegistry;
   state: ServiceState;
   encode: StandaloneEncode;

@@ -28,6 +28,8 @@ export const NameParams = Closed({ name: Name });
 export type NameParams = Static<typeof NameParams>;
 export const DocumentParams = Closed({ name: Name, id: DocumentId });
 export type DocumentParams = Static<typeof DocumentParams>;
+export const AliasParams = Closed({ alias: Name });
+export type AliasParams = Static<typeof AliasParams>;
 export const TaskParams = Closed({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 export type TaskParams = Static<typeof TaskParams>;
 
@@ -132,6 +134,9 @@ export const EncodeBody = Closed({
   collection: Type.Optional(Name),
 });
 
+export const AliasBody = Closed({ collection: Name });
+export type AliasBody = Static<typeof AliasBody>;
+
 export const BackupQuery = Closed({ name: Type.Optional(Name) });
 
 // ---- responses ----
@@ -209,6 +214,10 @@ export const Task = Type.Object({
   error: Type.Optional(Type.Object({ code: Type.String(), detail: Type.String() })),
 });
 export const TaskList = Type.Object({ tasks: Type.Array(Task) });
+
+export const AliasView = Type.Object({ alias: Type.String(), collection: Type.String() });
+export const AliasSwitched = Type.Object({ alias: Type.String(), collection: Type.String(), previous: Type.Optional(Type.String()) });
+export const AliasList = Type.Object({ aliases: Type.Array(AliasView) });
 
 export const HealthResponse = Type.Object({ status: Type.String() });
 export const ReadyResponse = Type.Object({ status: Type.String(), collections: Type.Integer() });
