@@ -26,6 +26,8 @@ export interface ServerConfig {
   host: string;
   dataDir: string;
   apiKey?: string;
+  /** serve a non-loopback address without an API key (off: that is refused at start) */
+  allowNoKey: boolean;
   sample: boolean;
   bodyLimitBytes: number;
   maxBatchDocuments: number;
@@ -109,6 +111,7 @@ export function defaultConfig(): Config {
       port: 8080,
       host: '127.0.0.1',
       dataDir: 'index-data',
+      allowNoKey: false,
       sample: true,
       bodyLimitBytes: 32 * 1024 * 1024,
       maxBatchDocuments: 1_000,
@@ -144,6 +147,7 @@ const OPTIONS: OptionSpec[] = [
   { flag: 'host', env: 'SPARROW_HOST', apply: (c, v, n) => void (c.server.host = nonEmpty(v, n)) },
   { flag: 'data-dir', env: 'SPARROW_DATA_DIR', apply: (c, v, n) => void (c.server.dataDir = nonEmpty(v, n)) },
   { flag: 'api-key', env: 'SPARROW_API_KEY', apply: (c, v) => void (c.server.apiKey = v === '' ? undefined : v) },
+  { flag: 'allow-no-key', env: 'SPARROW_ALLOW_NO_KEY', apply: (c, v, n) => void (c.server.allowNoKey = onOff(v, n)) },
   { flag: 'sample', env: 'SPARROW_SAMPLE', apply: (c, v, n) => void (c.server.sample = onOff(v, n)) },
   { flag: 'body-limit', env: 'SPARROW_BODY_LIMIT', apply: (c, v, n) => void (c.server.bodyLimitBytes = intOption(v, n, 1024, 1 << 30)) },
   { flag: 'max-batch', env: 'SPARROW_MAX_BATCH', apply: (c, v, n) => void (c.server.maxBatchDocuments = intOption(v, n, 1, 100_000)) },
@@ -195,5 +199,16 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     const fromFlag = flags[option.flag];
     if (typeof fromFlag === 'string') option.apply(config, fromFlag, `--${option.flag}`);
   }
+  if (!isLoopback(config.server.host) && config.server.apiKey === undefined && !config.server.allowNoKey) {
+    throw new AppError(
+      'INVALID_CONFIG',
+      `--host ${config.server.host} serves other machines, and no API key is set: set --api-key (SPARROW_API_KEY), or --allow-no-key on (SPARROW_ALLOW_NO_KEY) to serve it open on purpose`,
+    );
+  }
   return config;
+}
+
+/** Whether a listen address is reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

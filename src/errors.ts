@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   INVALID_CONFIG: { status: 400, title: 'Invalid configuration' },
   INVALID_DATASET: { status: 400, title: 'Malformed or incomplete dataset' },
   INVALID_PAGE: { status: 400, title: 'Invalid page (offset or searchAfter)' },
+  INVALID_MODEL: { status: 400, title: 'Model directory missing or unusable' },
   // 401 / 404 / 409 / 413
   UNAUTHORIZED: { status: 401, title: 'Missing or wrong API key' },
   COLLECTION_NOT_FOUND: { status: 404, title: 'Collection not found' },
@@ -31,17 +32,26 @@ export const ERROR_CODES = {
   ALIAS_CONFLICT: { status: 409, title: 'Alias and collection names clash' },
   COLLECTION_IN_USE: { status: 409, title: 'Collection is the target of an alias' },
   BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  BATCH_TOO_LARGE: { status: 413, title: 'Batch can never fit the collection' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   // 503: try again later
   OVERLOADED: { status: 503, title: 'Encoder queue full' },
   BACKPRESSURE: { status: 503, title: 'Too many unsealed documents' },
   SHUTTING_DOWN: { status: 503, title: 'Server is shutting down' },
   NOT_READY: { status: 503, title: 'Collections are still loading' },
+  MODEL_UNAVAILABLE: { status: 503, title: 'The collection\'s model is missing' },
+  COLLECTION_READ_ONLY: { status: 503, title: 'Collection is read-only after a failure' },
+  // 507: the disk is full or read-only; nothing acknowledged is lost, writes resume once it is fixed
+  DISK_FULL: { status: 507, title: 'Disk full' },
+  DISK_READ_ONLY: { status: 507, title: 'Disk is read-only' },
   // 500: our fault, or the disk's
   MODEL_LOAD_FAILED: { status: 500, title: 'Model could not be loaded' },
   INDEX_FILE_CORRUPT: { status: 500, title: 'Index file is damaged or foreign' },
   IO_ERROR: { status: 500, title: 'Disk or file system error' },
   INTERNAL: { status: 500, title: 'Internal error' },
+  // not HTTP answers: a task's error code, a CLI exit reason
+  INTERRUPTED: { status: 500, title: 'Task interrupted by a restart' },
+  DATA_DIR_LOCKED: { status: 500, title: 'Data directory is in use by another process' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

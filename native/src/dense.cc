@@ -53,19 +53,26 @@ DenseStore::DenseStore(size_t dims, DenseMetric metric) : dims_(dims), metric_(m
   if (metric != DenseMetric::kDot && metric != DenseMetric::kCosine) throw std::invalid_argument("unknown dense metric");
 }
 
-void DenseStore::Append(const float* vectors, const DocNo* docnos, size_t n) {
-  // Validate everything first: a bad row changes nothing.
-  std::vector<float> inv_norm(n, 1.0f);
+void CheckDenseRows(const float* vectors, size_t n, size_t dims, DenseMetric metric, std::vector<float>* inv_norm) {
+  if (inv_norm) inv_norm->assign(n, 1.0f);
   for (size_t i = 0; i < n; i++) {
-    const float* v = vectors + i * dims_;
-    for (size_t j = 0; j < dims_; j++) {
+    const float* v = vectors + i * dims;
+    for (size_t j = 0; j < dims; j++) {
       if (!std::isfinite(v[j])) throw std::invalid_argument("vectors row " + std::to_string(i) + " has a non-finite value");
     }
-    if (metric_ == DenseMetric::kCosine) {
-      float norm = Norm(v, dims_);
-      if (!(norm > 0) || !std::isfinite(norm)) throw std::invalid_argument("vectors row " + std::to_string(i) + " has no direction (zero norm) under cosine");
-      inv_norm[i] = 1.0f / norm;
+    if (metric == DenseMetric::kCosine) {
+      float norm = Norm(v, dims);
+      if (!(norm > 0) || !std::isfinite(norm)) throw std::invalid_argument("vectors row " + std::to_string(i) + " has no direction (zero or overflowing norm) under cosine");
+      if (inv_norm) (*inv_norm)[i] = 1.0f / norm;
     }
+  }
+}
+
+void DenseStore::Append(const float* vectors, const DocNo* docnos, size_t n) {
+  // Validate everything first: a bad row changes nothing.
+  std::vector<float> inv_norm;
+  CheckDenseRows(vectors, n, dims_, metric_, &inv_norm);
+  for (size_t i = 0; i < n; i++) {
     if (Has(docnos[i])) throw std::invalid_argument("docnos[" + std::to_string(i) + "] = " + std::to_string(docnos[i]) + " already has a vector");
     for (size_t p = 0; p < i; p++) {
       if (docnos[p] == docnos[i]) throw std::invalid_argument("docnos[" + std::to_string(i) + "] repeats docnos[" + std::to_string(p) + "]");

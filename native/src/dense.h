@@ -32,6 +32,12 @@ namespace sparrow {
 
 enum class DenseMetric : uint32_t { kDot = 0, kCosine = 1 };
 
+// The rule every stored vector obeys (Append calls it; the addon exports it so a write is checked
+// before it is committed): n rows of dims floats, each value finite, and under cosine a finite,
+// non-zero float32 norm. Throws std::invalid_argument naming the first bad row. Fills inv_norm
+// (1 / norm under cosine, else 1) when given.
+void CheckDenseRows(const float* vectors, size_t n, size_t dims, DenseMetric metric, std::vector<float>* inv_norm = nullptr);
+
 inline constexpr size_t kDenseChunkRows = 4096;
 inline constexpr size_t kDenseMaxDims = 65536;
 

@@ -220,6 +220,23 @@ class DenseIndexWrap : public Napi::ObjectWrap<DenseIndexWrap> {
 
 }  // namespace
 
-void InitDense(Napi::Env env, Napi::Object exports) { exports.Set("DenseIndex", DenseIndexWrap::Define(env)); }
+// checkDenseVectors(vectors: Float32Array, dims, metric): the stored-vector rule (CheckDenseRows);
+// TypeError naming the first bad row.
+Napi::Value CheckDenseVectorsJs(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    auto vectors = TypedArrayArg<float>(info[0], "vectors");
+    size_t dims = static_cast<size_t>(IntegerArg(info[1], "dims", 1, kDenseMaxDims));
+    std::string metric = StringArg(info[2], "metric");
+    if (metric != "dot" && metric != "cosine") ThrowTypeError(info.Env(), "metric must be \"dot\" or \"cosine\"");
+    if (vectors.size % dims != 0) ThrowTypeError(info.Env(), "vectors must hold a multiple of dims floats");
+    CheckDenseRows(vectors.data, vectors.size / dims, dims, metric == "dot" ? DenseMetric::kDot : DenseMetric::kCosine);
+    return info.Env().Undefined();
+  });
+}
+
+void InitDense(Napi::Env env, Napi::Object exports) {
+  exports.Set("DenseIndex", DenseIndexWrap::Define(env));
+  exports.Set("checkDenseVectors", Napi::Function::New(env, CheckDenseVectorsJs, "checkDenseVectors"));
+}
 
 }  // namespace sparrow

@@ -214,6 +214,15 @@ Napi::Value BuildSeismicJs(const Napi::CallbackInfo& info) {
   });
 }
 
+// checkSeismicParams(params): the build's own parameter check (ParamsArg), so an accepted config
+// always builds; TypeError naming the first bad field.
+Napi::Value CheckSeismicParamsJs(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    ParamsArg(info[0]);
+    return info.Env().Undefined();
+  });
+}
+
 Napi::Value LoadSeismicJs(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     return SeismicWrap::Wrap(info.Env(), SeismicSegment::Load(StringArg(info[0], "path")));
@@ -226,6 +235,7 @@ void InitSeismic(Napi::Env env, Napi::Object exports) {
   RegisterClass(env, "SeismicSegment", SeismicWrap::Define(env));
   exports.Set("buildSeismic", Napi::Function::New(env, BuildSeismicJs, "buildSeismic"));
   exports.Set("loadSeismic", Napi::Function::New(env, LoadSeismicJs, "loadSeismic"));
+  exports.Set("checkSeismicParams", Napi::Function::New(env, CheckSeismicParamsJs, "checkSeismicParams"));
 }
 
 }  // namespace sparrow

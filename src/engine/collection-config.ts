@@ -4,6 +4,7 @@
  */
 import { DEFAULT_INDEX, LEXICAL_SEISMIC_OVERRIDES } from '../config.js';
 import { AppError } from '../errors.js';
+import { checkSeismicParams } from '../index/native.js';
 import type { CollectionConfig, IndexConfig } from './types.js';
 
 const FIELD_TYPES = new Set(['keyword', 'number', 'boolean']);
@@ -37,6 +38,14 @@ function validate(c: CollectionConfig): void {
   if (ix.maxUnsealedDocs < ix.mutableMaxDocs) throw bad('index.maxUnsealedDocs', 'must be >= index.mutableMaxDocs');
   for (const key of ['reclaimDeletedFraction', 'exactFilterSelectivity'] as const) {
     if (typeof ix[key] !== 'number' || !(ix[key] >= 0 && ix[key] <= 1)) throw bad(`index.${key}`, 'must be a number in [0, 1]');
+  }
+  try {
+    checkSeismicParams(ix.seismic);
+  } catch (error) {
+    // The native message names the field: "seismic params: maxFraction must be in [1, 1000]" or "params.docCut ...".
+    const message = (error as Error).message;
+    const field = /(?:params[.:] ?)([A-Za-z]+)/.exec(message)?.[1];
+    throw new AppError('INVALID_CONFIG', `index.seismic: ${message}`, { extra: { option: field ? `index.seismic.${field}` : 'index.seismic' } });
   }
   if (typeof c.filterable !== 'object' || Array.isArray(c.filterable)) throw bad('filterable', 'must be an object of field -> type');
   for (const [name, type] of Object.entries(c.filterable)) {

@@ -95,6 +95,10 @@ export class EngineCollection implements Collection {
 
   async upsert(docs: DocumentInput[]): Promise<{ inserted: number; updated: number }> {
     this.checkOpen();
+    const max = this.config.index.maxUnsealedDocs;
+    if (Array.isArray(docs) && docs.length > max) {
+      throw new AppError('BATCH_TOO_LARGE', `a batch of ${docs.length} documents can never fit: this collection holds at most ${max} unsealed documents (index.maxUnsealedDocs); send smaller batches`, { extra: { limit: max } });
+    }
     const prepared = await prepareDocuments(docs, { config: this.config, encoder: this.encoder, denseEncoder: this.denseEncoder, filters: this.filters, tokenToId: this.tokenToId });
     this.checkOpen();
     if (this.unsealedDocs + prepared.length > this.config.index.maxUnsealedDocs) {

@@ -6,6 +6,7 @@ import type { SparseVector } from '../core/types.js';
 import type { DenseEncoder } from '../encoder/dense.js';
 import type { SparseEncoder } from '../encoder/types.js';
 import { AppError } from '../errors.js';
+import { checkDenseVectors } from '../index/native.js';
 import type { FilterIndex } from './filter-index.js';
 import { parseSparseInput } from './sparse-input.js';
 import type { CollectionConfig, DocumentInput } from './types.js';
@@ -94,7 +95,34 @@ export async function prepareDocuments(docs: DocumentInput[], ctx: PrepareContex
     const vectors = await ctx.denseEncoder!.embed(toEmbed.map((i) => [docs[i].title, docs[i].text].filter((s) => s).join('\n')));
     toEmbed.forEach((i, j) => (out[i].dense = vectors[j].length > 0 ? vectors[j] : null));
   }
+  out.forEach((p, i) => checkStoredForm(p, ctx.config, `documents[${i}]`));
   return out;
+}
+
+/**
+ * The last check before the commit, on exactly what will be stored and applied (float32 values,
+ * whatever produced them: the request, the sparse encoder or the dense model), by the rules the
+ * native index applies to it: term ids strictly increasing, weights finite and >= 0; a dense
+ * vector of `dims` finite values with a non-zero norm under cosine. An acknowledged write can
+ * then always be applied.
+ */
+export function checkStoredForm(p: PreparedDocument, config: CollectionConfig, what: string): void {
+  const bad = (code: 'INVALID_SPARSE_VECTOR' | 'INVALID_DENSE_VECTOR', field: 'sparse' | 'dense', message: string) =>
+    new AppError(code, `${what}.${field} ${message}`, { extra: { document: p.id, field } });
+  const { indices, values } = p.vector;
+  if (indices.length !== values.length) throw bad('INVALID_SPARSE_VECTOR', 'sparse', `has ${indices.length} term ids but ${values.length} weights`);
+  for (let j = 0; j < indices.length; j++) {
+    if (j > 0 && indices[j] <= indices[j - 1]) throw bad('INVALID_SPARSE_VECTOR', 'sparse', `term ids are not strictly increasing at ${j}`);
+    if (!Number.isFinite(values[j]) || values[j] < 0) throw bad('INVALID_SPARSE_VECTOR', 'sparse', `weight ${values[j]} of term ${indices[j]} is not a finite float32 >= 0`);
+  }
+  if (p.dense === null) return;
+  if (!config.dense) throw new AppError('DENSE_NOT_CONFIGURED', `${what}.dense: this collection has no dense field`);
+  if (p.dense.length !== config.dense.dims) throw bad('INVALID_DENSE_VECTOR', 'dense', `has ${p.dense.length} values; the collection's dense.dims is ${config.dense.dims}`);
+  try {
+    checkDenseVectors(p.dense, config.dense.dims, config.dense.metric);
+  } catch (error) {
+    throw bad('INVALID_DENSE_VECTOR', 'dense', `${(error as Error).message.replace(/^vectors row \d+ /, '')} (stored as float32)`);
+  }
 }
 
 export function parseDense(dense: unknown, config: CollectionConfig, what: string): Float32Array | null {

@@ -14,6 +14,8 @@ import { DB_FILE, openCollection } from './open-collection.js';
 import type { Collection, CollectionConfig, CollectionManager, IndexConfig } from './types.js';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** Folders of the data directory that are not collections (backups/ holds `_backup` targets, samples/ the bundled datasets). */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(['backups', 'samples']);
 
 export interface ManagerOptions {
   dataDir: string;
@@ -51,8 +53,9 @@ export class EngineManager implements CollectionManager {
     if (typeof name !== 'string' || !NAME.test(name)) {
       throw new AppError('INVALID_COLLECTION_NAME', 'a collection name is 1-64 characters of a-z, 0-9, "_" and "-", starting with a letter or digit');
     }
+    if (RESERVED_NAMES.has(name)) throw new AppError('INVALID_COLLECTION_NAME', `"${name}" is reserved: the data directory keeps its own ${name}/ folder there`);
     if (this.collections.has(name) || this.pending.has(name)) throw new AppError('COLLECTION_EXISTS', `collection ${name} already exists`);
-    const resolved = resolveCollectionConfig(config, this.opts.index);
+    const resolved = withAbsoluteModels(resolveCollectionConfig(config, this.opts.index));
     const dir = path.join(this.opts.dataDir, name);
     if (await exists(dir)) throw new AppError('COLLECTION_EXISTS', `directory ${dir} already exists`);
     this.pending.add(name);
@@ -62,6 +65,8 @@ export class EngineManager implements CollectionManager {
       return c;
     } catch (error) {
       await fs.rm(dir, { recursive: true, force: true });
+      // At create time a model that cannot be loaded is the caller's mistake (at start it is not: see openCollection).
+      if (error instanceof AppError && error.code === 'MODEL_LOAD_FAILED') throw new AppError('INVALID_MODEL', error.message, { extra: error.extra, cause: error });
       throw error;
     } finally {
       this.pending.delete(name);
@@ -90,6 +95,17 @@ export class EngineManager implements CollectionManager {
     this.collections.clear();
     await Promise.all(all.map((c) => c.close()));
   }
+}
+
+/**
+ * Model directories as absolute paths (resolved against the working directory at create time), so
+ * the stored config means the same directory whatever directory the server is started from later.
+ */
+function withAbsoluteModels(config: CollectionConfig): CollectionConfig {
+  const out = { ...config, encoder: { ...config.encoder } };
+  if (out.encoder.model !== undefined) out.encoder.model = path.resolve(out.encoder.model);
+  if (config.dense?.model !== undefined) out.dense = { ...config.dense, model: path.resolve(config.dense.model) };
+  return out;
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -2,7 +2,8 @@
  * User-supplied sparse vectors ({indices, values} or {tokens}) → a validated SparseVector.
  * Decision: indices may arrive in any order (they are sorted here), but a duplicate index, a
  * non-integer or out-of-range index, a NaN/infinite/negative weight or mismatched lengths is
- * INVALID_SPARSE_VECTOR. Zero weights are dropped. Tokens go through the vocabulary (UNKNOWN_TOKEN).
+ * INVALID_SPARSE_VECTOR. Weights are checked as they are stored, in float32: one beyond float32's
+ * range (1e39) is rejected; zero weights, and weights too small to survive float32, are dropped. Tokens go through the vocabulary (UNKNOWN_TOKEN).
  */
 import type { SparseVector, TermId } from '../core/types.js';
 import { AppError } from '../errors.js';
@@ -51,10 +52,13 @@ function fromTokens(tokens: Record<string, number>, tokenToId: (token: string) =
 
 function checkWeight(w: unknown, name: string): asserts w is number {
   if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw invalid(`${name} must be a finite number >= 0`);
+  if (!Number.isFinite(Math.fround(w))) throw invalid(`${name} = ${w} is beyond float32's range (the stored form): at most ${F32_MAX}`);
 }
 
+const F32_MAX = 3.4028234663852886e38;
+
 function toVector(pairs: Array<[number, number]>): SparseVector {
-  const kept = pairs.filter((p) => p[1] > 0);
+  const kept = pairs.filter((p) => Math.fround(p[1]) > 0);
   const indices = new Uint32Array(kept.length);
   const values = new Float32Array(kept.length);
   kept.forEach(([id, w], i) => {

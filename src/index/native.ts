@@ -273,6 +273,16 @@ class NativeDenseIndex implements DenseIndex {
   }
 }
 
+/**
+ * The rule every stored dense vector obeys, checked by the native code that stores it: row-major
+ * rows of `dims` float32 values, each finite, and under cosine a finite non-zero float32 norm.
+ * Throws TypeError naming the first bad row ("vectors row i ...").
+ */
+export function checkDenseVectors(vectors: Float32Array, dims: number, metric: 'dot' | 'cosine'): void {
+  const check = addon.checkDenseVectors as (v: Float32Array, dims: number, metric: string) => void;
+  callNative(() => check(vectors, dims, metric));
+}
+
 /** An empty exact dense index of `dims` float32 dimensions; "cosine" stores normalised vectors. */
 export function createDenseIndex(dims: number, metric: 'dot' | 'cosine'): DenseIndex {
   if (!Number.isInteger(dims) || dims < 1 || dims > 65536) throw new TypeError(`dims must be an integer in [1, 65536], got ${dims}`);
@@ -437,6 +447,16 @@ export async function buildSeismic(
   const build = addon.buildSeismic as (...args: unknown[]) => Promise<NativeSeismic>;
   const handle = await awaitNative(callNative(() => build(rows, docnos, params, threads)));
   return new SeismicSegment(handle);
+}
+
+/**
+ * The Seismic build's own parameter check (the same native function buildSeismic runs), so a
+ * config it accepts always builds. Throws TypeError naming the first bad field.
+ */
+export function checkSeismicParams(params: SeismicParams): void {
+  checkParams(params);
+  const check = addon.checkSeismicParams as (params: SeismicParams) => void;
+  callNative(() => check(params));
 }
 
 /** Maps a segment file; INDEX_FILE_CORRUPT when it is damaged, foreign or of another version. */

@@ -183,13 +183,18 @@ describe('collections engine', () => {
     expect(manager.list()).toEqual(['docs']);
   });
 
-  it('pushes back with BACKPRESSURE beyond maxUnsealedDocs', async () => {
+  it('pushes back with BACKPRESSURE beyond maxUnsealedDocs, and refuses a batch that can never fit with BATCH_TOO_LARGE', async () => {
     const c2 = await manager.create('capped', { ...CONFIG, index: { ...CONFIG.index!, mutableMaxDocs: 50, maxUnsealedDocs: 50 } });
-    const many = Array.from({ length: 51 }, (_, i) => ({ id: `b${i}`, sparse: { indices: [i + 1], values: [1] } }));
-    const err = await c2.upsert(many).then(() => undefined, (e: unknown) => e as AppError);
+    const docs = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ id: `b${from + i}`, sparse: { indices: [from + i + 1], values: [1] } }));
+    const tooBig = await c2.upsert(docs(0, 51)).then(() => undefined, (e: unknown) => e as AppError);
+    expect(tooBig?.code).toBe('BATCH_TOO_LARGE');
+    expect(tooBig?.status).toBe(413);
+    expect(tooBig?.retryAfter).toBeUndefined();
+    await c2.upsert(docs(0, 40));
+    const err = await c2.upsert(docs(40, 11)).then(() => undefined, (e: unknown) => e as AppError);
     expect(err?.code).toBe('BACKPRESSURE');
     expect(err?.retryAfter).toBeGreaterThan(0);
-    expect(c2.stats().documents).toBe(0);
+    expect(c2.stats().documents).toBe(40);
     await manager.drop('capped');
     expect(fs.existsSync(path.join(dataDir, 'capped'))).toBe(false);
     expect(manager.list()).toEqual(['docs']);

@@ -53,6 +53,14 @@ describe('parseConfig', () => {
     expect(parseConfig([], { SPARROW_API_KEY: '' }).server.apiKey).toBeUndefined();
   });
 
+  it('refuses a non-loopback address without an API key unless --allow-no-key is on', () => {
+    expect(configError(() => parseConfig(['--host', '0.0.0.0'], {})).message).toMatch(/--api-key.*--allow-no-key/);
+    expect(configError(() => parseConfig([], { SPARROW_HOST: '192.168.1.5' })).message).toMatch(/no API key/);
+    expect(parseConfig(['--host', '0.0.0.0', '--allow-no-key', 'on'], {}).server).toMatchObject({ host: '0.0.0.0', allowNoKey: true });
+    expect(parseConfig([], { SPARROW_HOST: '0.0.0.0', SPARROW_API_KEY: 'k' }).server.apiKey).toBe('k');
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1']) expect(parseConfig(['--host', host], {}).server.host).toBe(host);
+  });
+
   it('names the bad option', () => {
     expect(configError(() => parseConfig([], { SPARROW_PORT: 'eighty' })).message).toMatch(/SPARROW_PORT/);
     expect(configError(() => parseConfig([], { SPARROW_PORT: '70000' })).message).toMatch(/SPARROW_PORT.*65535/);

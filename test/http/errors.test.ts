@@ -91,10 +91,10 @@ const CASES: Case[] = [
   { name: 'existing collection', request: { method: 'PUT', url: C, payload: {} }, status: 409, code: 'COLLECTION_EXISTS' },
   { name: 'dense mode without a dense field', request: search({ query: 'protein', mode: 'hybrid' }), status: 400, code: 'DENSE_NOT_CONFIGURED' },
   {
-    name: 'too many unsealed documents (back-pressure)',
+    name: 'a batch larger than maxUnsealedDocs (can never fit)',
     request: { method: 'POST', url: '/v1/collections/tiny/documents', payload: { documents: Array.from({ length: 6 }, (_, i) => ({ id: `t${i}`, text: 'x' })) } },
-    status: 503,
-    code: 'BACKPRESSURE',
+    status: 413,
+    code: 'BATCH_TOO_LARGE',
   },
   { name: 'unknown task', request: { method: 'GET', url: '/v1/tasks/nope' }, status: 404, code: 'TASK_NOT_FOUND' },
   { name: 'unknown route', request: { method: 'GET', url: '/v2/anything' }, status: 404, code: 'ROUTE_NOT_FOUND' },
