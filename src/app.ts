@@ -24,6 +24,7 @@ import { searchRoutes } from './http/routes/search.js';
 import { taskRoutes } from './http/routes/tasks.js';
 import { MAX_ID_LENGTH } from './http/schemas.js';
 import { TaskRegistry } from './http/tasks.js';
+import { formatSchemaErrors } from './http/validation.js';
 
 export const OPENAPI_PATH = fileURLToPath(new URL('../openapi.yaml', import.meta.url));
 
@@ -61,6 +62,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
     // Strict validation: never strip unknown fields or coerce types; Infinity/NaN are not numbers.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, strictNumbers: true } },
+    // Messages name the field: `body.searches[1].k must be >= 1`, `body: unknown property "foo"`.
+    schemaErrorFormatter: formatSchemaErrors,
   });
   const state: ServiceState = { ready: deps.ready ?? true, closing: false };
   const manager = new AliasedManager(deps.manager, await AliasRegistry.open(config.server.dataDir));
@@ -77,6 +80,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     if (state.closing) throw new AppError('SHUTTING_DOWN', 'the server is shutting down', { retryAfter: 5 });
   });
   registerAuth(app, config.server.apiKey);
+  // Until the collections are loaded (and a first start's sample created), the API answers 503 like
+  // /ready instead of searching a partial collection; /health, /ready, /metrics and /docs stay up.
+  app.addHook('onRequest', async (request) => {
+    if (!state.ready && request.url.startsWith('/v1/')) throw new AppError('NOT_READY', 'collections are still loading: retry when GET /ready answers 200', { retryAfter: 1 });
+  });
   registerMetrics(app, deps.metrics ?? createMetrics(), {
     manager: deps.manager,
     tasksRunning: () => ctx.tasks.runningCount(),

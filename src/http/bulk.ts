@@ -6,10 +6,9 @@
  */
 import type { Collection, DocumentInput } from '../engine/types.js';
 import type { ErrorCode } from '../errors.js';
-import { toAppError, validationCode, type ValidationIssue } from './problem.js';
+import { itemValidationError, toAppError } from './problem.js';
+import type { ItemValidator } from './validation.js';
 
-/** The route's compiled schema validator for one document (Ajv, same options as every route). */
-export type DocumentValidator = ((value: unknown) => boolean) & { errors?: Array<ValidationIssue & { message?: string }> | null };
 
 export interface BulkItem {
   line: number; // 1-based
@@ -27,7 +26,7 @@ export interface BulkSummary {
   items: BulkItem[];
 }
 
-function parseLine(text: string, line: number, validate: DocumentValidator): { doc: DocumentInput } | { item: BulkItem } {
+function parseLine(text: string, line: number, validate: ItemValidator): { doc: DocumentInput } | { item: BulkItem } {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -36,14 +35,13 @@ function parseLine(text: string, line: number, validate: DocumentValidator): { d
   }
   const id = typeof (value as { id?: unknown })?.id === 'string' ? (value as { id: string }).id : undefined;
   if (!validate(value)) {
-    const first = validate.errors?.[0];
-    const detail = `line ${line}: document${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}`;
-    return { item: { line, id, status: 400, code: validationCode('body', first), detail } };
+    const e = itemValidationError(`line ${line}: document`, validate.errors);
+    return { item: { line, id, status: e.status, code: e.code, detail: e.message } };
   }
   return { doc: value as DocumentInput };
 }
 
-export async function bulkIngest(collection: Collection, ndjson: string, batchSize: number, validate: DocumentValidator): Promise<BulkSummary> {
+export async function bulkIngest(collection: Collection, ndjson: string, batchSize: number, validate: ItemValidator): Promise<BulkSummary> {
   const summary: BulkSummary = { lines: 0, batches: 0, indexed: 0, failed: 0, items: [] };
   let batch: Array<{ doc: DocumentInput; line: number }> = [];
   const record = (item: BulkItem): void => {

@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERROR_CODES, type ErrorCode } from '../errors.js';
+import { describeIssue, type SchemaIssue } from './validation.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 const TYPE_BASE = 'https://sparrow.dev/problems/';
@@ -27,9 +28,7 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_ERROR',
 };
 
-export interface ValidationIssue {
-  instancePath: string;
-}
+export type ValidationIssue = SchemaIssue;
 
 /** A schema violation gets the most specific code its location allows. */
 export function validationCode(context: string | undefined, issue: ValidationIssue | undefined): ErrorCode {
@@ -38,9 +37,16 @@ export function validationCode(context: string | undefined, issue: ValidationIss
   if (context === 'body' && path === '/collection') return 'INVALID_COLLECTION_NAME';
   if (/(^|\/)k$/.test(path)) return 'INVALID_K';
   if (/\/sparse(\/|$)/.test(path)) return 'INVALID_SPARSE_VECTOR';
+  if (/^\/dense\/[a-z]/.test(path)) return 'INVALID_CONFIG'; // a collection's dense field: dims, metric, ...
   if (/\/dense(\/|$)/.test(path)) return 'INVALID_DENSE_VECTOR';
   if (/\/filter(\/|$)/.test(path)) return 'INVALID_FILTER';
   return 'VALIDATION_ERROR';
+}
+
+/** A schema violation of one item validated on its own (_msearch search, _bulk line), `root` naming it. */
+export function itemValidationError(root: string, issues: SchemaIssue[] | null | undefined): AppError {
+  const first = issues?.[0];
+  return new AppError(validationCode('body', first), first ? describeIssue(root, first) : `${root} is invalid`);
 }
 
 export function toAppError(err: unknown): AppError {
@@ -56,6 +62,12 @@ export function toAppError(err: unknown): AppError {
     return new AppError('VALIDATION_ERROR', fe.message);
   }
   return new AppError('INTERNAL', 'internal error', { cause: err });
+}
+
+/** 415 naming the type the route takes and the one it got (curl -d without -H sends a form type). */
+export function mediaTypeError(got: string | undefined, expected: string): AppError {
+  const hint = got?.startsWith('application/x-www-form-urlencoded') ? ` (curl -d sends a form type: add -H 'content-type: ${expected}')` : '';
+  return new AppError('UNSUPPORTED_MEDIA_TYPE', `expected content-type: ${expected}, got ${got ? JSON.stringify(got) : 'none'}${hint}`, { extra: { expected } });
 }
 
 export function problemOf(err: AppError): Problem {
@@ -76,7 +88,7 @@ export function sendProblem(reply: FastifyReply, err: AppError): FastifyReply {
 
 export function registerProblemHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const appError = toAppError(err);
+    const appError = (err as FastifyError)?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? mediaTypeError(request.headers['content-type'], 'application/json') : toAppError(err);
     if (appError.status >= 500 && appError.status !== 503) request.log.error({ err }, 'request failed');
     return sendProblem(reply, appError);
   });

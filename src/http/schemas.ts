@@ -107,7 +107,8 @@ export const SearchBody = Closed({
   query: Type.Optional(Type.String()),
   sparse: Type.Optional(SparseInput),
   dense: Type.Optional(DenseInput),
-  k: Type.Optional(Type.Integer({ minimum: 1, maximum: K_CEILING, default: 10 })),
+  // no default here: a missing k is min(10, the server's max k), chosen in the handler
+  k: Type.Optional(Type.Integer({ minimum: 1, maximum: K_CEILING })),
   mode: Type.Optional(StringEnum(['sparse', 'dense', 'hybrid'] as const)),
   exact: Type.Optional(Type.Boolean()),
   queryCut: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -126,7 +127,8 @@ export const SearchBody = Closed({
     }),
   ),
 });
-export const MsearchBody = Closed({ searches: Type.Array(SearchBody, { minItems: 1, maxItems: 100 }) });
+/** Each search is an object validated on its own in the handler, so a bad one fails alone (as SearchBody). */
+export const MsearchBody = Closed({ searches: Type.Array(FreeObject, { minItems: 1, maxItems: 100 }) });
 
 export const EncodeBody = Closed({
   text: Type.String({ minLength: 1 }),

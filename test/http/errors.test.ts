@@ -98,7 +98,12 @@ const CASES: Case[] = [
   },
   { name: 'unknown task', request: { method: 'GET', url: '/v1/tasks/nope' }, status: 404, code: 'TASK_NOT_FOUND' },
   { name: 'unknown route', request: { method: 'GET', url: '/v2/anything' }, status: 404, code: 'ROUTE_NOT_FOUND' },
-  { name: 'bulk as JSON', request: { method: 'POST', url: `${C}/documents/_bulk`, payload: { id: 'a', text: 'x' } }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  {
+    name: 'bulk as a form (curl -d without a content-type)',
+    request: { method: 'POST', url: `${C}/documents/_bulk`, payload: '{"id": "a", "text": "x"}', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
   { name: 'unsupported media type', request: { method: 'POST', url: `${C}/search`, payload: 'query=protein', headers: { 'content-type': 'text/plain' } }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
 ];
 

@@ -15,9 +15,15 @@ export async function collectionRoutes(app: FastifyInstance, ctx: HttpContext): 
   const { manager } = ctx;
   app.put<{ Params: NameParams; Body: CreateCollectionBody }>(
     '/v1/collections/:name',
-    { schema: { params: NameParams, body: CreateCollectionBody, response: { 201: CollectionStats } } },
+    {
+      schema: { params: NameParams, body: CreateCollectionBody, response: { 201: CollectionStats } },
+      // Every field is optional, so no body at all (curl -XPUT .../x) is the empty config.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+    },
     async (request, reply) => {
-      const collection = await manager.create(request.params.name, collectionConfigOf(request.body ?? {}, ctx));
+      const collection = await manager.create(request.params.name, collectionConfigOf(request.body, ctx));
       return reply.code(201).send(collection.stats());
     },
   );

@@ -3,14 +3,20 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Collection, Filter, SearchRequest } from '../../engine/types.js';
 import { AppError } from '../../errors.js';
-import { problemOf, toAppError } from '../problem.js';
+import { itemValidationError, problemOf, toAppError } from '../problem.js';
+import type { ItemValidator } from '../validation.js';
 import type { HttpContext } from '../context.js';
 import { MsearchBody, MsearchResponse, NameParams, SearchBody, SearchResponse } from '../schemas.js';
+
+/** k when a search names none: 10, or the server's max k when that is lower. */
+export function defaultK(maxK: number): number {
+  return Math.min(10, maxK);
+}
 
 /** Limits from the configuration and the rules a schema cannot state; `where` names the search. */
 export function checkSearch(body: SearchBody, collection: Collection, config: Config, where = 'search'): SearchRequest {
   const { maxK, maxQueryLength } = config.server;
-  const k = body.k ?? 10;
+  const k = body.k ?? defaultK(maxK);
   if (k > maxK) throw new AppError('INVALID_K', `${where}: k must be an integer in [1, ${maxK}], got ${k}`, { extra: { limit: maxK } });
   const mode = body.mode ?? 'sparse';
   if (mode !== 'sparse' && !collection.config.dense) {
@@ -47,10 +53,13 @@ export async function searchRoutes(app: FastifyInstance, ctx: HttpContext): Prom
       const collection = manager.get(request.params.name);
       // Like Elasticsearch's _msearch: each item answers its hits or its own problem object; one bad search
       // does not fail the others. Only a problem with the request as a whole (collection, body) is a 4xx.
+      // Items are validated one by one for the same reason (the route's schema only says "objects").
+      const validate = request.compileValidationSchema(SearchBody) as ItemValidator;
       const responses = await Promise.all(
         request.body.searches.map(async (s, i) => {
           try {
-            return await collection.search(checkSearch(s, collection, config, `searches[${i}]`));
+            if (!validate(s)) throw itemValidationError(`body.searches[${i}]`, validate.errors);
+            return await collection.search(checkSearch(s as SearchBody, collection, config, `searches[${i}]`));
           } catch (err) {
             return problemOf(toAppError(err));
           }
