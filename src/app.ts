@@ -23,7 +23,7 @@ import { healthRoutes } from './http/routes/health.js';
 import { searchRoutes } from './http/routes/search.js';
 import { taskRoutes } from './http/routes/tasks.js';
 import { MAX_ID_LENGTH } from './http/schemas.js';
-import { TaskRegistry } from './http/tasks.js';
+import { TaskRegistry, type TaskStore } from './http/tasks.js';
 import { formatSchemaErrors } from './http/validation.js';
 
 export const OPENAPI_PATH = fileURLToPath(new URL('../openapi.yaml', import.meta.url));
@@ -37,6 +37,8 @@ export interface AppDeps {
   encoderQueueDepth?: () => number;
   /** closes what the deps opened besides the manager (after the manager) */
   release?: () => Promise<void>;
+  /** where task states survive a restart (the data directory's database); in memory only without it */
+  taskStore?: TaskStore;
   /** false while the server still loads collections or creates the sample (/ready answers 503) */
   ready?: boolean;
 }
@@ -67,7 +69,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
   const state: ServiceState = { ready: deps.ready ?? true, closing: false };
   const manager = new AliasedManager(deps.manager, await AliasRegistry.open(config.server.dataDir));
-  const ctx: HttpContext = { config, manager, tasks: new TaskRegistry(), state, encode: deps.encode, routes: [] };
+  const ctx: HttpContext = { config, manager, tasks: new TaskRegistry(deps.taskStore), state, encode: deps.encode, routes: [] };
   app.decorate('sparrow', ctx);
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) ctx.routes.push({ method, url: route.url, schema: route.schema as Record<string, unknown> | undefined });

@@ -8,6 +8,7 @@ import { defaultCpu, DEFAULT_INDEX, type CpuConfig } from '../config.js';
 import { openDenseEncoder } from '../encoder/dense.js';
 import type { SparseEncoder } from '../encoder/types.js';
 import { AppError } from '../errors.js';
+import { DataDirStore } from '../store/data-dir-store.js';
 import { resolveCollectionConfig } from './collection-config.js';
 import type { EngineCollection } from './collection.js';
 import { DB_FILE, openCollection } from './open-collection.js';
@@ -30,16 +31,25 @@ export class EngineManager implements CollectionManager {
   private readonly collections = new Map<string, EngineCollection>();
   private readonly pending = new Set<string>();
 
-  private constructor(private readonly opts: Required<Omit<ManagerOptions, 'encoderFor'>> & Pick<ManagerOptions, 'encoderFor'>) {}
+  private constructor(
+    private readonly opts: Required<Omit<ManagerOptions, 'encoderFor'>> & Pick<ManagerOptions, 'encoderFor'>,
+    /** the data directory's lock and task records, held until close() */
+    readonly home: DataDirStore,
+  ) {}
 
+  /** Takes the data directory's lock first (DATA_DIR_LOCKED: another process has it), then opens every collection. */
   static async open(options: ManagerOptions): Promise<EngineManager> {
-    const m = new EngineManager({ cpu: defaultCpu(), index: DEFAULT_INDEX, ...options });
-    await fs.mkdir(options.dataDir, { recursive: true });
-    for (const entry of await fs.readdir(options.dataDir, { withFileTypes: true })) {
-      if (!entry.isDirectory() || !NAME.test(entry.name)) continue;
-      const dir = path.join(options.dataDir, entry.name);
-      if (!(await exists(path.join(dir, DB_FILE)))) continue;
-      m.collections.set(entry.name, await openCollection(entry.name, dir, m.openOptions()));
+    const m = new EngineManager({ cpu: defaultCpu(), index: DEFAULT_INDEX, ...options }, DataDirStore.open(options.dataDir));
+    try {
+      for (const entry of await fs.readdir(options.dataDir, { withFileTypes: true })) {
+        if (!entry.isDirectory() || !NAME.test(entry.name)) continue;
+        const dir = path.join(options.dataDir, entry.name);
+        if (!(await exists(path.join(dir, DB_FILE)))) continue;
+        m.collections.set(entry.name, await openCollection(entry.name, dir, m.openOptions()));
+      }
+    } catch (error) {
+      await m.close();
+      throw error;
     }
     return m;
   }
@@ -93,7 +103,11 @@ export class EngineManager implements CollectionManager {
   async close(): Promise<void> {
     const all = [...this.collections.values()];
     this.collections.clear();
-    await Promise.all(all.map((c) => c.close()));
+    try {
+      await Promise.all(all.map((c) => c.close()));
+    } finally {
+      this.home.close();
+    }
   }
 }
 

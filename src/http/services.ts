@@ -81,6 +81,7 @@ export async function openServices(config: Config): Promise<AppDeps> {
   const standalone = await standaloneEncoder(config);
   return {
     manager: new ObservedManager(engine, metrics.observer),
+    taskStore: engine.home,
     metrics,
     encode: standalone.encode,
     encoderQueueDepth: () => getEncoderPool(config.cpu).queueSize,

@@ -3,9 +3,12 @@
  * SIGTERM, and kill -9 during ingest with every acknowledged batch present afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import { tempDir } from './helpers.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/serve-child.ts', import.meta.url));
@@ -181,6 +184,40 @@ describe('a real listening server', () => {
     expect((await call(again, 'GET', '/v1/collections/c')).json).toMatchObject({ documents: 500 });
     again.child.kill('SIGTERM');
     await again.exited;
+  });
+
+  it('holds its data directory: a second server and `sparrow index --data-dir` exit non-zero with DATA_DIR_LOCKED naming its pid; after kill -9 the lock is gone and tasks answer their last state', async () => {
+    const dataDir = await tempDir();
+    const first = await start(dataDir);
+    expect((await call(first, 'PUT', '/v1/collections/c', {})).status).toBe(201);
+    const documents = Array.from({ length: 30 }, (_, i) => ({ id: `d${i}`, text: docText(i) }));
+    expect((await call(first, 'POST', '/v1/collections/c/documents', { documents })).status).toBe(200);
+    const task = (await call(first, 'POST', '/v1/collections/c/_flush')).json as { id: string };
+    let state = '';
+    while (state !== 'succeeded') state = ((await call(first, 'GET', `/v1/tasks/${task.id}`)).json as { status: string }).status;
+
+    const second = await runToExit(['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir]);
+    expect(second.code).toBe(1);
+    expect(second.output).toContain(`DATA_DIR_LOCKED: data directory ${dataDir} is in use by process ${first.child.pid}`);
+    const corpus = path.join(dataDir, '..', `corpus-${path.basename(dataDir)}.jsonl`);
+    fs.writeFileSync(corpus, JSON.stringify({ _id: 'x1', text: 'another writer' }) + '\n');
+    const printed: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((line: unknown) => void printed.push(String(line)));
+    try {
+      expect(await main(['index', corpus, '--collection', 'c', '--data-dir', dataDir])).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(printed.join('\n')).toContain(`DATA_DIR_LOCKED: data directory ${dataDir} is in use by process ${first.child.pid}`);
+    expect((await call(first, 'GET', '/v1/collections/c')).json).toMatchObject({ documents: 30 });
+
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const again = await start(dataDir);
+    expect((await call(again, 'GET', '/v1/collections/c')).json).toMatchObject({ documents: 30 });
+    expect((await call(again, 'GET', `/v1/tasks/${task.id}`)).json).toMatchObject({ id: task.id, type: 'flush', status: 'succeeded' });
+    again.child.kill('SIGTERM');
+    expect((await again.exited).code).toBe(0);
   });
 
   it('creates the SciFact sample on a first start and searches it at once', async () => {
