@@ -16,6 +16,7 @@ import type { EngineCollection } from './collection.js';
 import type { DocSet } from './filter-index.js';
 import { denseSearch, hybridSearch, type HybridResult } from './hybrid.js';
 import { topK } from './mutable-segment.js';
+import { checkPage, pageHits } from './paging.js';
 import type { SealedSegment } from './sealed-segment.js';
 import { parseSparseInput } from './sparse-input.js';
 import type { EncodedTerm, ExplainTerm, SearchHit, SearchRequest, SearchResponse } from './types.js';
@@ -42,17 +43,22 @@ export async function searchCollection(c: EngineCollection, req: SearchRequest):
   const nativeAllow = allow && toBitmap(allow);
   const sparse: SparseRun = { c, req, allow, nativeAllow, exactFilter, sealed: [] };
 
-  let hits: Hit[];
   let sides: HybridResult['sides'];
-  if (!denseVector) hits = await sparseTop(sparse, query!, k);
-  else {
-    const dq = { field: c.dense!, vector: denseVector, allow: nativeAllow, exact: req.exact };
-    const side = { top: (n: number) => sparseTop(sparse, query!, n), score: (docnos: DocNo[]) => sparseScores(c, query!, docnos) };
-    const r = mode === 'dense' ? await denseSearch(dq, k) : await hybridSearch(side, dq, k, req.hybrid, (req.include ?? []).includes('explain'));
-    hits = r.hits;
-    sides = r.sides;
-  }
-  if (req.minScore !== undefined) hits = hits.filter((h) => h.score >= req.minScore!);
+  /** the search at depth n, best first */
+  const rank = async (n: number): Promise<Hit[]> => {
+    let hits: Hit[];
+    if (!denseVector) hits = await sparseTop(sparse, query!, n);
+    else {
+      const dq = { field: c.dense!, vector: denseVector, allow: nativeAllow, exact: req.exact };
+      const side = { top: (m: number) => sparseTop(sparse, query!, m), score: (docnos: DocNo[]) => sparseScores(c, query!, docnos) };
+      const r = mode === 'dense' ? await denseSearch(dq, n) : await hybridSearch(side, dq, n, req.hybrid, (req.include ?? []).includes('explain'));
+      hits = r.hits;
+      sides = r.sides;
+    }
+    return req.minScore === undefined ? hits : hits.filter((h) => h.score >= req.minScore!);
+  };
+  checkPage(req, k, MAX_K);
+  const hits = await pageHits(rank, (docno) => c.store.hitFields(docno, false)?.id ?? c.store.tombstonedId(docno) ?? '', k, req, MAX_K);
   const out = toSearchHits(c, hits, query, req.include ?? [], sparse.sealed, mode === 'dense' ? 'dense' : sides);
   return { hits: out, took_ms: performance.now() - started, ...(sparse.stats ? { stats: sparse.stats } : {}) };
 }

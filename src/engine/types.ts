@@ -83,6 +83,10 @@ export interface SearchRequest {
   sparse?: SparseInput;
   dense?: number[];
   k?: number;
+  /** hits skipped before this page (offset + k is searched) */
+  offset?: number;
+  /** the page after this hit (the last hit of the previous page); order: score descending, then id */
+  searchAfter?: { score: number; id: string };
   mode?: 'sparse' | 'dense' | 'hybrid';
   exact?: boolean;
   queryCut?: number;

@@ -109,6 +109,8 @@ export const SearchBody = Closed({
   dense: Type.Optional(DenseInput),
   // no default here: a missing k is min(10, the server's max k), chosen in the handler
   k: Type.Optional(Type.Integer({ minimum: 1, maximum: K_CEILING })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: K_CEILING })),
+  searchAfter: Type.Optional(Closed({ score: Type.Number(), id: DocumentId })),
   mode: Type.Optional(StringEnum(['sparse', 'dense', 'hybrid'] as const)),
   exact: Type.Optional(Type.Boolean()),
   queryCut: Type.Optional(Type.Integer({ minimum: 1 })),

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Collection, Filter, SearchRequest } from '../../engine/types.js';
+import { checkPage } from '../../engine/paging.js';
 import { AppError } from '../../errors.js';
 import { itemValidationError, problemOf, toAppError } from '../problem.js';
 import type { ItemValidator } from '../validation.js';
@@ -18,6 +19,7 @@ export function checkSearch(body: SearchBody, collection: Collection, config: Co
   const { maxK, maxQueryLength } = config.server;
   const k = body.k ?? defaultK(maxK);
   if (k > maxK) throw new AppError('INVALID_K', `${where}: k must be an integer in [1, ${maxK}], got ${k}`, { extra: { limit: maxK } });
+  checkPage(body, k, maxK);
   const mode = body.mode ?? 'sparse';
   if (mode !== 'sparse' && !collection.config.dense) {
     throw new AppError('DENSE_NOT_CONFIGURED', `${where}: mode ${mode} needs a collection created with a dense field`);
