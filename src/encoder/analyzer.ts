@@ -17,6 +17,9 @@ export interface Analyzer {
   analyze(text: string, out: string[]): void;
   /** Calls `emit` with each analyzed token, without holding them all (memory bounded by the text). */
   forEachToken(text: string, emit: (token: string) => void): void;
+  /** The same tokens, each with the [start, end) of the word of `text` it was made from (UTF-16):
+   * a stem maps back to the whole word it came from. */
+  forEachTokenAt(text: string, emit: (token: string, start: number, end: number) => void): void;
 }
 
 /** Lucene's EnglishAnalyzer stop set (ENGLISH_STOP_WORDS_SET). */
@@ -47,18 +50,37 @@ function cached(stem: (token: string) => string): (token: string) => string {
 }
 
 function analyzer(name: AnalyzerName, pattern: RegExp, stop: boolean, stem?: (token: string) => string, possessive = false): Analyzer {
-  const forEachToken = (text: string, emit: (token: string) => void): void => {
+  const forEachTokenAt = (text: string, emit: (token: string, start: number, end: number) => void): void => {
     const lower = text.toLowerCase();
+    // Only U+0130 lowercases to two units; when the length changed, offsets go through a map.
+    const origin = lower.length === text.length ? undefined : lowerToOriginal(text, lower.length);
     pattern.lastIndex = 0;
     for (let m = pattern.exec(lower); m !== null; m = pattern.exec(lower)) {
       let token = m[0];
       if (token.length > MAX_TOKEN_LENGTH) continue;
       if (possessive) token = token.replace(POSSESSIVE, '');
       if (stop && ENGLISH_STOP_WORDS.has(token)) continue;
-      emit(stem === undefined ? token : stem(token));
+      const end = m.index + m[0].length;
+      emit(stem === undefined ? token : stem(token), origin ? origin[m.index] : m.index, origin ? origin[end] : end);
     }
   };
-  return { name, forEachToken, analyze: (text, out) => forEachToken(text, (t) => out.push(t)) };
+  const forEachToken = (text: string, emit: (token: string) => void): void => forEachTokenAt(text, (token) => emit(token));
+  return { name, forEachToken, forEachTokenAt, analyze: (text, out) => forEachToken(text, (t) => out.push(t)) };
+}
+
+/** For each UTF-16 offset of text.toLowerCase() (and its end), the offset in `text` of the code point it came from. */
+function lowerToOriginal(text: string, lowerLength: number): Int32Array {
+  const map = new Int32Array(lowerLength + 1);
+  let at = 0;
+  let i = 0;
+  for (const ch of text) {
+    const n = ch.toLowerCase().length;
+    for (let u = 0; u < n; u++) map[at + u] = i;
+    at += n;
+    i += ch.length;
+  }
+  map[lowerLength] = text.length;
+  return map;
 }
 
 export const ANALYZERS: Readonly<Record<AnalyzerName, Analyzer>> = {

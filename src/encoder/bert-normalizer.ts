@@ -107,18 +107,57 @@ const WORDS = /[^\p{White_Space}\p{P}!-/:-@[-`{-~]+|[\p{P}!-/:-@[-`{-~]/gu;
 export function preTokenizeBert(normalized: string): string[] {
   if (PLAIN_ASCII.test(normalized)) return normalized.match(WORDS) ?? [];
   const out: string[] = [];
-  let word = '';
+  forEachBertWord(normalized, (start, end) => out.push(normalized.slice(start, end)));
+  return out;
+}
+
+/** Calls `emit` with each word's [start, end) in the normalized text (UTF-16), as preTokenizeBert splits it. */
+export function forEachBertWord(normalized: string, emit: (start: number, end: number) => void): void {
+  if (PLAIN_ASCII.test(normalized)) {
+    for (const m of normalized.matchAll(WORDS)) emit(m.index, m.index + m[0].length);
+    return;
+  }
+  let start = -1;
+  let i = 0;
   for (const ch of normalized) {
     const cp = ch.codePointAt(0) as number;
+    const next = i + ch.length;
     const space = cp < 0x80 ? cp === 0x20 || (cp >= 9 && cp <= 13) : WHITESPACE.test(ch);
     if (space || PUNCTUATION.test(ch) !== (cp >= 0x80 && inRanges(HF_PUNCTUATION_FLIP, cp))) {
-      if (word !== '') out.push(word);
-      word = '';
-      if (!space) out.push(ch);
-    } else {
-      word += ch;
+      if (start >= 0) emit(start, i);
+      start = -1;
+      if (!space) emit(i, next);
+    } else if (start < 0) {
+      start = i;
     }
+    i = next;
   }
-  if (word !== '') out.push(word);
-  return out;
+  if (start >= 0) emit(start, i);
+}
+
+/**
+ * normalizeBert with, for each UTF-16 unit of the result, the [start, end) of the code point of
+ * `text` it came from (normalization works code point by code point, so this is exact).
+ */
+export function normalizeBertAligned(text: string, options: BertNormalizerOptions): { normalized: string; from: Int32Array; to: Int32Array } {
+  if (PLAIN_ASCII.test(text)) {
+    const from = new Int32Array(text.length);
+    const to = new Int32Array(text.length);
+    for (let i = 0; i < text.length; i++) [from[i], to[i]] = [i, i + 1];
+    return { normalized: options.lowercase ? text.toLowerCase() : text, from, to };
+  }
+  const parts: string[] = [];
+  const from: number[] = [];
+  const to: number[] = [];
+  let i = 0;
+  for (const ch of text) {
+    const out = normalizeBert(ch, options);
+    for (let u = 0; u < out.length; u++) {
+      from.push(i);
+      to.push(i + ch.length);
+    }
+    parts.push(out);
+    i += ch.length;
+  }
+  return { normalized: parts.join(''), from: Int32Array.from(from), to: Int32Array.from(to) };
 }

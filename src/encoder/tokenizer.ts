@@ -3,7 +3,7 @@
  * and settings: added special tokens matched verbatim in the raw text, BertNormalizer,
  * BertPreTokenizer, WordPiece. Synchronous and pure, so it runs inline for queries and in workers.
  */
-import { normalizeBert, preTokenizeBert, type BertNormalizerOptions } from './bert-normalizer.js';
+import { forEachBertWord, normalizeBert, normalizeBertAligned, preTokenizeBert, type BertNormalizerOptions } from './bert-normalizer.js';
 import { WordPiece, type WordPieceOptions } from './wordpiece.js';
 import { checkText } from './check-input.js';
 
@@ -17,6 +17,13 @@ export interface TokenizerSpec {
   clsToken: string;
   sepToken: string;
   padToken: string;
+}
+
+/** Tokens with where they come from: token i is ids[i], from text[starts[i], ends[i]) (UTF-16). */
+export interface TokenOffsets {
+  ids: number[];
+  starts: number[];
+  ends: number[];
 }
 
 /** Raw text is tokenized in slices of about this many UTF-16 units, cut after ASCII whitespace,
@@ -79,6 +86,53 @@ export class BertTokenizer {
     }
     if (out.length > limit) out.length = limit;
     return out;
+  }
+
+  /**
+   * The tokens encode() makes of `text` (the same ids, the same `limit`), each with the span of
+   * `text` it was read from: a WordPiece piece covers the original characters its normalized form
+   * came from (an accent stripped or a letter lowercased stays inside its character).
+   */
+  encodeWithOffsets(text: string, limit = Infinity): TokenOffsets {
+    checkText(text);
+    const out: TokenOffsets = { ids: [], starts: [], ends: [] };
+    const pattern = this.specialPattern;
+    let last = 0;
+    if (pattern !== undefined) {
+      pattern.lastIndex = 0;
+      for (let m = pattern.exec(text); m !== null && out.ids.length < limit; m = pattern.exec(text)) {
+        this.offsetsPlain(text.slice(last, m.index), last, out, limit);
+        if (out.ids.length >= limit) break;
+        out.ids.push(this.ids.get(m[0]) as number);
+        out.starts.push(m.index);
+        out.ends.push(m.index + m[0].length);
+        last = m.index + m[0].length;
+      }
+    }
+    if (out.ids.length < limit) this.offsetsPlain(text.slice(last), last, out, limit);
+    return out;
+  }
+
+  private offsetsPlain(text: string, base: number, out: TokenOffsets, limit: number): void {
+    if (text.length === 0) return;
+    const { normalized, from, to } = normalizeBertAligned(text, this.spec.normalizer);
+    const prefix = this.spec.wordPiece.continuingSubwordPrefix.length;
+    const pieces: number[] = [];
+    forEachBertWord(normalized, (start, end) => {
+      if (out.ids.length >= limit) return;
+      pieces.length = 0;
+      this.wordPiece.tokenize(normalized.slice(start, end), pieces);
+      let at = start;
+      pieces.forEach((id, i) => {
+        if (out.ids.length >= limit) return;
+        // [UNK] stands for the whole word; a piece is its vocabulary entry less the ## prefix.
+        const length = id === this.unkId && pieces.length === 1 ? end - start : this.spec.vocab[id].length - (i > 0 ? prefix : 0);
+        out.ids.push(id);
+        out.starts.push(base + from[at]);
+        out.ends.push(base + to[at + length - 1]);
+        at += length;
+      });
+    });
   }
 
   /** Tokens (strings) of `text`, for /v1/encode and tests. */
