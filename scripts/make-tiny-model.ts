@@ -36,7 +36,7 @@ export interface TinyWeights {
 }
 
 /** mulberry32: a small deterministic PRNG, values in [-scale, scale). */
-function uniform(seed: number, n: number, scale: number): Float32Array {
+export function uniform(seed: number, n: number, scale: number): Float32Array {
   let a = seed >>> 0;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
@@ -70,20 +70,34 @@ export interface TinyModelOptions {
   output?: 'logits' | 'pooled' | 'rank4';
 }
 
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
-const INT64 = onnx.TensorProto.DataType.INT64;
+export const FLOAT = onnx.TensorProto.DataType.FLOAT;
+export const INT64 = onnx.TensorProto.DataType.INT64;
 
-function floats(name: string, dims: number[], data: Float32Array): P.onnx.ITensorProto {
+export function floats(name: string, dims: number[], data: Float32Array): P.onnx.ITensorProto {
   return { name, dims, dataType: FLOAT, rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) };
 }
-function int64s(name: string, dims: number[], data: number[]): P.onnx.ITensorProto {
+export function int64s(name: string, dims: number[], data: number[]): P.onnx.ITensorProto {
   return { name, dims, dataType: INT64, int64Data: data };
 }
-function node(opType: string, input: string[], output: string[], attribute: P.onnx.IAttributeProto[] = []): P.onnx.INodeProto {
+export function node(opType: string, input: string[], output: string[], attribute: P.onnx.IAttributeProto[] = []): P.onnx.INodeProto {
   return { opType, input, output, name: output[0], attribute };
 }
-function io(name: string, elemType: number, dims: string[]): P.onnx.IValueInfoProto {
+export function io(name: string, elemType: number, dims: string[]): P.onnx.IValueInfoProto {
   return { name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => (/^\d+$/.test(d) ? { dimValue: Number(d) } : { dimParam: d })) } } } };
+}
+
+/** max over the positions of log(1 + relu(logit)), padding positions multiplied to 0 (weights are >= 0): [batch, vocab]. */
+export function pooledSparseNodes(logits: string, mask3: string, one: string, out: string): P.onnx.INodeProto[] {
+  return [
+    node('Relu', [logits], ['relu']),
+    node('Add', ['relu', one], ['relu1']),
+    node('Log', ['relu1'], ['logw']),
+    node('Mul', ['logw', mask3], ['logw_masked']),
+    node('ReduceMax', ['logw_masked'], [out], [
+      { name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [1] },
+      { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 },
+    ]),
+  ];
 }
 
 /** The ONNX model bytes. */
@@ -123,18 +137,7 @@ export function buildTinyModel(options: TinyModelOptions = {}, w: TinyWeights = 
     nodes.push(node('Add', ['logits_raw', 'b_out'], ['logits3']), node('Unsqueeze', ['logits3', 'axis3'], ['logits']));
     outDims = ['batch', 'tokens', String(V), '1'];
   } else {
-    // max over positions of log(1 + relu(logit)), padding positions multiplied to 0 (weights are >= 0)
-    nodes.push(
-      node('Add', ['logits_raw', 'b_out'], ['logits3']),
-      node('Relu', ['logits3'], ['relu']),
-      node('Add', ['relu', 'one_f'], ['relu1']),
-      node('Log', ['relu1'], ['logw']),
-      node('Mul', ['logw', 'mask3'], ['logw_masked']),
-      node('ReduceMax', ['logw_masked'], ['sparse'], [
-        { name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [1] },
-        { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 },
-      ]),
-    );
+    nodes.push(node('Add', ['logits_raw', 'b_out'], ['logits3']), ...pooledSparseNodes('logits3', 'mask3', 'one_f', 'sparse'));
     outName = 'sparse';
     outDims = ['batch', String(V)];
   }

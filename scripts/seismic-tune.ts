@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import type { CsrBatch } from '../src/core/types.js';
 import { buildSeismic, DEFAULT_SEISMIC_PARAMS, loadSeismic, setSearchThreads } from '../src/index/native.js';
 import type { SearchResult, SeismicIndex } from '../src/index/native-types.js';
+import { loadCsr, saveCsr } from '../test/bench/csr-builder.js';
 import { recallAtK } from '../test/bench/recall.js';
 import { generateDocs, generateQueries, type QueryKind } from '../test/bench/synthetic.js';
 
@@ -38,16 +39,10 @@ fs.mkdirSync(args.cache, { recursive: true });
 const stem = path.join(args.cache, `docs-${n}-t${topics}`);
 
 function cachedDocs(): CsrBatch {
-  const parts = ['indptr', 'indices', 'values'].map((p) => `${stem}.${p}`);
-  if (parts.every((p) => fs.existsSync(p))) {
-    const [ip, ix, va] = parts.map((p) => fs.readFileSync(p));
-    const view = <T>(b: Buffer, C: new (a: ArrayBuffer) => T): T => new C(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
-    return { indptr: view(ip, Uint32Array), indices: view(ix, Uint32Array), values: view(va, Float32Array) };
-  }
+  const cached = loadCsr(stem);
+  if (cached) return cached;
   const docs = generateDocs(n, { topics });
-  fs.writeFileSync(parts[0], docs.indptr);
-  fs.writeFileSync(parts[1], docs.indices);
-  fs.writeFileSync(parts[2], docs.values);
+  saveCsr(stem, docs);
   return docs;
 }
 

@@ -1,5 +1,5 @@
 /** Growable CSR arrays (no per-row objects), and a JSONL reader of sparse vectors into them. */
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { CsrBatch } from '../../src/core/types.js';
 
@@ -104,4 +104,20 @@ export async function readSparseJsonl(path: string): Promise<{ ids: string[]; ro
     ids.push(String(id));
   }
   return { ids, rows: out.finish() };
+}
+
+/** Writes a batch as three raw files `${stem}.indptr|indices|values` (a benchmark cache). */
+export function saveCsr(stem: string, b: CsrBatch): void {
+  writeFileSync(`${stem}.indptr`, b.indptr);
+  writeFileSync(`${stem}.indices`, b.indices);
+  writeFileSync(`${stem}.values`, b.values);
+}
+
+/** Reads what saveCsr wrote, or undefined when a file is missing. */
+export function loadCsr(stem: string): CsrBatch | undefined {
+  const parts = ['indptr', 'indices', 'values'].map((p) => `${stem}.${p}`);
+  if (!parts.every((p) => existsSync(p))) return undefined;
+  const [ip, ix, va] = parts.map((p) => readFileSync(p));
+  const view = <T>(b: Buffer, C: new (a: ArrayBuffer) => T): T => new C(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+  return { indptr: view(ip, Uint32Array), indices: view(ix, Uint32Array), values: view(va, Float32Array) };
 }
