@@ -20,7 +20,7 @@ import type { CollectionStore } from '../store/collection-store.js';
 import { copyDurable } from '../store/files.js';
 import { GroupCommitter } from '../store/group-commit.js';
 import { LiveCorpusStats } from './corpus-stats.js';
-import { crashPoint } from './crash-points.js';
+import { crashPoint, failPoint } from './crash-points.js';
 import type { DenseField } from './dense-field.js';
 import type { DenseEncoder } from '../encoder/dense.js';
 import { prepareDocuments, type PreparedDocument } from './document-input.js';
@@ -30,7 +30,7 @@ import { MutableSegment } from './mutable-segment.js';
 import { SealedSegment } from './sealed-segment.js';
 import { buildSegment, type BuildRow } from './segment-build.js';
 import { encodeText, searchCollection } from './search.js';
-import type { Collection, CollectionConfig, CollectionStats, DocumentInput, EncodedTerm, SearchRequest, SearchResponse, StoredDocument } from './types.js';
+import type { Collection, CollectionConfig, CollectionHealth, CollectionStats, DocumentInput, EncodedTerm, SearchRequest, SearchResponse, StoredDocument } from './types.js';
 
 const BACKPRESSURE_RETRY_SECONDS = 1;
 const MERGE_READ_CHUNK = 5_000;
@@ -62,6 +62,12 @@ export class EngineCollection implements Collection {
   /** called after each seal or merge (metrics, benchmarks); ms is wall time of the whole job */
   onJob?: (job: { kind: 'seal' | 'merge'; docs: number; ms: number }) => void;
   private closed = false;
+  /** ok, or why this collection is read-only or degraded (stats, /ready) */
+  health: CollectionHealth = { status: 'ok' };
+  /** set when applying a committed write failed: memory is no longer trusted, every call answers 503 */
+  private broken?: string;
+  /** the manager's hook: rebuilds this collection read-only from SQLite after an apply failure */
+  onBroken?: (error: unknown) => void;
 
   constructor(
     readonly name: string,
@@ -77,6 +83,11 @@ export class EngineCollection implements Collection {
     this.committer = new GroupCommitter(store);
     this.committer.onWritten = (i) => {
       if (i === 0) crashPoint('mid-batch');
+    };
+    this.committer.onApplyFailed = (error) => {
+      this.broken = error instanceof Error ? error.message : String(error);
+      console.error(`sparrow: collection ${name}: applying a committed write failed; rebuilding it read-only from collection.db:`, error);
+      this.onBroken?.(error);
     };
   }
 
@@ -94,13 +105,13 @@ export class EngineCollection implements Collection {
   }
 
   async upsert(docs: DocumentInput[]): Promise<{ inserted: number; updated: number }> {
-    this.checkOpen();
+    this.checkWritable();
     const max = this.config.index.maxUnsealedDocs;
     if (Array.isArray(docs) && docs.length > max) {
       throw new AppError('BATCH_TOO_LARGE', `a batch of ${docs.length} documents can never fit: this collection holds at most ${max} unsealed documents (index.maxUnsealedDocs); send smaller batches`, { extra: { limit: max } });
     }
     const prepared = await prepareDocuments(docs, { config: this.config, encoder: this.encoder, denseEncoder: this.denseEncoder, filters: this.filters, tokenToId: this.tokenToId });
-    this.checkOpen();
+    this.checkWritable();
     if (this.unsealedDocs + prepared.length > this.config.index.maxUnsealedDocs) {
       throw new AppError('BACKPRESSURE', `${this.unsealedDocs} documents are waiting to be sealed; retry shortly`, { retryAfter: BACKPRESSURE_RETRY_SECONDS });
     }
@@ -138,6 +149,7 @@ export class EngineCollection implements Collection {
   private applyDocument(p: PreparedDocument, docno: DocNo, seq: number, removed?: Removed): void {
     if (removed) this.applyRemoval(removed);
     this.active.add({ docno, vector: p.vector, tf: p.tf, length: p.length, seq });
+    failPoint('apply');
     if (p.dense && this.dense) this.dense.add(Uint32Array.of(docno), p.dense);
     this.filters.add(docno, p.metadata);
     if (p.tf) this.corpus.add(p.vector.indices, p.length);
@@ -174,7 +186,7 @@ export class EngineCollection implements Collection {
   }
 
   async delete(id: string): Promise<boolean> {
-    this.checkOpen();
+    this.checkWritable();
     if (typeof id !== 'string' || id.length === 0) throw new AppError('VALIDATION_ERROR', 'id must be a non-empty string');
     return this.committer.submit({
       write: () => {
@@ -309,7 +321,7 @@ export class EngineCollection implements Collection {
 
   /** Seals the mutable segment and waits for every seal queued so far; rejects if one failed. */
   async flush(): Promise<void> {
-    this.checkOpen();
+    this.checkWritable();
     const sealing = this.sealActive();
     const waitFor = [...this.frozen];
     await sealing.catch(() => undefined);
@@ -351,8 +363,14 @@ export class EngineCollection implements Collection {
       ...this.sealed.map((s) => ({ id: s.id, documents: s.row.docs - s.deleted, deleted: s.deleted, bytes: s.row.bytes, sealed: true })),
       ...[...this.frozen, this.active].map((m, i) => ({ id: `mutable-${i}`, documents: m.liveCount, deleted: 0, bytes: 0, sealed: false })),
     ];
+    const quarantined = this.store.countQuarantined();
     return {
       name: this.name,
+      status: this.health.status,
+      ...(this.health.reason === undefined ? {} : { reason: this.health.reason }),
+      ...(quarantined === 0
+        ? {}
+        : { quarantine: { count: quarantined, rows: this.store.quarantined(100).map((q) => ({ ...q, at: new Date(q.at).toISOString() })) } }),
       documents: this.store.countDocuments(),
       deleted: this.sealed.reduce((n, s) => n + s.deleted, 0),
       segments,
@@ -369,12 +387,22 @@ export class EngineCollection implements Collection {
     this.closed = true;
     for (const s of this.sealed) s.close();
     this.sealed = [];
-    await this.dense?.close(this.store.lastSeq);
+    await this.dense?.close(this.broken === undefined ? this.store.lastSeq : undefined); // no snapshot of untrusted memory
     this.store.close();
   }
 
   private checkOpen(): void {
+    if (this.broken !== undefined) {
+      throw new AppError('COLLECTION_READ_ONLY', `collection ${this.name} is being rebuilt from collection.db after a failure (${this.broken})`, { retryAfter: 1 });
+    }
     if (this.closed) throw new AppError('SHUTTING_DOWN', `collection ${this.name} is closed`);
+  }
+
+  private checkWritable(): void {
+    this.checkOpen();
+    if (this.health.status === 'read-only') {
+      throw new AppError('COLLECTION_READ_ONLY', `collection ${this.name} is read-only until the server restarts: ${this.health.reason}`, { retryAfter: 60 });
+    }
   }
 }
 

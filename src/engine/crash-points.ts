@@ -18,3 +18,14 @@ export function crashPoint(point: CrashPoint): void {
   if (reached++ < Number(process.env.SPARROW_CRASH_SKIP ?? '0')) return;
   process.kill(process.pid, 'SIGKILL');
 }
+
+/**
+ * TEST-ONLY failure hook: throws where SPARROW_FAIL_AT names the point (read at every call, so a
+ * test can set and clear it in-process). Points:
+ *   apply            applying a committed write to memory, after its first document is half applied
+ */
+export type FailPoint = 'apply';
+
+export function failPoint(point: FailPoint): void {
+  if (process.env.SPARROW_FAIL_AT === point) throw new Error(`injected failure at ${point} (SPARROW_FAIL_AT)`);
+}

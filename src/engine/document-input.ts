@@ -106,7 +106,7 @@ export async function prepareDocuments(docs: DocumentInput[], ctx: PrepareContex
  * vector of `dims` finite values with a non-zero norm under cosine. An acknowledged write can
  * then always be applied.
  */
-export function checkStoredForm(p: PreparedDocument, config: CollectionConfig, what: string): void {
+export function checkStoredForm(p: Pick<PreparedDocument, 'id' | 'vector' | 'dense'>, config: CollectionConfig, what: string): void {
   const bad = (code: 'INVALID_SPARSE_VECTOR' | 'INVALID_DENSE_VECTOR', field: 'sparse' | 'dense', message: string) =>
     new AppError(code, `${what}.${field} ${message}`, { extra: { document: p.id, field } });
   const { indices, values } = p.vector;
@@ -132,4 +132,15 @@ export function parseDense(dense: unknown, config: CollectionConfig, what: strin
     throw new AppError('INVALID_DENSE_VECTOR', `${what} must be an array of ${config.dense.dims} finite numbers`);
   }
   return Float32Array.from(dense);
+}
+
+/** Why a stored row cannot be loaded (checked at open: rows written before these checks existed, or damaged), or undefined. */
+export function storedRowProblem(row: Pick<PreparedDocument, 'id' | 'vector' | 'dense'> & { metadata: string | null }, config: CollectionConfig): string | undefined {
+  try {
+    checkStoredForm(row, config, `stored document ${JSON.stringify(row.id)}`);
+    if (row.metadata !== null) JSON.parse(row.metadata);
+    return undefined;
+  } catch (error) {
+    return `${error instanceof AppError ? `${error.code}: ` : 'metadata is not JSON: '}${(error as Error).message}`;
+  }
 }

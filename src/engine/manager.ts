@@ -45,13 +45,39 @@ export class EngineManager implements CollectionManager {
         if (!entry.isDirectory() || !NAME.test(entry.name)) continue;
         const dir = path.join(options.dataDir, entry.name);
         if (!(await exists(path.join(dir, DB_FILE)))) continue;
-        m.collections.set(entry.name, await openCollection(entry.name, dir, m.openOptions()));
+        m.adopt(await openCollection(entry.name, dir, m.openOptions()));
       }
     } catch (error) {
       await m.close();
       throw error;
     }
     return m;
+  }
+
+  private adopt(c: EngineCollection): EngineCollection {
+    c.onBroken = (error) => void this.rebuildReadOnly(c, error);
+    this.collections.set(c.name, c);
+    return c;
+  }
+
+  /**
+   * Applying a committed write failed (a bug): the collection's memory may be half applied, so it
+   * is closed and opened again from SQLite, where every acknowledged write is, and serves read-only
+   * (writes: 503 COLLECTION_READ_ONLY) with the reason in its stats and /ready until a restart.
+   * Meanwhile the broken instance answers 503 to everything; the other collections are untouched.
+   */
+  private async rebuildReadOnly(broken: EngineCollection, error: unknown): Promise<void> {
+    const reason = `applying a committed write failed: ${error instanceof Error ? error.message : String(error)}`;
+    try {
+      await broken.close();
+      if (this.collections.get(broken.name) !== broken) return; // dropped or closed meanwhile
+      const c = await openCollection(broken.name, broken.dir, this.openOptions());
+      c.health = { status: 'read-only', reason };
+      this.adopt(c);
+      console.error(`sparrow: collection ${broken.name} rebuilt from collection.db; read-only until restart (${reason})`);
+    } catch (reopenError) {
+      console.error(`sparrow: collection ${broken.name} could not be rebuilt; it answers 503 until restart:`, reopenError);
+    }
   }
 
   private openOptions(create?: CollectionConfig): Parameters<typeof openCollection>[2] {
@@ -70,9 +96,7 @@ export class EngineManager implements CollectionManager {
     if (await exists(dir)) throw new AppError('COLLECTION_EXISTS', `directory ${dir} already exists`);
     this.pending.add(name);
     try {
-      const c = await openCollection(name, dir, this.openOptions(resolved));
-      this.collections.set(name, c);
-      return c;
+      return this.adopt(await openCollection(name, dir, this.openOptions(resolved)));
     } catch (error) {
       await fs.rm(dir, { recursive: true, force: true });
       // At create time a model that cannot be loaded is the caller's mistake (at start it is not: see openCollection).

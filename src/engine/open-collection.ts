@@ -15,6 +15,7 @@ import { SealedSegment } from './sealed-segment.js';
 import { AppError } from '../errors.js';
 import type { CollectionConfig, DenseConfig } from './types.js';
 import type { DenseEncoder } from '../encoder/dense.js';
+import { storedRowProblem } from './document-input.js';
 
 export const DB_FILE = 'collection.db';
 /** the dense field's HNSW snapshot (derived data, rebuilt from SQLite when absent) */
@@ -61,6 +62,7 @@ export async function openCollection(name: string, dir: string, opts: OpenOption
       store.commitManifest({ add: [], remove: damaged, purgeTombstones: [] });
       await removeOrphans(segDir, new Set(sealed.map((s) => s.id)));
     }
+    quarantineUnloadable(name, store, config);
     const encoder = await opts.encoderFor(config);
     const tombstones = createBitmap();
     const c = new EngineCollection(name, dir, config, store, tombstones, encoder, opts.buildThreads);
@@ -96,6 +98,23 @@ export async function openCollection(name: string, dir: string, opts: OpenOption
     for (const s of sealed) s.close();
     store.close();
     throw error;
+  }
+}
+
+/**
+ * Rows that cannot be loaded (they break a rule of the stored form) move to the quarantine table
+ * with their reason instead of refusing the collection; before anything is loaded, so memory,
+ * tombstones and statistics never see them.
+ */
+function quarantineUnloadable(name: string, store: CollectionStore, config: CollectionConfig): void {
+  const bad: Array<{ docno: number; id: string; reason: string }> = [];
+  for (const row of store.rowsAfterSeq(0)) {
+    const reason = storedRowProblem(row, config);
+    if (reason !== undefined) bad.push({ docno: row.docno, id: row.id, reason });
+  }
+  for (const b of bad) {
+    store.quarantine(b.docno, b.reason);
+    console.error(`sparrow: collection ${name}: document ${JSON.stringify(b.id)} cannot be loaded and was moved to the quarantine table: ${b.reason}`);
   }
 }
 

@@ -135,8 +135,23 @@ export interface SearchResponse {
   stats?: QueryStats;
 }
 
+/**
+ * Whether a collection serves fully. read-only: applying a committed write failed (a bug), so its
+ * memory was rebuilt from SQLite and writes answer 503 COLLECTION_READ_ONLY until a restart;
+ * degraded: something it needs is missing at start (its model: text encoding answers 503
+ * MODEL_UNAVAILABLE naming the file; vector searches work).
+ */
+export interface CollectionHealth {
+  status: 'ok' | 'read-only' | 'degraded';
+  reason?: string;
+}
+
 export interface CollectionStats {
   name: string;
+  status: CollectionHealth['status'];
+  reason?: string;
+  /** rows moved aside at open because they could not be loaded (first 100 listed) */
+  quarantine?: { count: number; rows: Array<{ id: string; docno: number; reason: string; at: string }> };
   documents: number;
   deleted: number;
   segments: Array<{ id: string; documents: number; deleted: number; bytes: number; sealed: boolean }>;

@@ -168,6 +168,14 @@ export const Acknowledged = Type.Object({ acknowledged: Type.Boolean() });
 
 export const CollectionStats = Type.Object({
   name: Type.String(),
+  status: StringEnum(['ok', 'read-only', 'degraded'] as const),
+  reason: Type.Optional(Type.String()),
+  quarantine: Type.Optional(
+    Type.Object({
+      count: Type.Integer(),
+      rows: Type.Array(Type.Object({ id: Type.String(), docno: Type.Integer(), reason: Type.String(), at: Type.String() })),
+    }),
+  ),
   documents: Type.Integer(),
   deleted: Type.Integer(),
   segments: Type.Array(
@@ -224,7 +232,12 @@ export const AliasSwitched = Type.Object({ alias: Type.String(), collection: Typ
 export const AliasList = Type.Object({ aliases: Type.Array(AliasView) });
 
 export const HealthResponse = Type.Object({ status: Type.String() });
-export const ReadyResponse = Type.Object({ status: Type.String(), collections: Type.Integer() });
+export const ReadyResponse = Type.Object({
+  status: Type.String(),
+  collections: Type.Integer(),
+  /** collections that serve read-only or degraded, with why (the others serve normally) */
+  degraded: Type.Optional(Type.Array(Type.Object({ collection: Type.String(), status: Type.String(), reason: Type.String() }))),
+});
 
 export type CreateCollectionBody = Static<typeof CreateCollectionBody>;
 export type UpsertBody = Static<typeof UpsertBody>;

@@ -23,6 +23,15 @@ export interface DocumentRow {
   seq: number;
 }
 
+/** A row moved out of `documents` at open because it could not be loaded. */
+export interface QuarantinedRow {
+  docno: number;
+  id: string;
+  reason: string;
+  /** ms since the epoch */
+  at: number;
+}
+
 export type NewDocumentRow = Omit<DocumentRow, 'docno'>;
 
 /** What a search hit shows of its document (text and metadata only when asked for). */
@@ -145,6 +154,12 @@ export class CollectionStore {
         'INSERT INTO segments (file, docs, min_docno, max_docno, avgdl, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       removeSegment: db.prepare<[string]>('DELETE FROM segments WHERE file = ?'),
+      quarantine: db.prepare<[string, number, number]>(
+        `INSERT OR REPLACE INTO quarantine (docno, id, reason, at, title, text, metadata, indices, vals, weighting, length, encoder_version, dense, seq)
+         SELECT docno, id, ?, ?, title, text, metadata, indices, vals, weighting, length, encoder_version, dense, seq FROM documents WHERE docno = ?`,
+      ),
+      quarantined: db.prepare<[number], QuarantinedRow>('SELECT docno, id, reason, at FROM quarantine ORDER BY docno LIMIT ?'),
+      countQuarantined: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM quarantine'),
       addTerm: db.prepare<[number, string]>('INSERT OR IGNORE INTO terms (id, token) VALUES (?, ?)'),
       tokenOf: db.prepare<[number], { token: string }>('SELECT token FROM terms WHERE id = ?'),
       idOfToken: db.prepare<[string], { id: number }>('SELECT id FROM terms WHERE token = ?'),
@@ -293,6 +308,26 @@ export class CollectionStore {
       this.setMeta('generation', String(generation));
       return generation;
     });
+  }
+
+  /** Moves a live row to the quarantine table with its reason (one transaction; its docno gets a tombstone). */
+  quarantine(docno: number, reason: string): void {
+    this.transaction(() => {
+      const row = this.stmt.docByDocno.get(docno);
+      if (!row) return;
+      this.stmt.quarantine.run(reason, Date.now(), docno);
+      const seq = this.nextSeq();
+      this.deleteDocument(row.id, seq);
+      this.appendOp(seq, 'delete', row.id, docno);
+    });
+  }
+
+  quarantined(limit: number): QuarantinedRow[] {
+    return this.stmt.quarantined.all(limit);
+  }
+
+  countQuarantined(): number {
+    return this.stmt.countQuarantined.get()?.n ?? 0;
   }
 
   recordTerms(ids: Uint32Array, tokens: string[]): void {

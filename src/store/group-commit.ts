@@ -26,6 +26,11 @@ export class GroupCommitter {
   private closed = false;
   /** Test-only hook: called inside the transaction after each request's writes. */
   onWritten?: (index: number) => void;
+  /**
+   * Called when an apply callback throws (a bug: everything that can fail runs before the commit).
+   * The writes are durable, so the requests are still answered; the owner must rebuild its memory.
+   */
+  onApplyFailed?: (error: unknown) => void;
 
   constructor(private readonly store: CollectionStore) {}
 
@@ -66,10 +71,15 @@ export class GroupCommitter {
       for (const p of batch) p.reject(error);
       return;
     }
-    batch.forEach((p, i) => {
-      const o = outcomes[i];
-      if (o.ok) p.work.apply(o.value);
-    });
+    try {
+      batch.forEach((p, i) => {
+        const o = outcomes[i];
+        if (o.ok) p.work.apply(o.value);
+      });
+    } catch (error) {
+      if (!this.onApplyFailed) throw error;
+      this.onApplyFailed(error);
+    }
     batch.forEach((p, i) => {
       const o = outcomes[i];
       if (o.ok) p.resolve(o.value);

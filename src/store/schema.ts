@@ -43,6 +43,26 @@ const MIGRATIONS: string[] = [
   CREATE TABLE terms (id INTEGER PRIMARY KEY, token TEXT NOT NULL) STRICT;
   CREATE INDEX terms_token ON terms(token);
   `,
+  `
+  -- Rows that could not be loaded at open (stored by an older version without today's checks, or
+  -- damaged): moved here with the reason, out of documents (a tombstone hides them in segments).
+  CREATE TABLE quarantine (
+    docno INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    title TEXT,
+    text TEXT,
+    metadata TEXT,
+    indices BLOB,
+    vals BLOB,
+    weighting INTEGER,
+    length INTEGER,
+    encoder_version TEXT,
+    dense BLOB,
+    seq INTEGER
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { body, expectProblem, openApp, tempDir, testConfig } from './helpers.js';
 
@@ -94,5 +95,91 @@ describe('bad input is refused before anything is stored', () => {
   it.each(['backups', 'samples'])('the name %s is reserved for the data directory\'s own folder (400 INVALID_COLLECTION_NAME)', async (name) => {
     const app = await start();
     expectProblem(await app.inject({ method: 'PUT', url: `/v1/collections/${name}`, payload: {} }), 400, 'INVALID_COLLECTION_NAME');
+  });
+});
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const got = await probe();
+    if (got !== undefined) return got;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('a failure after the commit, and rows that cannot be loaded', () => {
+  it('an injected failure applying a committed write keeps the process up: the collection is rebuilt read-only from SQLite (reason in /ready, its stats and the log), the others keep serving, a restart opens it', async () => {
+    let app = await start();
+    for (const name of ['c', 'other']) {
+      expect((await app.inject({ method: 'PUT', url: `/v1/collections/${name}`, payload: { encoder: { kind: 'splade' } } })).statusCode).toBe(201);
+      const first = await app.inject({ method: 'POST', url: `/v1/collections/${name}/documents`, payload: { documents: [{ id: 'a', sparse: { indices: [1], values: [1] } }] } });
+      expect(first.statusCode).toBe(200);
+    }
+    const logged: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(' ')));
+    try {
+      process.env.SPARROW_FAIL_AT = 'apply';
+      const res = await app.inject({ method: 'POST', url: '/v1/collections/c/documents', payload: { documents: [{ id: 'b', sparse: { indices: [2], values: [1] } }, { id: 'c', sparse: { indices: [3], values: [1] } }] } });
+      delete process.env.SPARROW_FAIL_AT;
+      expect(res.statusCode, res.body).toBe(200); // committed: acknowledged
+      const stats = await until(async () => {
+        const r = await app.inject({ method: 'GET', url: '/v1/collections/c' });
+        if (r.statusCode === 503) expectProblem(r, 503, 'COLLECTION_READ_ONLY'); // while it is rebuilt
+        return r.statusCode === 200 ? body<{ status: string; reason: string; documents: number }>(r) : undefined;
+      }, 'the rebuild');
+      expect(stats).toMatchObject({ status: 'read-only', documents: 3 });
+      expect(stats.reason).toMatch(/injected failure at apply/);
+      expect(logged.join('\n')).toMatch(/collection c rebuilt from collection.db; read-only until restart/);
+    } finally {
+      delete process.env.SPARROW_FAIL_AT;
+      spy.mockRestore();
+    }
+    const ready = body<{ degraded: unknown[] }>(await app.inject({ method: 'GET', url: '/ready' }));
+    expect(ready.degraded).toEqual([{ collection: 'c', status: 'read-only', reason: expect.stringMatching(/injected failure/) }]);
+    // every acknowledged document is searchable (from SQLite), writes are refused
+    for (const [term, id] of [[1, 'a'], [2, 'b'], [3, 'c']] as const) {
+      const hits = body<{ hits: Array<{ id: string }> }>(await app.inject({ method: 'POST', url: '/v1/collections/c/search', payload: { sparse: { indices: [term], values: [1] }, exact: true } })).hits;
+      expect(hits.map((h) => h.id)).toEqual([id]);
+    }
+    expectProblem(await app.inject({ method: 'POST', url: '/v1/collections/c/documents', payload: { documents: [{ id: 'd', sparse: { indices: [4], values: [1] } }] } }), 503, 'COLLECTION_READ_ONLY');
+    expectProblem(await app.inject({ method: 'DELETE', url: '/v1/collections/c/documents/a' }), 503, 'COLLECTION_READ_ONLY');
+    // the others serve normally
+    expect((await app.inject({ method: 'POST', url: '/v1/collections/other/documents', payload: { documents: [{ id: 'z', sparse: { indices: [9], values: [1] } }] } })).statusCode).toBe(200);
+    expect(body(await app.inject({ method: 'GET', url: '/v1/collections/other' }))).toMatchObject({ status: 'ok', documents: 2 });
+
+    app = await restart(app);
+    expect(body(await app.inject({ method: 'GET', url: '/v1/collections/c' }))).toMatchObject({ status: 'ok', documents: 3 });
+    expect((await app.inject({ method: 'POST', url: '/v1/collections/c/documents', payload: { documents: [{ id: 'd', sparse: { indices: [4], values: [1] } }] } })).statusCode).toBe(200);
+    expect(body(await app.inject({ method: 'GET', url: '/ready' }))).not.toHaveProperty('degraded');
+  });
+
+  it('a stored row that cannot be loaded (a zero cosine vector an older version stored) is moved to quarantine with its reason; the collection opens and serves', async () => {
+    let app = await start();
+    await app.inject({ method: 'PUT', url: '/v1/collections/c', payload: { encoder: { kind: 'splade' }, dense: { dims: 3, metric: 'cosine' } } });
+    const documents = [
+      { id: 'good', sparse: { indices: [1], values: [1] }, dense: [1, 0, 0] },
+      { id: 'bad', sparse: { indices: [1, 2], values: [1, 1] }, dense: [0, 1, 0] },
+    ];
+    expect((await app.inject({ method: 'POST', url: '/v1/collections/c/documents', payload: { documents } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: '/v1/collections/c/_flush' })).statusCode).toBe(202);
+    await until(async () => (body<{ segments: Array<{ sealed: boolean }> }>(await app.inject({ method: 'GET', url: '/v1/collections/c' })).segments.some((s) => s.sealed) ? true : undefined), 'the seal');
+    const dataDir = app.sparrow.config.server.dataDir;
+    apps.splice(apps.indexOf(app), 1);
+    await app.close();
+    // what the old version let through: a zero vector under cosine, written straight into SQLite
+    const db = new Database(path.join(dataDir, 'c', 'collection.db'));
+    db.prepare('UPDATE documents SET dense = ? WHERE id = ?').run(Buffer.from(new Float32Array(3).buffer), 'bad');
+    db.close();
+
+    app = await start(dataDir);
+    const stats = body<{ status: string; documents: number; quarantine: { count: number; rows: Array<{ id: string; reason: string }> } }>(await app.inject({ method: 'GET', url: '/v1/collections/c' }));
+    expect(stats).toMatchObject({ status: 'ok', documents: 1, quarantine: { count: 1, rows: [{ id: 'bad', docno: 2, reason: expect.stringMatching(/INVALID_DENSE_VECTOR.*zero/) }] } });
+    expectProblem(await app.inject({ method: 'GET', url: '/v1/collections/c/documents/bad' }), 404, 'DOCUMENT_NOT_FOUND');
+    const hits = body<{ hits: Array<{ id: string }> }>(await app.inject({ method: 'POST', url: '/v1/collections/c/search', payload: { sparse: { indices: [1], values: [1] }, k: 5 } })).hits;
+    expect(hits.map((h) => h.id)).toEqual(['good']); // the quarantined row is hidden in its sealed segment too
+    // the id can be written again, and a restart keeps the quarantine record
+    expect((await app.inject({ method: 'POST', url: '/v1/collections/c/documents', payload: { documents: [{ id: 'bad', sparse: { indices: [2], values: [1] }, dense: [0, 0, 1] }] } })).statusCode).toBe(200);
+    app = await restart(app);
+    expect(body(await app.inject({ method: 'GET', url: '/v1/collections/c' }))).toMatchObject({ documents: 2, quarantine: { count: 1 } });
   });
 });
