@@ -10,12 +10,15 @@ Bitmap::Bitmap(size_t capacity_bits) : words_(std::make_shared<BitmapWords>((cap
 
 Bitmap::Bitmap(std::shared_ptr<const BitmapWords> words)
     // const_pointer_cast is safe: Mutable() copies whenever the words are shared.
-    : words_(std::const_pointer_cast<BitmapWords>(std::move(words))) {}
+    : words_(std::const_pointer_cast<BitmapWords>(std::move(words))), shared_(true) {}
 
 BitmapWords& Bitmap::Mutable() {
-  // use_count() may only fall concurrently (snapshot holders release; only the owner thread copies
-  // the pointer), so seeing 1 proves nobody else can read these words.
-  if (words_.use_count() > 1) words_ = std::make_shared<BitmapWords>(*words_);
+  // Not `use_count() > 1`: a reader that dropped its snapshot on another thread is seen through a
+  // relaxed load, which does not order its last reads before this write (a data race).
+  if (shared_) {
+    words_ = std::make_shared<BitmapWords>(*words_);
+    shared_ = false;
+  }
   return *words_;
 }
 

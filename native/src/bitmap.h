@@ -6,7 +6,9 @@
 //   BitmapView view = ViewOf(*snap);     // what search loops read (see common.h)
 // Concurrency invariant: a Bitmap is mutated only by its owner thread (the JS thread). Words that a
 // snapshot shares are never written: the first write after Snapshot() copies them (copy-on-write),
-// so native search threads reading a snapshot can never see a torn or racing write.
+// so native search threads reading a snapshot can never see a torn or racing write. The copy is
+// made whether or not the readers have dropped the snapshot since: use_count() cannot tell, as it
+// does not order their reads before our write (native/test/bitmap_tsan.cc).
 #pragma once
 
 #include <cstddef>
@@ -37,11 +39,15 @@ class Bitmap {
   void And(const Bitmap& other);
   void AndNot(const Bitmap& other);
   std::vector<DocNo> ToArray() const;  // ascending
-  std::shared_ptr<const BitmapWords> Snapshot() const { return words_; }
+  std::shared_ptr<const BitmapWords> Snapshot() const {
+    shared_ = true;
+    return words_;
+  }
 
  private:
   BitmapWords& Mutable();  // unshares the words before a write
   std::shared_ptr<BitmapWords> words_;
+  mutable bool shared_ = false;  // words_ was handed out: copy before the next write
 };
 
 }  // namespace sparrow

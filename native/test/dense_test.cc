@@ -1,5 +1,5 @@
-// Checks the exact dense scan against a double-precision brute force. Build and run:
-//   g++ -std=c++20 -O2 -I native/src native/test/dense_test.cc native/src/dense.cc -o /tmp/dense_test && /tmp/dense_test
+// Checks the exact dense scan against a double-precision brute force. Built and run under
+// ASan + UBSan by `npm run test:native` (native/test/Makefile).
 #include <cmath>
 #include <cstdio>
 #include <random>

@@ -1,6 +1,7 @@
 // Tuning harness (tune query set only): Seismic vs exhaustive on CSR dumps of synthetic data.
-//   g++ -std=c++20 -O3 -march=x86-64-v2 -ffp-contract=off -pthread -I native/src native/test/seismic_bench.cc \
-//       native/src/seismic_{types,blocks,build,search}.cc native/src/thread_pool.cc -o /tmp/seismic_bench
+//   g++ -std=c++20 -O3 -march=x86-64-v2 -ffp-contract=off -pthread -I native/src native/test/seismic_bench.cc
+//       native/src/seismic_{types,blocks,build,search}.cc native/src/{thread_pool,simd_kernels}.cc -o /tmp/seismic_bench
+//   (`npm run test:native` only checks that it builds)
 //   /tmp/seismic_bench docs.bin queries.bin [posting_fraction centroid_fraction summary_energy max_fraction]
 // A dump is: uint32 rows, uint32 nnz, indptr[rows+1], indices[nnz], float values[nnz].
 #include <chrono>

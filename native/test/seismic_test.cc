@@ -1,5 +1,5 @@
 // Harness: Seismic search against brute force on random clustered data.
-//   g++ -std=c++20 -O2 -pthread -I native/src native/test/seismic_test.cc native/src/seismic_{types,blocks,build,search}.cc native/src/thread_pool.cc -o /tmp/seismic_test
+// Built and run under ASan + UBSan by `npm run test:native` (native/test/Makefile).
 #include <cstdio>
 #include <map>
 #include <random>
