@@ -82,7 +82,7 @@ static void Seismic(ThreadPool& pool) {
   params.n_knn = 4;
   auto built = SeismicSegment::Build(docs.indptr, docs.indices, docs.values, docnos, params);
   std::string path = "/tmp/sparrow-search-tsan-" + std::to_string(getpid()) + ".seg";
-  built->Save(path);
+  built->Save(path, "");
   auto mapped = SeismicSegment::Load(path);
   unlink(path.c_str());
   const SeismicSegment* segments[2] = {built.get(), mapped.get()};

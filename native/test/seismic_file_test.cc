@@ -57,7 +57,7 @@ int main() {
     params.n_knn = 3;
     auto seg = SeismicSegment::Build(indptr, indices, values, docnos, params);
     std::string path = "/tmp/sparrow-seismic-file-test-" + std::to_string(getpid()) + ".seg";
-    seg->Save(path);
+    seg->Save(path, "{\"test\": 1}");
     const std::vector<uint8_t> good = ReadAll(path);
     std::vector<uint32_t> q_indptr{0, 4};
     std::vector<TermId> q_terms{1 * stride, 7 * stride, 50 * stride, 299 * stride};
