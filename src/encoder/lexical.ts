@@ -9,7 +9,9 @@ import type { EncoderPool } from '../workers/pool.js';
 import { getAnalyzer, type AnalyzerName } from './analyzer.js';
 import { bm25QueryVector } from './bm25.js';
 import { analyzeToIds, encodeLexicalDocument } from './lexical-document.js';
+import { murmur3 } from './murmur3.js';
 import { TokenMemory } from './token-memory.js';
+import type { TokenOffsets } from './tokenizer.js';
 import { checkText, checkTexts } from './check-input.js';
 import type { CorpusStats, EncodedDocument, SparseEncoder } from './types.js';
 
@@ -53,6 +55,17 @@ export class LexicalEncoder implements SparseEncoder {
     const { ids, tokens } = analyzeToIds(this.analyzer, text);
     this.memory.remember(ids, tokens);
     return bm25QueryVector(ids, stats);
+  }
+
+  tokenOffsets(text: string): TokenOffsets {
+    checkText(text);
+    const out: TokenOffsets = { ids: [], starts: [], ends: [] };
+    this.analyzer.forEachTokenAt(text, (token, start, end) => {
+      out.ids.push(murmur3(token));
+      out.starts.push(start);
+      out.ends.push(end);
+    });
+    return out;
   }
 
   tokenOf(id: TermId): string | undefined {

@@ -11,6 +11,8 @@ import { failLoad } from './load-error.js';
 import { checkText, checkTexts } from './check-input.js';
 import { loadModelDir, modelFingerprint, type ModelDir } from './model-dir.js';
 import type { PruneOptions } from './splade-math.js';
+import { SPLADE_DEFAULTS } from './splade.js';
+import type { TokenOffsets } from './tokenizer.js';
 import type { EncodedDocument, SparseEncoder } from './types.js';
 
 /** Documents per pool task: big enough to batch, small enough to spread over the workers. */
@@ -61,6 +63,25 @@ export class SpladeEncoder implements SparseEncoder {
   /** Inference-free query encoding, synchronously. */
   encodeQuerySync(text: string): SparseVector {
     return inferenceFreeQuery(this.model.tokenizer, this.model.idf as Float32Array, text);
+  }
+
+  /** Where each term of the text's vector gets its weight: term id -> token index in tokenOffsets(text)
+   * (or CLS_POSITION / SEP_POSITION); 'pooled' when the model's output has no positions. Runs the model. */
+  async attribute(text: string): Promise<Map<TermId, number> | 'pooled'> {
+    checkText(text);
+    const result = await this.pool.attribute(this.spec, [text]);
+    if (result === 'pooled') return result;
+    const { indices, values } = result[0].vector;
+    return new Map(Array.from(indices, (id, i) => [id, values[i]]));
+  }
+
+  /** Tokens read per document: (max length − 2) per chunk, at most maxChunks chunks, as the document encoder reads them. */
+  get tokenLimit(): number {
+    return (this.model.maxLength - 2) * (this.spec.kind === 'splade' ? (this.spec.maxChunks ?? SPLADE_DEFAULTS.maxChunks) : SPLADE_DEFAULTS.maxChunks);
+  }
+
+  tokenOffsets(text: string): TokenOffsets {
+    return this.model.tokenizer.encodeWithOffsets(text, this.tokenLimit);
   }
 
   tokenOf(id: TermId): string | undefined {

@@ -20,6 +20,29 @@ export function maxPoolLogits(acc: Float32Array, logits: Float32Array, row: numb
   }
 }
 
+/** Special positions in attribution: the [CLS] and [SEP] of a chunk. */
+export const CLS_POSITION = -1;
+export const SEP_POSITION = -2;
+
+/**
+ * maxPoolLogits that also records, per term, where its max came from: `arg[j]` is the token
+ * index in the text (`offset` + position in the chunk − 1), or CLS_POSITION / SEP_POSITION.
+ */
+export function maxPoolLogitsArg(acc: Float32Array, arg: Int32Array, logits: Float32Array, row: number, tokens: number, length: number, offset: number): void {
+  const vocab = acc.length;
+  for (let t = 0; t < length; t++) {
+    const base = (row * tokens + t) * vocab;
+    const position = t === 0 ? CLS_POSITION : t === length - 1 ? SEP_POSITION : offset + t - 1;
+    for (let j = 0; j < vocab; j++) {
+      const x = logits[base + j];
+      if (x > acc[j]) {
+        acc[j] = x;
+        arg[j] = position;
+      }
+    }
+  }
+}
+
 /** acc[j] = log(1 + acc[j]) for the max-pooled (non-negative) logits of maxPoolLogits. */
 export function logSaturate(acc: Float32Array): Float32Array {
   for (let j = 0; j < acc.length; j++) if (acc[j] > 0) acc[j] = Math.log1p(acc[j]);

@@ -13,7 +13,8 @@ import { checkTexts } from './check-input.js';
 import type { EncodedDocument } from './types.js';
 import { loadModelDir, type ModelDir } from './model-dir.js';
 import { openOnnxModel, type OnnxSparseModel } from './onnx.js';
-import { denseToSparse, logSaturate, maxPoolLogits, maxPoolRow, pruneSparse, validatePrune, type PruneOptions } from './splade-math.js';
+import type { SparseVector } from '../core/types.js';
+import { denseToSparse, logSaturate, maxPoolLogits, maxPoolLogitsArg, maxPoolRow, pruneSparse, validatePrune, type PruneOptions } from './splade-math.js';
 
 export interface SpladeOptions {
   prune?: PruneOptions;
@@ -30,6 +31,8 @@ export const SPLADE_DEFAULTS = { maxChunks: 8, logitsBudgetBytes: 64 * 1024 * 10
 
 interface Sequence {
   doc: number;
+  /** index of the chunk in its text */
+  chunk: number;
   ids: number[];
 }
 
@@ -107,17 +110,61 @@ export class SpladeDocumentEncoder {
   }
 
   async encode(texts: string[]): Promise<EncodedDocument[]> {
+    const vocab = this.model.tokenizer.vocabSize;
+    const accs = new Map<number, Float32Array>();
+    const rank3 = this.onnx.outputRank === 3;
+    const lengths = await this.runChunks(texts, (doc, _chunk, data, row, width, length) => {
+      let acc = accs.get(doc);
+      if (acc === undefined) accs.set(doc, (acc = new Float32Array(vocab)));
+      if (rank3) maxPoolLogits(acc, data, row, width, length);
+      else maxPoolRow(acc, data, row);
+    });
+    return texts.map((_, doc) => ({ vector: this.finish(accs.get(doc)), length: lengths[doc] }));
+  }
+
+  /**
+   * Attribution: the same vectors as encode(), but each value is where the term's max came from —
+   * the index of the token in the text (as tokenizer.encode reads it), or CLS_POSITION / SEP_POSITION.
+   * undefined for a model whose output is already pooled (no positions to tell).
+   */
+  async attribute(texts: string[]): Promise<EncodedDocument[] | undefined> {
+    if (this.onnx.outputRank !== 3) return undefined;
+    const vocab = this.model.tokenizer.vocabSize;
+    const window = this.model.maxLength - 2;
+    const state = new Map<number, { acc: Float32Array; arg: Int32Array }>();
+    const lengths = await this.runChunks(texts, (doc, chunk, data, row, width, length) => {
+      let s = state.get(doc);
+      if (s === undefined) state.set(doc, (s = { acc: new Float32Array(vocab), arg: new Int32Array(vocab) }));
+      maxPoolLogitsArg(s.acc, s.arg, data, row, width, length, chunk * window);
+    });
+    return texts.map((_, doc) => {
+      const s = state.get(doc);
+      const vector = this.finish(s?.acc);
+      const positions = Float32Array.from(vector.indices, (j) => s!.arg[j]);
+      return { vector: { indices: vector.indices, values: positions }, length: lengths[doc] };
+    });
+  }
+
+  /** Pooled logits -> the stored vector: special tokens' dimensions zeroed (logits models), saturated, pruned. */
+  private finish(acc: Float32Array | undefined): SparseVector {
+    if (acc === undefined) return { indices: new Uint32Array(0), values: new Float32Array(0) };
+    // OpenSearch zeroes the special tokens' own dimensions of the pooled logits; a pooled graph is used as is.
+    const logits = this.onnx.outputRank === 3;
+    return pruneSparse(denseToSparse(logits ? logSaturate(acc) : acc, logits ? this.model.tokenizer.specialIds : []), this.options.prune);
+  }
+
+  /** Runs every chunk of every text through the model in planned batches; `visit` sees each row's output. Returns token counts. */
+  private async runChunks(texts: string[], visit: (doc: number, chunk: number, data: Float32Array, row: number, width: number, length: number) => void): Promise<number[]> {
     checkTexts(texts);
     const vocab = this.model.tokenizer.vocabSize;
     const sequences: Sequence[] = [];
     const lengths = new Array<number>(texts.length).fill(0);
     texts.forEach((text, doc) => {
-      for (const ids of this.sequencesOf(text)) {
-        sequences.push({ doc, ids });
+      this.sequencesOf(text).forEach((ids, chunk) => {
+        sequences.push({ doc, chunk, ids });
         lengths[doc] += ids.length - 2;
-      }
+      });
     });
-    const accs = new Map<number, Float32Array>();
     const perToken = this.onnx.outputRank === 3 ? vocab * 4 : 1;
     const maxTokens = Math.max(this.model.maxLength, Math.floor(this.options.logitsBudgetBytes / perToken));
     for (const batch of planBatches(sequences.map((s) => s.ids.length), maxTokens, this.options.maxBatchSequences)) {
@@ -126,22 +173,9 @@ export class SpladeDocumentEncoder {
       const mask = new BigInt64Array(batch.length * width);
       batch.forEach((s, row) => fillRow(ids, mask, row * width, sequences[s].ids));
       const out = await this.onnx.run(ids, mask, batch.length, width);
-      batch.forEach((s, row) => {
-        const { doc, ids: seq } = sequences[s];
-        let acc = accs.get(doc);
-        if (acc === undefined) accs.set(doc, (acc = new Float32Array(vocab)));
-        if (this.onnx.outputRank === 3) maxPoolLogits(acc, out.data, row, width, seq.length);
-        else maxPoolRow(acc, out.data, row);
-      });
+      batch.forEach((s, row) => visit(sequences[s].doc, sequences[s].chunk, out.data, row, width, sequences[s].ids.length));
     }
-    // OpenSearch zeroes the special tokens' own dimensions of the pooled logits; a pooled graph is used as is.
-    const logits = this.onnx.outputRank === 3;
-    const zero = logits ? this.model.tokenizer.specialIds : [];
-    return texts.map((_, doc) => {
-      const acc = accs.get(doc);
-      const vector = acc === undefined ? { indices: new Uint32Array(0), values: new Float32Array(0) } : pruneSparse(denseToSparse(logits ? logSaturate(acc) : acc, zero), this.options.prune);
-      return { vector, length: lengths[doc] };
-    });
+    return lengths;
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@
  * query-side variants (inference-free, siamese, lexical).
  */
 import type { SparseVector, TermId } from '../core/types.js';
+import type { TokenOffsets } from './tokenizer.js';
 
 /** One encoded document. For lexical encoders `vector` holds raw term frequencies and `length`
  * the document length in tokens: BM25 weights are computed when a segment is sealed (avgdl frozen
@@ -44,6 +45,13 @@ export interface SparseEncoder {
   encodeDocuments(texts: string[]): Promise<EncodedDocument[]>;
   /** A query. Inline (synchronous work) for inference-free and lexical; the model for siamese. */
   encodeQuery(text: string, stats: CorpusStats): Promise<SparseVector>;
+  /** The tokens the document encoder reads from `text` (at most as many as it reads), with their
+   * term ids as in its vectors and their [start, end) in `text` (UTF-16): for highlighting. */
+  tokenOffsets(text: string): TokenOffsets;
+  /** SPLADE: runs the model on `text` and tells, per term of its vector, the index of the token (in
+   * tokenOffsets(text)) whose logit gives the term its weight (negative: [CLS] -1, [SEP] -2), or
+   * 'pooled' when the model's output is already pooled. */
+  attribute?(text: string): Promise<Map<TermId, number> | 'pooled'>;
   /** Token text for a term id (explain, /v1/encode). */
   tokenOf(id: TermId): string | undefined;
   /** Term id of a token, for encoders with a fixed vocabulary (SPLADE: the model's ids). Lexical

@@ -57,7 +57,7 @@ export async function prepareDocuments(docs: DocumentInput[], ctx: PrepareContex
     }
     ctx.filters.validate(d.metadata, what);
     const dense = parseDense(d.dense, ctx.config, `${what}.dense`);
-    const content = [d.title, d.text].filter((s): s is string => typeof s === 'string' && s.length > 0).join('\n');
+    const content = encodedContent(d.title, d.text);
     if (d.sparse === undefined && content.length === 0) {
       throw new AppError('MISSING_CONTENT', `${what} has neither text (or title) nor a sparse vector`);
     }
@@ -77,7 +77,7 @@ export async function prepareDocuments(docs: DocumentInput[], ctx: PrepareContex
   });
   if (toEncode.length > 0) {
     if (!ctx.encoder) throw new AppError('INVALID_CONFIG', 'this collection has no encoder: send documents with a sparse vector');
-    const texts = toEncode.map((i) => [docs[i].title, docs[i].text].filter((s) => s).join('\n'));
+    const texts = toEncode.map((i) => encodedContent(docs[i].title, docs[i].text));
     const encoded = await ctx.encoder.encodeDocuments(texts);
     toEncode.forEach((i, j) => {
       const e = encoded[j];
@@ -92,11 +92,16 @@ export async function prepareDocuments(docs: DocumentInput[], ctx: PrepareContex
   }
   const toEmbed = ctx.denseEncoder ? out.map((p, i) => i).filter((i) => out[i].dense === null && [docs[i].title, docs[i].text].some((s) => s)) : [];
   if (toEmbed.length > 0) {
-    const vectors = await ctx.denseEncoder!.embed(toEmbed.map((i) => [docs[i].title, docs[i].text].filter((s) => s).join('\n')));
+    const vectors = await ctx.denseEncoder!.embed(toEmbed.map((i) => encodedContent(docs[i].title, docs[i].text)));
     toEmbed.forEach((i, j) => (out[i].dense = vectors[j].length > 0 ? vectors[j] : null));
   }
   out.forEach((p, i) => checkStoredForm(p, ctx.config, `documents[${i}]`));
   return out;
+}
+
+/** The text an encoder reads for a document: its title and text, joined by a newline when both are there. */
+export function encodedContent(title: string | null | undefined, text: string | null | undefined): string {
+  return [title, text].filter((s): s is string => typeof s === 'string' && s.length > 0).join('\n');
 }
 
 /**

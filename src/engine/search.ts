@@ -17,12 +17,25 @@ import type { DocSet } from './filter-index.js';
 import { denseSearch, hybridSearch, type HybridResult } from './hybrid.js';
 import { topK } from './mutable-segment.js';
 import { checkPage, pageHits } from './paging.js';
+import { AttributionCache, attributeExpansions, type AttributionDocument } from '../highlight/attribution.js';
+import type { Highlight } from '../highlight/highlight.js';
+import { highlightHit } from '../highlight/hit.js';
+
+type AttributionItem = { doc: AttributionDocument; highlight: Highlight };
+const attributionCaches = new WeakMap<EngineCollection, AttributionCache>();
+
+/** One attribution cache per open collection (its rows' docno and seq name a stored version). */
+function attributionCacheOf(c: EngineCollection): AttributionCache {
+  let cache = attributionCaches.get(c);
+  if (cache === undefined) attributionCaches.set(c, (cache = new AttributionCache()));
+  return cache;
+}
 import type { SealedSegment } from './sealed-segment.js';
 import { parseSparseInput } from './sparse-input.js';
 import type { EncodedTerm, ExplainTerm, SearchHit, SearchRequest, SearchResponse } from './types.js';
 
 export const MAX_K = 10_000;
-const INCLUDES = new Set(['text', 'metadata', 'explain']);
+const INCLUDES = new Set(['text', 'metadata', 'explain', 'highlight']);
 
 export async function searchCollection(c: EngineCollection, req: SearchRequest): Promise<SearchResponse> {
   const started = performance.now();
@@ -59,7 +72,9 @@ export async function searchCollection(c: EngineCollection, req: SearchRequest):
   };
   checkPage(req, k, MAX_K);
   const hits = await pageHits(rank, (docno) => c.store.hitFields(docno, false)?.id ?? c.store.tombstonedId(docno) ?? '', k, req, MAX_K);
-  const out = toSearchHits(c, hits, query, req.include ?? [], sparse.sealed, mode === 'dense' ? 'dense' : sides);
+  const toAttribute: AttributionItem[] = [];
+  const out = toSearchHits(c, hits, query, req, sparse.sealed, mode === 'dense' ? 'dense' : sides, toAttribute);
+  if (toAttribute.length > 0) await attributeExpansions(c.encoder, attributionCacheOf(c), toAttribute, req.highlight?.timeoutMs);
   return { hits: out, took_ms: performance.now() - started, ...(sparse.stats ? { stats: sparse.stats } : {}) };
 }
 
@@ -147,12 +162,15 @@ function toSearchHits(
   c: EngineCollection,
   hits: Hit[],
   query: SparseVector | undefined,
-  include: string[],
+  req: SearchRequest,
   sealed: SealedSegment[],
-  sides?: HybridResult['sides'] | 'dense',
+  sides: HybridResult['sides'] | 'dense' | undefined,
+  toAttribute: AttributionItem[],
 ): SearchHit[] {
   const out: SearchHit[] = [];
-  const explain = include.includes('explain');
+  const include: string[] = req.include ?? [];
+  const highlight = include.includes('highlight');
+  const explain = include.includes('explain') || highlight;
   const body = include.includes('text') || include.includes('metadata');
   for (const h of hits) {
     // Without explain only the shown fields are read (no vector decoding). A document updated or
@@ -170,9 +188,19 @@ function toSearchHits(
     if (include.includes('metadata') && row.metadata !== null) hit.metadata = JSON.parse(row.metadata) as Record<string, unknown>;
     if (explain && 'vector' in row) {
       const avgdl = sealed.find((s) => s.contains(h.docno))?.row.avgdl ?? c.corpus.avgDocLength;
-      hit.explain = query ? { terms: explainTerms(c, query, row.vector, row.tf, row.length, avgdl) } : {};
-      if (sides === 'dense') hit.explain.dense = { raw: h.score, normalized: h.score };
-      else if (sides?.has(h.docno)) Object.assign(hit.explain, explainSides(sides.get(h.docno)!));
+      const terms = query ? explainTerms(c, query, row.vector, row.tf, row.length, avgdl) : [];
+      if (include.includes('explain')) {
+        hit.explain = query ? { terms } : {};
+        if (sides === 'dense') hit.explain.dense = { raw: h.score, normalized: h.score };
+        else if (sides?.has(h.docno)) Object.assign(hit.explain, explainSides(sides.get(h.docno)!));
+      }
+      if (highlight) {
+        hit.highlight = highlightHit(c.encoder, row.title, row.text, terms, req.highlight);
+        if (req.highlight?.attribute) {
+          const doc = { key: `${row.docno}:${row.seq}`, title: row.title, text: row.text, encoderVersion: row.encoderVersion };
+          toAttribute.push({ doc, highlight: hit.highlight });
+        }
+      }
     }
     out.push(hit);
   }

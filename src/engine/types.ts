@@ -3,6 +3,8 @@
  * No HTTP in here: errors are AppError with codes from src/errors.ts.
  */
 import type { SparseVector } from '../core/types.js';
+import type { Highlight } from '../highlight/highlight.js';
+import type { HighlightOptions } from '../highlight/hit.js';
 import type { QueryStats, SeismicParams } from '../index/native-types.js';
 
 export type FieldType = 'keyword' | 'number' | 'boolean';
@@ -95,7 +97,9 @@ export interface SearchRequest {
   minScore?: number;
   /** collect the native search statistics of the sealed segments (SearchResponse.stats) */
   stats?: boolean;
-  include?: Array<'text' | 'metadata' | 'explain'>;
+  include?: Array<'text' | 'metadata' | 'explain' | 'highlight'>;
+  /** with include "highlight": fragments and attribution of expansion terms */
+  highlight?: HighlightOptions;
   hybrid?: {
     method?: 'convex' | 'rrf'; // default convex
     alpha?: number;
@@ -126,6 +130,7 @@ export interface SearchHit {
   text?: string;
   metadata?: Record<string, unknown>;
   explain?: { terms?: ExplainTerm[]; sparse?: { raw: number; normalized: number }; dense?: { raw: number; normalized: number } };
+  highlight?: Highlight;
 }
 
 export interface SearchResponse {

@@ -117,7 +117,21 @@ export const SearchBody = Closed({
   heapFactor: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
   filter: Type.Optional(FreeObject),
   minScore: Type.Optional(Type.Number()),
-  include: Type.Optional(Type.Array(StringEnum(['text', 'metadata', 'explain'] as const), { uniqueItems: true })),
+  include: Type.Optional(Type.Array(StringEnum(['text', 'metadata', 'explain', 'highlight'] as const), { uniqueItems: true })),
+  highlight: Type.Optional(
+    Closed({
+      fragments: Type.Optional(
+        Closed({
+          count: Type.Optional(Type.Integer({ minimum: 0, maximum: 20 })),
+          size: Type.Optional(Type.Integer({ minimum: 20, maximum: 2000 })),
+          preTag: Type.Optional(Type.String({ maxLength: 200 })),
+          postTag: Type.Optional(Type.String({ maxLength: 200 })),
+        }),
+      ),
+      attribute: Type.Optional(Type.Boolean()),
+      timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 60_000 })),
+    }),
+  ),
   hybrid: Type.Optional(
     Closed({
       // any string: the engine answers an unknown method with UNKNOWN_FUSION_METHOD
@@ -152,6 +166,7 @@ const SearchHit = Type.Object({
   text: Type.Optional(Type.String()),
   metadata: Type.Optional(FreeObject),
   explain: Type.Optional(FreeObject),
+  highlight: Type.Optional(FreeObject),
 });
 export const SearchResponse = Type.Object({ hits: Type.Array(SearchHit), took_ms: Type.Number() });
 /** A problem object (RFC 9457) inside a 200 answer: one failed item of a batch. Extra fields (limit, …) pass. */

@@ -60,9 +60,19 @@ export class EncoderPool {
 
   /** Encodes texts in one task on one worker. */
   async run(spec: EncoderSpec, texts: string[]): Promise<EncodedDocument[]> {
+    return unpackDocuments((await this.task({ spec, texts })).docs);
+  }
+
+  /** SPLADE attribution of texts in one task (EncodeTask.attribute): 'pooled' when the model cannot tell. */
+  async attribute(spec: EncoderSpec, texts: string[]): Promise<EncodedDocument[] | 'pooled'> {
+    const reply = await this.task({ spec, texts, attribute: true });
+    return reply.pooled ? 'pooled' : unpackDocuments(reply.docs);
+  }
+
+  private async task(input: EncodeTask): Promise<Extract<EncodeReply, { ok: true }>> {
     if (this.isClosed) throw new AppError('SHUTTING_DOWN', 'the encoder pool is closed');
     let reply: EncodeReply;
-    const task = this.piscina.run({ spec, texts });
+    const task = this.piscina.run(input);
     this.inFlight.add(task);
     try {
       reply = await task;
@@ -73,7 +83,7 @@ export class EncoderPool {
       this.inFlight.delete(task);
     }
     if (!reply.ok) throw new AppError(reply.code in ERROR_CODES ? (reply.code as ErrorCode) : 'INTERNAL', reply.message);
-    return unpackDocuments(reply.docs);
+    return reply;
   }
 
   /** Encodes texts split into tasks of about `perTask` texts, spread over the workers. Tasks grow

@@ -16,6 +16,9 @@ export type EncoderSpec =
 export interface EncodeTask {
   spec: EncoderSpec;
   texts: string[];
+  /** SPLADE only: answer, per term of each vector, the token position of its max instead of its weight
+   * (SpladeDocumentEncoder.attribute); `pooled` in the reply when the model cannot tell */
+  attribute?: boolean;
 }
 
 export interface PackedDocuments {
@@ -27,7 +30,7 @@ export interface PackedDocuments {
   tokens?: string[];
 }
 
-export type EncodeReply = { ok: true; docs: PackedDocuments } | { ok: false; code: string; message: string };
+export type EncodeReply = { ok: true; docs: PackedDocuments; pooled?: boolean } | { ok: false; code: string; message: string };
 
 /** A stable key for caching one encoder per spec inside a worker. */
 export function specKey(spec: EncoderSpec): string {
