@@ -128,7 +128,7 @@ export function defaultConfig(): Config {
  * Server configuration from command-line flags and SPARROW_* environment variables (flags win),
  * over defaultConfig(). A bad value throws AppError INVALID_CONFIG naming the flag or variable.
  */
-interface OptionSpec {
+export interface OptionSpec {
   flag: string;
   env: string;
   apply(config: Config, raw: string, name: string): void;
@@ -142,7 +142,7 @@ function intOption(raw: string, name: string, min: number, max: number): number 
   return n;
 }
 
-const OPTIONS: OptionSpec[] = [
+export const OPTIONS: OptionSpec[] = [
   { flag: 'port', env: 'SPARROW_PORT', apply: (c, v, n) => void (c.server.port = intOption(v, n, 0, 65_535)) },
   { flag: 'host', env: 'SPARROW_HOST', apply: (c, v, n) => void (c.server.host = nonEmpty(v, n)) },
   { flag: 'data-dir', env: 'SPARROW_DATA_DIR', apply: (c, v, n) => void (c.server.dataDir = nonEmpty(v, n)) },

@@ -11,6 +11,7 @@ import { createEncoder } from '../encoder/factory.js';
 import { EngineManager } from '../engine/manager.js';
 import { closeEncoderPool } from '../workers/pool.js';
 import { readCheckpoint } from './checkpoint.js';
+import { checkEncoderCanIndex } from './encoder-check.js';
 import { DEFAULT_INDEX_JOB, runIndexJob, type DocumentSink, type IndexSummary } from './index-job.js';
 import { CollectionSink, HttpSink } from './index-sinks.js';
 import { createProgress, formatSummary } from './progress.js';
@@ -77,19 +78,28 @@ export async function indexCommand(o: IndexCommandOptions): Promise<IndexSummary
     signal: o.signal,
     onProgress: progress.update,
     onMessage: progress.message,
+    onSeal: () => progress.stage('sealing… (building the search index of what was written)'),
   };
   let summary: IndexSummary;
   if (o.url) {
     const sink = new HttpSink({ url: o.url, apiKey: o.apiKey, collection: o.collection });
-    await sink.ensureCollection({ encoder: o.encoder });
+    await sink.ensureCollection({ encoder: o.encoder }, () => checkEncoderCanIndex(o.encoder, file));
     const checkpointPath = o.checkpoint ?? `.sparrow-index-${o.collection}.json`;
     summary = await runIndexJob(sink, { ...job, checkpoint: { path: checkpointPath, resumeFrom: readCheckpoint(checkpointPath, file) } });
     if (summary.exitCode !== 1) fs.rmSync(checkpointPath, { force: true });
   } else {
     const data = await openDataDir(o.dataDir);
     try {
-      const sink: DocumentSink = new CollectionSink(await getOrCreateCollection(data.manager, o.collection, { encoder: o.encoder }));
+      const created = !data.manager.list().includes(o.collection);
+      if (created) await checkEncoderCanIndex(o.encoder, file);
+      const collection = await getOrCreateCollection(data.manager, o.collection, { encoder: o.encoder });
+      const sink: DocumentSink = new CollectionSink(collection);
       summary = await runIndexJob(sink, job);
+      // a collection this run created and could not fill is not left behind
+      if (created && summary.failed && collection.stats().documents === 0) {
+        await data.manager.drop(o.collection);
+        progress.message(`collection ${o.collection} removed: this run created it and stored nothing`);
+      }
     } finally {
       await data.close();
     }

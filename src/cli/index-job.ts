@@ -36,6 +36,8 @@ export interface IndexJobOptions {
   signal?: AbortSignal;
   onProgress?: (p: IndexProgress) => void;
   onMessage?: (message: string) => void;
+  /** every document is stored; the sink now seals them (seconds, without progress of its own) */
+  onSeal?: () => void;
 }
 
 export interface IndexProgress {
@@ -231,7 +233,10 @@ export async function runIndexJob(sink: DocumentSink, options: IndexJobOptions):
     summary.errors++;
     say(`error: ${messageOf(fatal)}`);
   }
-  if (!summary.failed && !summary.interrupted) await sink.finish();
+  if (!summary.failed && !summary.interrupted) {
+    options.onSeal?.();
+    await sink.finish();
+  }
   const seconds = (performance.now() - started) / 1000;
   const exitCode = summary.failed || summary.interrupted ? 1 : summary.skipped > 0 ? 2 : 0;
   return { ...summary, seconds, docsPerSecond: summary.indexed / Math.max(seconds, 1e-9), exitCode };

@@ -80,12 +80,13 @@ export class HttpSink implements DocumentSink {
     );
   }
 
-  /** Create the collection unless it exists. */
-  async ensureCollection(config: Record<string, unknown>): Promise<void> {
+  /** Create the collection unless it exists (after `beforeCreate`, which may refuse by throwing). */
+  async ensureCollection(config: Record<string, unknown>, beforeCreate?: () => Promise<void>): Promise<void> {
     try {
       await this.request('GET', `/v1/collections/${encodeURIComponent(this.options.collection)}`);
     } catch (err) {
       if (!(err instanceof HttpError) || err.status !== 404) throw err;
+      await beforeCreate?.();
       await this.request('PUT', `/v1/collections/${encodeURIComponent(this.options.collection)}`, config);
     }
   }

@@ -1,4 +1,5 @@
 /** `sparrow` command line: serve | index | eval | bench (commander). Returns the exit code. */
+import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { EncoderConfig } from '../engine/types.js';
 import { AppError } from '../errors.js';
@@ -10,6 +11,9 @@ import { parseSeismic, parseSweep } from '../eval/sweep.js';
 import { DEFAULT_INDEX_JOB } from './index-job.js';
 import { indexCommand, openDataDir } from './index-command.js';
 import { HttpError } from './index-sinks.js';
+import { serveHelp } from './serve-help.js';
+
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -43,24 +47,26 @@ function encoderOptions(cmd: Command): Command {
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('sparrow')
     .description('Learned-sparse-retrieval search server: SPLADE/BM25 sparse vectors, Seismic index, HTTP API.')
+    .version(VERSION)
     .exitOverride()
     .showHelpAfterError();
+  // every command answers --help and --version (exit 0)
+  const command = (name: string) => program.command(name).version(VERSION);
 
-  program
-    .command('serve')
-    .description('run the HTTP server (flags and SPARROW_* variables: see README)')
-    .helpOption(false)
+  command('serve')
+    .description('run the HTTP server')
+    // the server's own flags are parsed by parseConfig (flags win over SPARROW_* variables)
     .allowUnknownOption()
     .allowExcessArguments()
-    .argument('[flags...]')
+    .argument('[flags...]', 'server flags, listed below')
+    .addHelpText('after', serveHelp())
     .action(async (flags: string[]) => {
       const { serve } = await import('./serve.js');
       setExit(await serve(flags));
     });
 
   encoderOptions(
-    program
-      .command('index')
+    command('index')
       .description('bulk-load a JSONL corpus (BEIR layout) or a BEIR folder; resumable')
       .argument('<input>', 'corpus.jsonl, or a BEIR folder')
       .requiredOption('--collection <name>', 'target collection (created if missing)')
@@ -98,8 +104,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   });
 
   encoderOptions(
-    program
-      .command('eval')
+    command('eval')
       .description('evaluate a BEIR split: nDCG@10, Recall@100/1000, MRR@10, MAP, latency; report.json, TREC runs, chart.svg')
       .requiredOption('--beir <dir>', 'BEIR folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv)')
       .option('--split <name>', 'qrels split', 'test')
@@ -144,8 +149,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     }
   });
 
-  program
-    .command('bench')
+  command('bench')
     .description('query latency of a collection: exact and approximate, p50/p99/QPS, recall vs exact, postings skipped')
     .requiredOption('--collection <name>', 'collection to search (in --data-dir)')
     .requiredOption('--queries <file>', 'queries: BEIR queries.jsonl, TSV "id<TAB>text", or one per line')

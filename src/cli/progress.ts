@@ -9,6 +9,8 @@ export interface ProgressReporter {
   update(p: IndexProgress): void;
   /** Print a message without breaking the bar. */
   message(text: string): void;
+  /** The bar is done (input read); a stage without progress of its own begins. */
+  stage(text: string): void;
   stop(): void;
 }
 
@@ -43,6 +45,10 @@ export function createProgress(options: ProgressOptions): ProgressReporter {
         options.out.write(`${text}\n`);
         bar.start(Math.max(1, options.totalBytes), last.bytes, payload());
       },
+      stage: (text) => {
+        bar.stop();
+        options.out.write(`${text}\n`);
+      },
       stop: () => bar.stop(),
     };
   }
@@ -56,6 +62,7 @@ export function createProgress(options: ProgressOptions): ProgressReporter {
       options.out.write(`indexed ${p.indexed} documents, ${rate(p.indexed).toFixed(0)} docs/s${pct}\n`);
     },
     message: (text) => options.out.write(`${text}\n`),
+    stage: (text) => options.out.write(`${text}\n`),
     stop: () => undefined,
   };
 }

@@ -14,6 +14,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DocNo } from '../core/types.js';
 import type { SparseEncoder } from '../encoder/types.js';
+import { bundledTokenizer } from '../encoder/tokenizer-files.js';
+import type { BertTokenizer } from '../encoder/tokenizer.js';
 import { AppError } from '../errors.js';
 import type { Bitmap } from '../index/native-types.js';
 import type { CollectionStore } from '../store/collection-store.js';
@@ -91,13 +93,20 @@ export class EngineCollection implements Collection {
     };
   }
 
+  /** A SPLADE collection without a model takes vectors over the bundled bert-base-uncased vocabulary
+   * (the vocabulary of the SPLADE models), so `{tokens}` resolves through it. */
+  private get vocabulary(): BertTokenizer | undefined {
+    const { encoder } = this.config;
+    return this.encoder === undefined && encoder.kind === 'splade' && encoder.model === undefined ? bundledTokenizer() : undefined;
+  }
+
   tokenToId = (token: string): number | undefined => {
     const viaEncoder = (this.encoder as { idOf?: (t: string) => number | undefined } | undefined)?.idOf?.(token);
-    return viaEncoder ?? this.store.idOfToken(token);
+    return viaEncoder ?? this.vocabulary?.idOf(token) ?? this.store.idOfToken(token);
   };
 
   tokenOf(id: number): string {
-    return this.encoder?.tokenOf(id) ?? this.store.tokenOf(id) ?? String(id);
+    return this.encoder?.tokenOf(id) ?? this.vocabulary?.tokenOf(id) ?? this.store.tokenOf(id) ?? String(id);
   }
 
   get unsealedDocs(): number {

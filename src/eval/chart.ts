@@ -20,6 +20,43 @@ export function niceMax(max: number): number {
   return 10 * pow;
 }
 
+const LABEL_FONT = 10;
+const LABEL_HEIGHT = 12;
+/** Width of a label in px at LABEL_FONT: generous for sans-serif (0.6 em per character). */
+const labelWidth = (text: string) => text.length * LABEL_FONT * 0.6;
+
+export interface LabelBox {
+  x: number;
+  y: number; // baseline
+  width: number;
+  anchor: 'start' | 'end';
+}
+
+function overlaps(a: LabelBox, b: LabelBox): boolean {
+  const left = (l: LabelBox) => (l.anchor === 'start' ? l.x : l.x - l.width);
+  return left(a) < left(b) + b.width && left(b) < left(a) + a.width && a.y - LABEL_HEIGHT < b.y && b.y - LABEL_HEIGHT < a.y;
+}
+
+/**
+ * Where each point's label goes: right of the point (left of it near the right edge), moved up or
+ * down in steps of one line until it overlaps no label placed before it.
+ */
+export function placeLabels(points: ReadonlyArray<{ x: number; y: number; text: string }>, right = W): LabelBox[] {
+  const placed: LabelBox[] = [];
+  for (const p of points) {
+    const width = labelWidth(p.text);
+    const anchor = p.x + 7 + width > right ? 'end' : 'start';
+    const x = anchor === 'start' ? p.x + 7 : p.x - 7;
+    let box: LabelBox = { x, y: p.y - 6, width, anchor };
+    for (let step = 1; placed.some((q) => overlaps(box, q)) && step < 200; step++) {
+      const shift = Math.ceil(step / 2) * LABEL_HEIGHT * (step % 2 === 1 ? 1 : -1);
+      box = { x, y: p.y - 6 + shift, width, anchor };
+    }
+    placed.push(box);
+  }
+  return placed;
+}
+
 export function renderChart(entries: readonly ReportEntry[], title: string): string {
   const xMax = niceMax(Math.max(0, ...entries.map((e) => e.latency_ms.p50)) * 1.1);
   const yValues = entries.flatMap((e) => [e.ndcg_at_10, e.recall_vs_exact ?? e.ndcg_at_10]);
@@ -43,13 +80,15 @@ export function renderChart(entries: readonly ReportEntry[], title: string): str
   out.push(`<line x1="${px(0)}" y1="${py(yMin)}" x2="${px(0)}" y2="${py(1)}" stroke="black"/>`);
   out.push(`<text x="${(px(0) + px(xMax)) / 2}" y="${H - 12}" text-anchor="middle">latency p50 per query (ms)</text>`);
   out.push(`<text transform="translate(16 ${(py(yMin) + py(1)) / 2}) rotate(-90)" text-anchor="middle">score</text>`);
+  const labels = placeLabels(entries.map((e) => ({ x: px(e.latency_ms.p50), y: py(e.ndcg_at_10), text: entryLabel(e) })), W - 4);
   entries.forEach((e, i) => {
     const x = px(e.latency_ms.p50);
     out.push(`<circle cx="${x}" cy="${py(e.ndcg_at_10)}" r="4" fill="#1f77b4"><title>${escapeXml(`${entryLabel(e)}: nDCG@10 ${e.ndcg_at_10.toFixed(4)}`)}</title></circle>`);
     if (e.recall_vs_exact !== null) {
       out.push(`<rect x="${x - 4}" y="${py(e.recall_vs_exact) - 4}" width="8" height="8" fill="#ff7f0e"><title>${escapeXml(`${entryLabel(e)}: recall@10 vs exact ${e.recall_vs_exact.toFixed(3)}`)}</title></rect>`);
     }
-    out.push(`<text x="${x + 7}" y="${py(e.ndcg_at_10) - 6 - (i % 3) * 11}" font-size="10" fill="#444">${escapeXml(entryLabel(e))}</text>`);
+    const l = labels[i];
+    out.push(`<text x="${l.x}" y="${l.y}" text-anchor="${l.anchor}" font-size="${LABEL_FONT}" fill="#444">${escapeXml(entryLabel(e))}</text>`);
   });
   const lx = W - M.right + 16;
   out.push(`<circle cx="${lx}" cy="${M.top + 10}" r="4" fill="#1f77b4"/><text x="${lx + 10}" y="${M.top + 14}">nDCG@10</text>`);

@@ -64,8 +64,14 @@ export function entryLabel(e: ReportEntry): string {
 const fmt = (x: number | null | undefined, digits = 4) => (x === null || x === undefined ? '—' : x.toFixed(digits));
 
 /** The printed table (markdown, so that it pastes into a README). */
+/** Recall columns name the cutoff a run of k results can reach: with --k 10 both are recall@10. */
+export function recallLabels(k: number): [string, string] {
+  return [`R@${Math.min(100, k)}`, `R@${Math.min(1000, k)}`];
+}
+
 export function formatTable(entries: readonly ReportEntry[]): string {
-  const header = ['dataset', 'system', 'nDCG@10', 'R@100', 'R@1000', 'MRR@10', 'MAP', 'R@10 vs exact', 'postings skipped', 'p50 ms', 'p99 ms'];
+  const k = Math.max(0, ...entries.map((e) => (typeof e.params.k === 'number' ? e.params.k : 0))) || 1000;
+  const header = ['dataset', 'system', 'nDCG@10', ...recallLabels(k), 'MRR@10', 'MAP', 'R@10 vs exact', 'postings skipped', 'p50 ms', 'p99 ms'];
   const rows = entries.map((e) => [
     `${e.dataset}/${e.split}`,
     `${e.encoder} ${entryLabel(e)}`.trim(),

@@ -16,6 +16,7 @@ import { DEFAULT_INDEX } from '../config.js';
 import type { QueryStats, SeismicParams } from '../index/native-types.js';
 import { runIndexJob } from '../cli/index-job.js';
 import { CollectionSink } from '../cli/index-sinks.js';
+import { checkEncoderCanIndex } from '../cli/encoder-check.js';
 import { loadBeirSplit, readCorpus, type BeirSplit } from './beir.js';
 import { DenseAttachingSink, densePasses, dimsOf, queryVectorOf, type DenseEvalOptions } from './dense.js';
 import { renderChart } from './chart.js';
@@ -97,6 +98,10 @@ export function skipped(stats: QueryStats[]): { postings: number | null; blocks:
   };
 }
 
+function noDenseField(name: string): AppError {
+  return new AppError('DENSE_NOT_CONFIGURED', `collection ${name} has no dense field: use a new collection (--collection NAME) for --dense-docs`);
+}
+
 async function openOrIndex(manager: CollectionManager, split: BeirSplit, name: string, o: EvalOptions): Promise<Collection> {
   const log = o.log ?? (() => undefined);
   const exists = manager.list().includes(name);
@@ -107,6 +112,7 @@ async function openOrIndex(manager: CollectionManager, split: BeirSplit, name: s
   // an existing empty collection keeps its own config (encoder, index parameters)
   const dense = o.dense && { dense: { dims: dimsOf(o.dense.docs), metric: o.dense.metric } };
   const index = o.seismic && { index: { ...DEFAULT_INDEX, seismic: { ...DEFAULT_INDEX.seismic, ...o.seismic } } };
+  if (!exists) await checkEncoderCanIndex(o.encoder, split.paths.corpus);
   const c = exists ? manager.get(name) : await manager.create(name, { encoder: o.encoder, ...dense, ...index });
   log(`indexing ${split.paths.corpus} into collection ${name} (${encoderLabel(c.config.encoder)})`);
   const sink = o.dense ? new DenseAttachingSink(new CollectionSink(c), o.dense.docs) : new CollectionSink(c);
@@ -145,6 +151,7 @@ export async function runEval(manager: CollectionManager, o: EvalOptions): Promi
   const log = o.log ?? (() => undefined);
   const split = await loadBeirSplit(o.beirDir, o.split);
   const name = o.collection ?? collectionNameFor(split.name);
+  if (o.dense && manager.list().includes(name) && !manager.get(name).config.dense) throw noDenseField(name); // before any pass
   const c = await openOrIndex(manager, split, name, o);
   await c.flush();
   const encoder = encoderLabel(c.config.encoder);
@@ -186,7 +193,6 @@ export async function runEval(manager: CollectionManager, o: EvalOptions): Promi
   }
   if (o.dense) {
     const vectors = o.dense;
-    if (!c.config.dense) throw new AppError('DENSE_NOT_CONFIGURED', `collection ${name} has no dense field: use a new collection for --dense-docs`);
     for (const p of densePasses(vectors)) {
       row(p.mode, { k: o.k, ...p.params }, await enginePass(c, split, o, p.request, (id) => ({ dense: queryVectorOf(vectors, id) })), null);
     }

@@ -49,7 +49,14 @@ export interface RawAddon {
   [name: string]: unknown; // other modules' exports (Seismic, dense)
 }
 
+/** SPARROW_SIMD: unset (or empty) lets the addon choose by CPU; "portable" forces the portable loops. */
+export function checkSimdSetting(value: string | undefined): void {
+  if (value === undefined || value === '' || value === 'portable') return;
+  throw new AppError('INVALID_CONFIG', `SPARROW_SIMD must be "portable" or unset (the CPU decides), got ${JSON.stringify(value)}`);
+}
+
 function loadAddon(): RawAddon {
+  checkSimdSetting(process.env.SPARROW_SIMD); // the addon reads it once, when it loads
   const here = path.dirname(fileURLToPath(import.meta.url));
   // src/index (tsx, vitest) or dist/index (built): the addon sits under the package root.
   const candidates = [
