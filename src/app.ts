@@ -81,7 +81,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addHook('onRequest', async () => {
     if (state.closing) throw new AppError('SHUTTING_DOWN', 'the server is shutting down', { retryAfter: 5 });
   });
-  registerAuth(app, config.server.apiKey);
+  registerAuth(app, ctx);
   // Until the collections are loaded (and a first start's sample created), the API answers 503 like
   // /ready instead of searching a partial collection; /health, /ready, /metrics and /docs stay up.
   app.addHook('onRequest', async (request) => {

@@ -21,11 +21,26 @@ export interface CpuConfig {
   encoderQueue: number;
 }
 
+/** What a key may do: read < write < admin (each includes the ones before it). */
+export type KeyScope = 'read' | 'write' | 'admin';
+export const KEY_SCOPES: readonly KeyScope[] = ['read', 'write', 'admin'];
+
+/** One API key besides the admin key (README "Security / API keys"). */
+export interface ApiKeyGrant {
+  key: string;
+  scope: KeyScope;
+  /** only these collections (names, or aliases resolved when a request arrives); absent: all */
+  collections?: string[];
+}
+
 export interface ServerConfig {
   port: number;
   host: string;
   dataDir: string;
+  /** the admin key: every route */
   apiKey?: string;
+  /** more keys, scoped (--api-keys / SPARROW_API_KEYS) */
+  apiKeys: ApiKeyGrant[];
   /** serve a non-loopback address without an API key (off: that is refused at start) */
   allowNoKey: boolean;
   sample: boolean;
@@ -111,6 +126,7 @@ export function defaultConfig(): Config {
       port: 8080,
       host: '127.0.0.1',
       dataDir: 'index-data',
+      apiKeys: [],
       allowNoKey: false,
       sample: true,
       bodyLimitBytes: 32 * 1024 * 1024,
@@ -147,6 +163,7 @@ export const OPTIONS: OptionSpec[] = [
   { flag: 'host', env: 'SPARROW_HOST', apply: (c, v, n) => void (c.server.host = nonEmpty(v, n)) },
   { flag: 'data-dir', env: 'SPARROW_DATA_DIR', apply: (c, v, n) => void (c.server.dataDir = nonEmpty(v, n)) },
   { flag: 'api-key', env: 'SPARROW_API_KEY', apply: (c, v) => void (c.server.apiKey = v === '' ? undefined : v) },
+  { flag: 'api-keys', env: 'SPARROW_API_KEYS', apply: (c, v, n) => void (c.server.apiKeys = parseApiKeys(v, n)) },
   { flag: 'allow-no-key', env: 'SPARROW_ALLOW_NO_KEY', apply: (c, v, n) => void (c.server.allowNoKey = onOff(v, n)) },
   { flag: 'sample', env: 'SPARROW_SAMPLE', apply: (c, v, n) => void (c.server.sample = onOff(v, n)) },
   { flag: 'body-limit', env: 'SPARROW_BODY_LIMIT', apply: (c, v, n) => void (c.server.bodyLimitBytes = intOption(v, n, 1024, 1 << 30)) },
@@ -162,6 +179,37 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 function nonEmpty(raw: string, name: string): string {
   if (raw.trim() === '') throw new AppError('INVALID_CONFIG', `${name} must not be empty`);
   return raw;
+}
+
+/**
+ * `--api-keys` / SPARROW_API_KEYS: entries separated by whitespace or `;`, each
+ * `scope:key` or `scope:key:collection,collection` with scope read, write or admin (admin keys are
+ * never limited). A key holds no whitespace, `:` or `;`.
+ */
+export function parseApiKeys(raw: string, name: string): ApiKeyGrant[] {
+  const grants: ApiKeyGrant[] = [];
+  for (const entry of raw.split(/[\s;]+/).filter((e) => e !== '')) {
+    const [scope, key, collections, ...rest] = entry.split(':');
+    const where = `${name}: entry ${JSON.stringify(entry.replace(/:[^:]*/, ':…'))}`;
+    if (!(KEY_SCOPES as readonly string[]).includes(scope) || !key || rest.length > 0 || collections === '') {
+      throw new AppError('INVALID_CONFIG', `${where} must be scope:key or scope:key:collection,collection with scope ${KEY_SCOPES.join(', ')}`);
+    }
+    const grant: ApiKeyGrant = { key, scope: scope as KeyScope };
+    if (collections !== undefined) {
+      if (scope === 'admin') throw new AppError('INVALID_CONFIG', `${where}: an admin key cannot be limited to collections (give it scope write)`);
+      grant.collections = collections.split(',');
+      const bad = grant.collections.find((c) => !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(c));
+      if (bad !== undefined) throw new AppError('INVALID_CONFIG', `${where}: ${JSON.stringify(bad)} is not a collection name`);
+    }
+    if (grants.some((g) => g.key === key)) throw new AppError('INVALID_CONFIG', `${where}: the same key is listed twice`);
+    grants.push(grant);
+  }
+  return grants;
+}
+
+/** Whether the server asks for a key at all. */
+export function hasApiKeys(server: ServerConfig): boolean {
+  return server.apiKey !== undefined || server.apiKeys.length > 0;
 }
 
 function onOff(raw: string, name: string): boolean {
@@ -199,7 +247,10 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     const fromFlag = flags[option.flag];
     if (typeof fromFlag === 'string') option.apply(config, fromFlag, `--${option.flag}`);
   }
-  if (!isLoopback(config.server.host) && config.server.apiKey === undefined && !config.server.allowNoKey) {
+  if (config.server.apiKey !== undefined && config.server.apiKeys.some((g) => g.key === config.server.apiKey)) {
+    throw new AppError('INVALID_CONFIG', 'a key of --api-keys (SPARROW_API_KEYS) is also the admin key --api-key (SPARROW_API_KEY)');
+  }
+  if (!isLoopback(config.server.host) && !hasApiKeys(config.server) && !config.server.allowNoKey) {
     throw new AppError(
       'INVALID_CONFIG',
       `--host ${config.server.host} serves other machines, and no API key is set: set --api-key (SPARROW_API_KEY), or --allow-no-key on (SPARROW_ALLOW_NO_KEY) to serve it open on purpose`,

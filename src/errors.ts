@@ -21,8 +21,10 @@ export const ERROR_CODES = {
   INVALID_DATASET: { status: 400, title: 'Malformed or incomplete dataset' },
   INVALID_PAGE: { status: 400, title: 'Invalid page (offset or searchAfter)' },
   INVALID_MODEL: { status: 400, title: 'Model directory missing or unusable' },
-  // 401 / 404 / 409 / 413
+  // 401 / 403 / 404 / 409 / 413
   UNAUTHORIZED: { status: 401, title: 'Missing or wrong API key' },
+  INSUFFICIENT_SCOPE: { status: 403, title: 'The API key does not allow this operation' },
+  COLLECTION_FORBIDDEN: { status: 403, title: 'The API key does not allow this collection' },
   COLLECTION_NOT_FOUND: { status: 404, title: 'Collection not found' },
   DOCUMENT_NOT_FOUND: { status: 404, title: 'Document not found' },
   TASK_NOT_FOUND: { status: 404, title: 'Task not found' },

@@ -7,7 +7,7 @@
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
-import { isLoopback, type Config } from './config.js';
+import { hasApiKeys, isLoopback, type Config } from './config.js';
 import { ensureSample } from './http/sample.js';
 import { openServices } from './http/services.js';
 
@@ -29,7 +29,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await app.close(); // the collections and encoders are open: close them before giving up
     throw err;
   }
-  if (!isLoopback(config.server.host) && config.server.apiKey === undefined) {
+  if (!isLoopback(config.server.host) && !hasApiKeys(config.server)) {
     app.log.warn({ host: config.server.host }, 'serving a non-loopback address without an API key (--allow-no-key): anyone who can reach it can read and change every collection');
   }
   const ready = (async () => {

@@ -1,6 +1,7 @@
 /** PUT/GET/DELETE /v1/collections/{name}, GET /v1/collections. */
 import type { FastifyInstance } from 'fastify';
 import type { CollectionConfig } from '../../engine/types.js';
+import { mayAccess } from '../auth.js';
 import type { HttpContext } from '../context.js';
 import { Acknowledged, CollectionList, CollectionStats, CreateCollectionBody, NameParams } from '../schemas.js';
 
@@ -27,8 +28,11 @@ export async function collectionRoutes(app: FastifyInstance, ctx: HttpContext): 
       return reply.code(201).send(collection.stats());
     },
   );
-  app.get('/v1/collections', { schema: { response: { 200: CollectionList } } }, async () => ({
-    collections: manager.list().map((name) => manager.get(name).stats()),
+  app.get('/v1/collections', { schema: { response: { 200: CollectionList } } }, async (request) => ({
+    collections: manager
+      .list()
+      .filter((name) => mayAccess(request, ctx, name))
+      .map((name) => manager.get(name).stats()),
   }));
   app.get<{ Params: NameParams }>('/v1/collections/:name', { schema: { params: NameParams, response: { 200: CollectionStats } } }, async (request) =>
     manager.get(request.params.name).stats(),

@@ -1,6 +1,7 @@
 /** POST /v1/collections/{name}/_flush, _optimize, _backup (202 + task), GET /v1/tasks[/{id}]. */
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { mayAccess } from '../auth.js';
 import type { HttpContext } from '../context.js';
 import { BackupQuery, NameParams, Task, TaskList, TaskParams } from '../schemas.js';
 
@@ -33,7 +34,9 @@ export async function taskRoutes(app: FastifyInstance, ctx: HttpContext): Promis
       }));
     },
   );
-  app.get('/v1/tasks', { schema: { response: { 200: TaskList } } }, async () => ({ tasks: tasks.list() }));
+  app.get('/v1/tasks', { schema: { response: { 200: TaskList } } }, async (request) => ({
+    tasks: tasks.list().filter((t) => mayAccess(request, ctx, t.collection)),
+  }));
   app.get<{ Params: TaskParams }>('/v1/tasks/:id', { schema: { params: TaskParams, response: { 200: Task } } }, async (request) =>
     tasks.get(request.params.id),
   );
