@@ -30,12 +30,12 @@ import { FilterIndex } from './filter-index.js';
 import { findMerges, planOptimize, type MergePolicyParams } from './merge-policy.js';
 import { MutableSegment } from './mutable-segment.js';
 import { SealedSegment } from './sealed-segment.js';
+import { vectorRowsOf } from './rebuild.js';
 import { buildSegment, type BuildRow } from './segment-build.js';
 import { encodeText, searchCollection } from './search.js';
 import type { Collection, CollectionConfig, CollectionHealth, CollectionStats, DocumentInput, EncodedTerm, SearchRequest, SearchResponse, StoredDocument } from './types.js';
 
 const BACKPRESSURE_RETRY_SECONDS = 1;
-const MERGE_READ_CHUNK = 5_000;
 
 interface Removed {
   docno: DocNo;
@@ -68,6 +68,8 @@ export class EngineCollection implements Collection {
   health: CollectionHealth = { status: 'ok' };
   /** set when applying a committed write failed: memory is no longer trusted, every call answers 503 */
   private broken?: string;
+  /** set when a model it needs could not be loaded at start (MODEL_LOAD_FAILED): text encoding answers 503 */
+  modelUnavailable?: AppError;
   /** the manager's hook: rebuilds this collection read-only from SQLite after an apply failure */
   onBroken?: (error: unknown) => void;
 
@@ -118,6 +120,9 @@ export class EngineCollection implements Collection {
     const max = this.config.index.maxUnsealedDocs;
     if (Array.isArray(docs) && docs.length > max) {
       throw new AppError('BATCH_TOO_LARGE', `a batch of ${docs.length} documents can never fit: this collection holds at most ${max} unsealed documents (index.maxUnsealedDocs); send smaller batches`, { extra: { limit: max } });
+    }
+    if (Array.isArray(docs) && docs.some((d) => d && typeof d === 'object' && (d.sparse === undefined || (this.config.dense?.model && d.dense === undefined)) && (d.title || d.text))) {
+      this.checkModel();
     }
     const prepared = await prepareDocuments(docs, { config: this.config, encoder: this.encoder, denseEncoder: this.denseEncoder, filters: this.filters, tokenToId: this.tokenToId });
     this.checkWritable();
@@ -214,12 +219,24 @@ export class EngineCollection implements Collection {
 
   search(request: SearchRequest): Promise<SearchResponse> {
     this.checkOpen();
+    if (request.query !== undefined) this.checkModel();
     return searchCollection(this, request);
   }
 
   encode(text: string, side: 'document' | 'query'): Promise<EncodedTerm[]> {
     this.checkOpen();
+    this.checkModel();
     return encodeText(this, text, side);
+  }
+
+  /** A degraded collection (model missing at start) cannot encode text: 503 naming the missing file. */
+  private checkModel(): void {
+    const missing = this.modelUnavailable;
+    if (!missing) return;
+    throw new AppError('MODEL_UNAVAILABLE', `collection ${this.name} cannot encode text: ${missing.message}; searches and documents with vectors still work`, {
+      extra: { file: missing.extra?.file },
+      retryAfter: 60,
+    });
   }
 
   /** Seals the mutable segment once it holds mutableMaxDocs documents (in the background). */
@@ -311,20 +328,8 @@ export class EngineCollection implements Collection {
 
   /** The live rows of some segments, from SQLite (the source of truth), in docno order. */
   private async readLiveRows(inputs: SealedSegment[]): Promise<BuildRow[]> {
-    const wanted = Uint32Array.from(inputs.flatMap((s) => [...s.docnos])).sort();
     const rows: BuildRow[] = [];
-    let p = 0;
-    while (p < wanted.length) {
-      const chunk = this.store.rowsInRange(wanted[p], wanted[wanted.length - 1], MERGE_READ_CHUNK);
-      if (chunk.length === 0) break;
-      for (const r of chunk) {
-        while (p < wanted.length && wanted[p] < r.docno) p++;
-        if (p < wanted.length && wanted[p] === r.docno) rows.push({ docno: r.docno, vector: r.vector, tf: r.tf, length: r.length });
-      }
-      const next = chunk[chunk.length - 1].docno + 1;
-      while (p < wanted.length && wanted[p] < next) p++;
-      await new Promise((resolve) => setImmediate(resolve)); // keep the event loop responsive
-    }
+    for await (const chunk of vectorRowsOf(this.store, Uint32Array.from(inputs.flatMap((s) => [...s.docnos])).sort())) rows.push(...chunk);
     return rows;
   }
 

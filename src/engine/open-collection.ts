@@ -1,16 +1,19 @@
 /**
  * Opening a collection directory: SQLite (migrations), the manifest, mmap of the sealed segments,
- * orphan files deleted, tombstones loaded, the mutable segment rebuilt from rows newer than the
+ * orphan files deleted, lost segment files rebuilt from SQLite in bounded segments (rebuild.ts),
+ * unloadable rows quarantined, tombstones loaded, the mutable segment rebuilt from rows newer than the
  * last sealed sequence number, and the filter index and BM25 statistics rebuilt from SQLite.
  */
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { SparseEncoder } from '../encoder/types.js';
 import { createBitmap, loadSeismic } from '../index/native.js';
-import { CollectionStore } from '../store/collection-store.js';
+import { CollectionStore, type SegmentRow } from '../store/collection-store.js';
 import { removeOrphans } from '../store/files.js';
 import { EngineCollection } from './collection.js';
 import { DenseField } from './dense-field.js';
+import { rebuildSegments, unheldDocnos } from './rebuild.js';
 import { SealedSegment } from './sealed-segment.js';
 import { AppError } from '../errors.js';
 import type { CollectionConfig, DenseConfig } from './types.js';
@@ -45,25 +48,39 @@ export async function openCollection(name: string, dir: string, opts: OpenOption
 
     const rows = store.segments();
     await removeOrphans(segDir, new Set(rows.map((r) => r.file)));
-    const damaged: string[] = [];
+    // Derived data: a segment file that is missing, damaged or of an older format is rebuilt from collection.db below.
+    const lost: SegmentRow[] = [];
     for (const row of rows) {
       const file = path.join(segDir, row.file);
+      if (!existsSync(file)) {
+        console.error(`sparrow: collection ${name}: segment ${row.file} is missing; rebuilding it from collection.db`);
+        lost.push(row);
+        continue;
+      }
       try {
         const index = loadSeismic(file);
         sealed.push(new SealedSegment(row, file, index, index.forward.docnos));
       } catch (error) {
         if (!(error instanceof AppError && error.code === 'INDEX_FILE_CORRUPT')) throw error;
-        // Derived data: drop it; its live rows go back to the mutable segment below and are sealed again.
-        console.error(`sparrow: collection ${name}: segment ${row.file} is damaged (${error.message}); rebuilding it from collection.db`);
-        damaged.push(row.file);
+        console.error(`sparrow: collection ${name}: segment ${row.file} is damaged or outdated (${error.message}); rebuilding it from collection.db`);
+        lost.push(row);
       }
     }
-    if (damaged.length > 0) {
-      store.commitManifest({ add: [], remove: damaged, purgeTombstones: [] });
-      await removeOrphans(segDir, new Set(sealed.map((s) => s.id)));
-    }
     quarantineUnloadable(name, store, config);
-    const encoder = await opts.encoderFor(config);
+    const rebuilt = await rebuildSegments(
+      { store, segmentsDir: segDir, params: config.index.seismic, threads: opts.buildThreads, maxDocs: config.index.mutableMaxDocs },
+      lost,
+      sealed,
+    );
+    sealed.push(...rebuilt);
+    if (lost.length > 0) await removeOrphans(segDir, new Set(sealed.map((s) => s.id)));
+    // A model missing at start degrades this collection (text encoding answers 503 MODEL_UNAVAILABLE) instead of stopping the server.
+    let modelError: AppError | undefined;
+    const encoder = await opts.encoderFor(config).catch((error: unknown) => {
+      if (!(error instanceof AppError && error.code === 'MODEL_LOAD_FAILED')) throw error;
+      modelError = error;
+      return undefined;
+    });
     const tombstones = createBitmap();
     const c = new EngineCollection(name, dir, config, store, tombstones, encoder, opts.buildThreads);
     c.sealed = sealed;
@@ -81,7 +98,7 @@ export async function openCollection(name: string, dir: string, opts: OpenOption
     if (stale.length > 0) store.commitManifest({ add: [], remove: [], purgeTombstones: stale });
 
     // The mutable segment: rows past sealed_seq, minus any a sealed segment already holds (a seal
-    // that finished out of order), plus any older row no segment holds (a damaged segment dropped).
+    // that finished out of order); older rows no segment held were built into segments above.
     for (const docno of unheldDocnos(store, sealed)) {
       const r = store.getByDocno(docno)!;
       c.active.add({ docno: r.docno, vector: r.vector, tf: r.tf, length: r.length, seq: r.seq });
@@ -91,7 +108,19 @@ export async function openCollection(name: string, dir: string, opts: OpenOption
     }
     for (const v of store.allTfVectors()) c.corpus.add(v.indices, v.length);
     if (config.dense) c.dense = await DenseField.open(config.dense, path.join(dir, DENSE_DIR), store.rowsAfterSeq(0));
-    if (config.dense?.model) c.denseEncoder = await opts.denseEncoderFor?.(config.dense);
+    if (config.dense?.model) {
+      try {
+        c.denseEncoder = await opts.denseEncoderFor?.(config.dense);
+      } catch (error) {
+        if (!(error instanceof AppError && error.code === 'MODEL_LOAD_FAILED')) throw error;
+        modelError ??= error;
+      }
+    }
+    if (modelError && !opts.create) {
+      c.modelUnavailable = modelError;
+      c.health = { status: 'degraded', reason: `model unavailable: ${modelError.message}` };
+      console.error(`sparrow: collection ${name} opens degraded (vector searches work, text encoding answers 503): ${modelError.message}`);
+    } else if (modelError) throw modelError;
     c.sealIfFull();
     return c;
   } catch (error) {
@@ -118,20 +147,3 @@ function quarantineUnloadable(name: string, store: CollectionStore, config: Coll
   }
 }
 
-/** Live docnos (ascending) that no sealed segment holds. */
-function unheldDocnos(store: CollectionStore, sealed: SealedSegment[]): number[] {
-  const held = new Uint32Array(sealed.reduce((n, s) => n + s.docnos.length, 0));
-  let at = 0;
-  for (const s of sealed) {
-    held.set(s.docnos, at);
-    at += s.docnos.length;
-  }
-  held.sort();
-  const out: number[] = [];
-  let p = 0;
-  for (const docno of store.allDocnos()) {
-    while (p < held.length && held[p] < docno) p++;
-    if (p >= held.length || held[p] !== docno) out.push(docno);
-  }
-  return out;
-}

@@ -53,15 +53,18 @@ export interface BuiltSegment {
   docnos: Uint32Array;
 }
 
-/** Builds, publishes and reloads a segment; the caller commits the manifest. */
+/**
+ * Builds, publishes and reloads a segment; the caller commits the manifest. `avgdl` defaults to the
+ * rows' own average length (a rebuild passes the one its lost segment recorded).
+ */
 export async function buildSegment(
   rows: BuildRow[],
   segmentsDir: string,
   params: SeismicParams,
   threads: number,
   crashAt: CrashPoint,
+  avgdl = averageLength(rows),
 ): Promise<BuiltSegment> {
-  const avgdl = averageLength(rows);
   const { csr, docnos } = toCsr(rows, avgdl);
   const built = await buildSeismic(csr, docnos, params, { threads });
   const tmp = tempPath(segmentsDir);

@@ -67,6 +67,17 @@ interface RawDoc {
   seq: number;
 }
 
+type RawBuildRow = Pick<RawDoc, 'docno' | 'indices' | 'vals' | 'weighting' | 'length' | 'seq'>;
+
+/** What building a segment reads of a row: its vector and weighting, nothing else. */
+export interface VectorRow {
+  docno: number;
+  vector: SparseVector;
+  tf: boolean;
+  length: number;
+  seq: number;
+}
+
 interface RawSegment {
   file: string;
   docs: number;
@@ -116,6 +127,7 @@ const DOC_COLUMNS = 'docno, id, title, text, metadata, indices, vals, weighting,
 export class CollectionStore {
   readonly db: Database.Database;
   private seq: number;
+  private durability: Durability = 'process';
   private readonly stmt;
 
   constructor(path: string, durability: Durability) {
@@ -145,6 +157,9 @@ export class CollectionStore {
       maxSeq: db.prepare<[], { s: number | null }>('SELECT MAX(seq) AS s FROM oplog'),
       rowsAfterSeq: db.prepare<[number], RawDoc>(`SELECT ${DOC_COLUMNS} FROM documents WHERE seq > ? ORDER BY docno`),
       rowsFromDocno: db.prepare<[number, number, number], RawDoc>(`SELECT ${DOC_COLUMNS} FROM documents WHERE docno >= ? AND docno <= ? ORDER BY docno LIMIT ?`),
+      buildRowsInRange: db.prepare<[number, number, number], RawBuildRow>(
+        'SELECT docno, indices, vals, weighting, length, seq FROM documents WHERE docno >= ? AND docno <= ? ORDER BY docno LIMIT ?',
+      ),
       allDocnos: db.prepare<[], number>('SELECT docno FROM documents ORDER BY docno').pluck(),
       allMetadata: db.prepare<[], { docno: number; metadata: string | null }>('SELECT docno, metadata FROM documents ORDER BY docno'),
       allTfVectors: db.prepare<[], { indices: Buffer; length: number }>('SELECT indices, length FROM documents WHERE weighting = 1'),
@@ -169,6 +184,7 @@ export class CollectionStore {
 
   /** NORMAL: a commit survives a process crash (WAL); FULL also fsyncs the WAL at every commit. */
   setDurability(durability: Durability): void {
+    this.durability = durability;
     this.db.pragma(`synchronous = ${durability === 'fsync' ? 'FULL' : 'NORMAL'}`);
   }
 
@@ -261,6 +277,17 @@ export class CollectionStore {
     return this.stmt.rowsFromDocno.all(from, to, limit).map(decodeRow);
   }
 
+  /** Like rowsInRange, but only what a segment build needs (no text, metadata or dense vector). */
+  vectorRowsInRange(from: number, to: number, limit: number): VectorRow[] {
+    return this.stmt.buildRowsInRange.all(from, to, limit).map((r) => ({
+      docno: r.docno,
+      vector: { indices: typed(r.indices, Uint32Array), values: typed(r.vals, Float32Array) },
+      tf: r.weighting === 1,
+      length: r.length,
+      seq: r.seq,
+    }));
+  }
+
   *allDocnos(): Generator<number> {
     yield* this.stmt.allDocnos.iterate();
   }
@@ -297,8 +324,23 @@ export class CollectionStore {
     return Number(this.getMeta('sealed_seq') ?? '0');
   }
 
-  /** One transaction: the new segment list becomes live (generation + 1). */
+  /**
+   * One transaction: the new segment list becomes live (generation + 1). Always fsynced
+   * (synchronous=FULL for this commit), whatever the collection's durability: callers delete the
+   * files it drops right after, and a manifest that a power loss could roll back would then name
+   * files that no longer exist. Manifest commits are rare (one per seal or merge), so this costs little.
+   */
   commitManifest(change: ManifestChange): number {
+    if (this.durability === 'fsync') return this.writeManifest(change);
+    this.db.pragma('synchronous = FULL');
+    try {
+      return this.writeManifest(change);
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
+  }
+
+  private writeManifest(change: ManifestChange): number {
     return this.transaction(() => {
       for (const file of change.remove) this.stmt.removeSegment.run(file);
       for (const s of change.add) this.stmt.addSegment.run(s.file, s.docs, s.minDocno, s.maxDocno, s.avgdl, s.bytes, s.createdAt);

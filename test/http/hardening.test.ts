@@ -3,6 +3,7 @@
  * issue) is a 4xx problem+json with a stable code, nothing is stored, the server keeps serving and
  * a restart opens the data directory.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -181,5 +182,45 @@ describe('a failure after the commit, and rows that cannot be loaded', () => {
     expect((await app.inject({ method: 'POST', url: '/v1/collections/c/documents', payload: { documents: [{ id: 'bad', sparse: { indices: [2], values: [1] }, dense: [0, 0, 1] }] } })).statusCode).toBe(200);
     app = await restart(app);
     expect(body(await app.inject({ method: 'GET', url: '/v1/collections/c' }))).toMatchObject({ documents: 2, quarantine: { count: 1 } });
+  });
+});
+
+describe('a collection never stops the server', () => {
+  it('a collection whose model is missing at start opens degraded: vector searches work, text encoding is 503 MODEL_UNAVAILABLE naming the file, the others serve', async () => {
+    const root = await tempDir('sparrow-model-');
+    const model = path.join(root, 'model');
+    fs.cpSync(TINY_MODEL, model, { recursive: true });
+    let app = await start(path.join(root, 'data'));
+    expect((await app.inject({ method: 'PUT', url: '/v1/collections/m', payload: { encoder: { kind: 'splade', model } } })).statusCode).toBe(201);
+    const docs = [{ id: 't', text: 'protein folding' }, { id: 'v', sparse: { indices: [1000], values: [2] } }];
+    expect((await app.inject({ method: 'POST', url: '/v1/collections/m/documents', payload: { documents: docs } })).statusCode).toBe(200);
+    await app.inject({ method: 'PUT', url: '/v1/collections/other', payload: {} });
+    await app.inject({ method: 'POST', url: '/v1/collections/other/documents', payload: { documents: [{ id: 'o', text: 'vaccines train the immune system' }] } });
+    fs.renameSync(model, `${model}.moved`);
+
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      app = await restart(app);
+    } finally {
+      spy.mockRestore();
+    }
+    const stats = body<{ status: string; reason: string; documents: number }>(await app.inject({ method: 'GET', url: '/v1/collections/m' }));
+    expect(stats).toMatchObject({ status: 'degraded', documents: 2 });
+    expect(stats.reason).toContain(model);
+    const hits = body<{ hits: Array<{ id: string }> }>(await app.inject({ method: 'POST', url: '/v1/collections/m/search', payload: { sparse: { indices: [1000], values: [1] } } })).hits;
+    expect(hits.map((h) => h.id)).toEqual(['v']);
+    const text = await app.inject({ method: 'POST', url: '/v1/collections/m/search', payload: { query: 'protein' } });
+    expect(expectProblem(text, 503, 'MODEL_UNAVAILABLE').file).toContain(model);
+    expectProblem(await app.inject({ method: 'POST', url: '/v1/encode', payload: { text: 'protein', side: 'query', collection: 'm' } }), 503, 'MODEL_UNAVAILABLE');
+    expectProblem(await app.inject({ method: 'POST', url: '/v1/collections/m/documents', payload: { documents: [{ id: 'u', text: 'new text' }] } }), 503, 'MODEL_UNAVAILABLE');
+    expect((await app.inject({ method: 'POST', url: '/v1/collections/m/documents', payload: { documents: [{ id: 'w', sparse: { indices: [7], values: [1] } }] } })).statusCode).toBe(200);
+    expect(body<{ degraded: unknown[] }>(await app.inject({ method: 'GET', url: '/ready' })).degraded).toEqual([{ collection: 'm', status: 'degraded', reason: expect.stringContaining(model) }]);
+    const other = body<{ hits: Array<{ id: string }> }>(await app.inject({ method: 'POST', url: '/v1/collections/other/search', payload: { query: 'immune' } })).hits;
+    expect(other.map((h) => h.id)).toEqual(['o']);
+
+    fs.renameSync(`${model}.moved`, model);
+    app = await restart(app);
+    expect(body(await app.inject({ method: 'GET', url: '/v1/collections/m' }))).toMatchObject({ status: 'ok', documents: 3 });
+    expect((await app.inject({ method: 'POST', url: '/v1/collections/m/search', payload: { query: 'protein' } })).statusCode).toBe(200);
   });
 });
