@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `sparrow` command: serve | index | eval | bench. The code lives in dist/cli (built by `npm ci`).
+// The `sparrow` command: serve | index | encode | encode-worker | export | eval | bench. The code lives in dist/cli (built by `npm ci`).
 // Imported dynamically so that an error while loading (SPARROW_SIMD=bogus) prints as `CODE: message`.
 import('../dist/cli/main.js')
   .then(({ main }) => main(process.argv.slice(2)))

@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   COLLECTION_EXISTS: { status: 409, title: 'Collection already exists' },
   ALIAS_CONFLICT: { status: 409, title: 'Alias and collection names clash' },
   COLLECTION_IN_USE: { status: 409, title: 'Collection is the target of an alias' },
+  ENCODER_MISMATCH: { status: 409, title: 'Encoder fingerprints differ' },
   BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
   BATCH_TOO_LARGE: { status: 413, title: 'Batch can never fit the collection' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
@@ -50,6 +51,7 @@ export const ERROR_CODES = {
   MODEL_LOAD_FAILED: { status: 500, title: 'Model could not be loaded' },
   INDEX_FILE_CORRUPT: { status: 500, title: 'Index file is damaged or foreign' },
   IO_ERROR: { status: 500, title: 'Disk or file system error' },
+  ENCODE_JOB_FAILED: { status: 500, title: 'An encode batch failed' },
   INTERNAL: { status: 500, title: 'Internal error' },
   // not HTTP answers: a task's error code, a CLI exit reason
   INTERRUPTED: { status: 500, title: 'Task interrupted by a restart' },

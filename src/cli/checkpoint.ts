@@ -31,13 +31,18 @@ export function readCheckpoint(checkpointPath: string, file: string): Checkpoint
 }
 
 export async function writeCheckpoint(checkpointPath: string, cp: Checkpoint): Promise<void> {
-  const tmp = `${checkpointPath}.tmp`;
+  await writeJsonAtomic(checkpointPath, { file: path.resolve(cp.file), line: cp.line });
+}
+
+/** Replace `file` with `value` as JSON, atomically: a temporary file, fsync, rename. */
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  const tmp = `${file}.tmp`;
   const handle = await fs.promises.open(tmp, 'w');
   try {
-    await handle.writeFile(JSON.stringify({ file: path.resolve(cp.file), line: cp.line }));
+    await handle.writeFile(JSON.stringify(value));
     await handle.sync();
   } finally {
     await handle.close();
   }
-  await fs.promises.rename(tmp, checkpointPath);
+  await fs.promises.rename(tmp, file);
 }

@@ -2,6 +2,7 @@
  * `sparrow index INPUT --collection NAME`: the bulk index job from the command line. Writes into a
  * data directory (server stopped) or, with --url, through a running server.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { defaultConfig } from '../config.js';
@@ -13,7 +14,9 @@ import { closeEncoderPool } from '../workers/pool.js';
 import { readCheckpoint } from './checkpoint.js';
 import { checkEncoderCanIndex } from './encoder-check.js';
 import { DEFAULT_INDEX_JOB, runIndexJob, type DocumentSink, type IndexSummary } from './index-job.js';
-import { CollectionSink, HttpSink } from './index-sinks.js';
+import { CollectionSink, HttpSink, QueueEncodingSink } from './index-sinks.js';
+import { encodeCpu, ModelEncoder } from '../encode/model-encoder.js';
+import { QueueEncoder, runId } from '../encode/queue.js';
 import { createProgress, formatSummary } from './progress.js';
 
 export interface IndexCommandOptions {
@@ -27,6 +30,8 @@ export interface IndexCommandOptions {
   concurrency: number;
   onError: 'skip' | 'stop';
   checkpoint?: string;
+  /** encode on encode workers over this queue (splade with a model only) */
+  encodeQueue?: { url: string; queueName?: string };
   out?: NodeJS.WritableStream;
   tty?: boolean;
   signal?: AbortSignal;
@@ -80,31 +85,48 @@ export async function indexCommand(o: IndexCommandOptions): Promise<IndexSummary
     onMessage: progress.message,
     onSeal: () => progress.stage('sealing… (building the search index of what was written)'),
   };
+  const queued = o.encodeQueue === undefined ? undefined : await openEncodeQueue(o, o.encodeQueue, progress.message);
+  const sinkOf = (sink: DocumentSink): DocumentSink => (queued ? new QueueEncodingSink(sink, queued.queue) : sink);
   let summary: IndexSummary;
-  if (o.url) {
-    const sink = new HttpSink({ url: o.url, apiKey: o.apiKey, collection: o.collection });
-    await sink.ensureCollection({ encoder: o.encoder }, () => checkEncoderCanIndex(o.encoder, file));
-    const checkpointPath = o.checkpoint ?? `.sparrow-index-${o.collection}.json`;
-    summary = await runIndexJob(sink, { ...job, checkpoint: { path: checkpointPath, resumeFrom: readCheckpoint(checkpointPath, file) } });
-    if (summary.exitCode !== 1) fs.rmSync(checkpointPath, { force: true });
-  } else {
-    const data = await openDataDir(o.dataDir);
-    try {
-      const created = !data.manager.list().includes(o.collection);
-      if (created) await checkEncoderCanIndex(o.encoder, file);
-      const collection = await getOrCreateCollection(data.manager, o.collection, { encoder: o.encoder });
-      const sink: DocumentSink = new CollectionSink(collection);
-      summary = await runIndexJob(sink, job);
-      // a collection this run created and could not fill is not left behind
-      if (created && summary.failed && collection.stats().documents === 0) {
-        await data.manager.drop(o.collection);
-        progress.message(`collection ${o.collection} removed: this run created it and stored nothing`);
+  try {
+    if (o.url) {
+      const sink = new HttpSink({ url: o.url, apiKey: o.apiKey, collection: o.collection });
+      await sink.ensureCollection({ encoder: o.encoder }, () => checkEncoderCanIndex(o.encoder, file));
+      const checkpointPath = o.checkpoint ?? `.sparrow-index-${o.collection}.json`;
+      summary = await runIndexJob(sinkOf(sink), { ...job, checkpoint: { path: checkpointPath, resumeFrom: readCheckpoint(checkpointPath, file) } });
+      if (summary.exitCode !== 1) fs.rmSync(checkpointPath, { force: true });
+    } else {
+      const data = await openDataDir(o.dataDir);
+      try {
+        const created = !data.manager.list().includes(o.collection);
+        if (created) await checkEncoderCanIndex(o.encoder, file);
+        const collection = await getOrCreateCollection(data.manager, o.collection, { encoder: o.encoder });
+        const sink: DocumentSink = new CollectionSink(collection);
+        summary = await runIndexJob(sinkOf(sink), job);
+        // a collection this run created and could not fill is not left behind
+        if (created && summary.failed && collection.stats().documents === 0) {
+          await data.manager.drop(o.collection);
+          progress.message(`collection ${o.collection} removed: this run created it and stored nothing`);
+        }
+      } finally {
+        await data.close();
       }
-    } finally {
-      await data.close();
     }
+  } finally {
+    await queued?.close();
   }
   progress.stop();
   out.write(`${formatSummary(summary)}\n`);
   return summary;
+}
+
+/** The queue of `--encode-queue`: batches carry the fingerprint of the collection's model. */
+async function openEncodeQueue(o: IndexCommandOptions, q: { url: string; queueName?: string }, say: (text: string) => void) {
+  if (o.encoder.kind !== 'splade' || o.encoder.model === undefined) throw new AppError('INVALID_CONFIG', '--encode-queue needs --encoder splade --model DIR (the model the encode workers run)');
+  const model = await ModelEncoder.open({ modelDir: o.encoder.model, cpu: encodeCpu(1) });
+  const fingerprint = model.fingerprint('document');
+  await model.close();
+  const queue = new QueueEncoder({ url: q.url, queueName: q.queueName, run: runId({ collection: o.collection, nonce: crypto.randomUUID() }), side: 'document', fingerprint, onMessage: say });
+  await queue.ready();
+  return { queue, close: () => queue.close() };
 }

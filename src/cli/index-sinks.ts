@@ -3,6 +3,8 @@
  * stopped), or a running server over HTTP.
  */
 import type { Collection, DocumentInput } from '../engine/types.js';
+import type { BatchEncoder } from '../encode/job.js';
+import { documentText } from '../encode/records.js';
 import type { DocumentSink } from './index-job.js';
 
 /** Straight into a collection: stored ids are looked up in its SQLite store. */
@@ -117,5 +119,44 @@ function safeJson(text: string): unknown {
     return JSON.parse(text);
   } catch {
     return undefined;
+  }
+}
+
+/** A sink whose documents are encoded on encode workers over a queue (`sparrow index
+ * --encode-queue`) before they reach the inner sink as sparse vectors; documents that bring their
+ * own `sparse` pass as they are. */
+export class QueueEncodingSink implements DocumentSink {
+  private nextBatch = 0;
+
+  constructor(
+    private readonly inner: DocumentSink,
+    private readonly encoder: BatchEncoder,
+  ) {}
+
+  stored(ids: string[]): Promise<Set<string>> {
+    return this.inner.stored(ids);
+  }
+
+  async write(docs: DocumentInput[]): Promise<void> {
+    const toEncode = docs.flatMap((d, i) => (d.sparse === undefined && documentText(d) !== '' ? [i] : []));
+    if (toEncode.length === 0) return this.inner.write(docs);
+    const batch = await this.encoder.encode(
+      this.nextBatch++,
+      toEncode.map((i) => documentText(docs[i])),
+    );
+    const out = docs.slice();
+    toEncode.forEach((i, j) => {
+      const v = batch.vectors[j];
+      out[i] = { ...docs[i], sparse: { indices: Array.from(v.indices), values: Array.from(v.values) } };
+    });
+    try {
+      await this.inner.write(out);
+    } finally {
+      await batch.written?.(); // the job leaves the queue either way (a retried write encodes again)
+    }
+  }
+
+  finish(): Promise<void> {
+    return this.inner.finish();
   }
 }

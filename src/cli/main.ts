@@ -1,4 +1,4 @@
-/** `sparrow` command line: serve | index | eval | bench (commander). Returns the exit code. */
+/** `sparrow` command line: serve | index | encode | encode-worker | export | eval | bench (commander). Returns the exit code. */
 import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { EncoderConfig } from '../engine/types.js';
@@ -12,6 +12,21 @@ import { DEFAULT_INDEX_JOB } from './index-job.js';
 import { indexCommand, openDataDir } from './index-command.js';
 import { HttpError } from './index-sinks.js';
 import { serveHelp } from './serve-help.js';
+import { coreCount, ENCODE_DEFAULTS, encodeCommand, encodeWorkerCommand } from './encode-command.js';
+
+/** Runs `run` with an AbortSignal that SIGINT / SIGTERM trip (Ctrl-C: finish what is in hand, then stop). */
+async function withSignals<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await run(controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -76,14 +91,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .option('--batch-size <n>', 'documents per batch', positiveInt('--batch-size'), DEFAULT_INDEX_JOB.batchSize)
       .option('--concurrency <n>', 'batches in flight', positiveInt('--concurrency'), DEFAULT_INDEX_JOB.concurrency)
       .addOption(new Option('--on-error <policy>', 'a malformed or rejected line: skip it, or stop').choices(['skip', 'stop']).default('stop'))
-      .option('--checkpoint <file>', 'progress file with --url (default .sparrow-index-<collection>.json)'),
+      .option('--checkpoint <file>', 'progress file with --url (default .sparrow-index-<collection>.json)')
+      .option('--encode-queue <url>', 'encode the documents on encode workers over Redis (redis://HOST:PORT[/DB]); needs --encoder splade --model')
+      .option('--queue-name <name>', 'BullMQ queue of the encode workers', 'sparrow-encode'),
   ).action(async (input: string, flags: EncoderFlags & Record<string, string & number>) => {
-    const controller = new AbortController();
-    const onSignal = () => controller.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    try {
-      const summary = await indexCommand({
+    const summary = await withSignals((signal) =>
+      indexCommand({
         input,
         collection: flags.collection,
         dataDir: flags.dataDir,
@@ -94,14 +107,68 @@ export function buildProgram(setExit: (code: number) => void): Command {
         concurrency: flags.concurrency,
         onError: flags.onError as unknown as 'skip' | 'stop',
         checkpoint: flags.checkpoint,
-        signal: controller.signal,
-      });
-      setExit(summary.exitCode);
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+        encodeQueue: flags.encodeQueue ? { url: flags.encodeQueue, queueName: flags.queueName } : undefined,
+        signal,
+      }),
+    );
+    setExit(summary.exitCode);
   });
+
+  command('encode')
+    .description('encode a corpus (or queries) into {"id","indices","values"} JSONL, in input order; resumable; --queue fans batches out to encode workers')
+    .requiredOption('--model <dir>', 'SPLADE model directory (model.onnx, tokenizer.json or vocab.txt, idf.json)')
+    .requiredOption('--input <path>', 'a JSONL file, or a BEIR folder (corpus.jsonl, or queries.jsonl with --side query)')
+    .requiredOption('--output <file>', 'output JSONL (its checkpoint: <file>.checkpoint.json)')
+    .addOption(new Option('--side <side>', 'encode documents, or queries as the server encodes a query').choices(['document', 'query']).default('document'))
+    .option('--batch <n>', 'records per batch (a batch is one queue job)', positiveInt('--batch'), ENCODE_DEFAULTS.batch)
+    .addOption(new Option('--query <kind>', 'query encoder for --side query (default: inference-free when idf.json exists)').choices(['inference-free', 'siamese']))
+    .option('--threads <n>', 'encoder threads of this process (default: every core)', positiveInt('--threads'))
+    .option('--queue <url>', 'send batches to encode workers over Redis: redis://HOST:PORT[/DB]')
+    .option('--queue-name <name>', 'BullMQ queue name', 'sparrow-encode')
+    .option('--in-flight <n>', `batches encoding at once (default: --threads locally, ${ENCODE_DEFAULTS.inFlightQueue} over a queue)`, positiveInt('--in-flight'))
+    .option('--attempts <n>', 'attempts per batch on the queue (retries back off exponentially)', positiveInt('--attempts'), ENCODE_DEFAULTS.attempts)
+    .action(async (flags: Record<string, string & number>) => {
+      const code = await withSignals((signal) =>
+        encodeCommand({
+          model: flags.model,
+          input: flags.input,
+          output: flags.output,
+          side: flags.side as unknown as 'document' | 'query',
+          batch: flags.batch,
+          query: flags.query as unknown as 'inference-free' | 'siamese' | undefined,
+          threads: flags.threads,
+          queue: flags.queue,
+          queueName: flags.queueName,
+          inFlight: flags.inFlight,
+          attempts: flags.attempts,
+          signal,
+        }),
+      );
+      setExit(code);
+    });
+
+  command('encode-worker')
+    .description('encode batches from the queue of `sparrow encode --queue` with this machine\'s encoder pool; SIGINT/SIGTERM stop it after the jobs in hand')
+    .requiredOption('--queue <url>', 'redis://HOST:PORT[/DB]')
+    .requiredOption('--model <dir>', 'SPLADE model directory: must be the producer\'s (same fingerprint) or jobs are refused')
+    .option('--concurrency <n>', 'jobs at once, and encoder threads (default: every core)', positiveInt('--concurrency'))
+    .option('--queue-name <name>', 'BullMQ queue name', 'sparrow-encode')
+    .addOption(new Option('--query <kind>', 'query encoder for query jobs').choices(['inference-free', 'siamese']))
+    .option('--lock-seconds <n>', 'a job whose worker is silent this long (killed) goes to another worker', positiveInt('--lock-seconds'), ENCODE_DEFAULTS.lockSeconds)
+    .action(async (flags: Record<string, string & number>) => {
+      const code = await withSignals((signal) =>
+        encodeWorkerCommand({
+          queue: flags.queue,
+          queueName: flags.queueName,
+          model: flags.model,
+          query: flags.query as unknown as 'inference-free' | 'siamese' | undefined,
+          concurrency: flags.concurrency ?? coreCount(),
+          lockSeconds: flags.lockSeconds,
+          signal,
+        }),
+      );
+      setExit(code);
+    });
 
   encoderOptions(
     command('eval')

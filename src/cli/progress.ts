@@ -21,6 +21,8 @@ export interface ProgressOptions {
   /** plain mode: at most one line per interval */
   intervalMs?: number;
   now?: () => number;
+  /** plain mode: "<verb> N documents" (default "indexed") */
+  verb?: string;
 }
 
 export function createProgress(options: ProgressOptions): ProgressReporter {
@@ -59,7 +61,7 @@ export function createProgress(options: ProgressOptions): ProgressReporter {
       if (now() - last < interval) return;
       last = now();
       const pct = options.totalBytes > 0 ? ` (${((100 * p.bytes) / options.totalBytes).toFixed(1)}% of input)` : '';
-      options.out.write(`indexed ${p.indexed} documents, ${rate(p.indexed).toFixed(0)} docs/s${pct}\n`);
+      options.out.write(`${options.verb ?? 'indexed'} ${p.indexed} documents, ${rate(p.indexed).toFixed(0)} docs/s${pct}\n`);
     },
     message: (text) => options.out.write(`${text}\n`),
     stage: (text) => options.out.write(`${text}\n`),

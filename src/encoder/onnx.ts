@@ -78,3 +78,8 @@ export async function openOnnxModel(file: string, options: { intraOpThreads: num
     },
   };
 }
+
+/** The onnxruntime version (part of an encoder's fingerprint: another runtime may round differently). */
+export function onnxRuntimeVersion(): string {
+  return ort.env.versions.common;
+}

@@ -16,7 +16,7 @@ import type { TokenOffsets } from './tokenizer.js';
 import type { EncodedDocument, SparseEncoder } from './types.js';
 
 /** Documents per pool task: big enough to batch, small enough to spread over the workers. */
-const DOCS_PER_TASK = 16;
+export const DOCS_PER_TASK = 16;
 
 export type SpladeQueryMode = 'inference-free' | 'siamese';
 

@@ -6,7 +6,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import type { Qrels } from '../core/metrics.js';
 import type { DocumentInput, SparseInput } from '../engine/types.js';
 import { AppError } from '../errors.js';
@@ -72,6 +71,9 @@ export function parseCorpusLine(line: string): DocumentInput {
   if (value.sparse !== undefined) {
     if (!isPlainObject(value.sparse)) throw new Error('"sparse" must be an object ({indices, values} or {tokens})');
     doc.sparse = value.sparse as SparseInput;
+  } else if (value.indices !== undefined || value.values !== undefined) {
+    // a line of `sparrow encode` output: {"id", "indices", "values"}
+    doc.sparse = { indices: value.indices, values: value.values } as SparseInput;
   }
   if (value.dense !== undefined) {
     if (!Array.isArray(value.dense) || !value.dense.every((x) => typeof x === 'number')) throw new Error('"dense" must be an array of numbers');
@@ -81,17 +83,38 @@ export function parseCorpusLine(line: string): DocumentInput {
   return doc;
 }
 
+/** Lines of a text file from byte `start` (a line start; the line there is number `firstLineNo`):
+ * each with its 1-based number and `end`, the byte offset just past its newline, so that a reader
+ * can resume exactly after any line. "\n" and "\r\n" endings; blank lines are skipped. */
+export async function* readLinesFrom(file: string, start = 0, firstLineNo = 1): AsyncGenerator<{ lineNo: number; line: string; end: number }> {
+  let lineNo = firstLineNo - 1;
+  let offset = start; // file offset of pending[0]
+  let pending: Buffer = Buffer.alloc(0);
+  const emit = (bytes: Buffer) => {
+    lineNo++;
+    const text = bytes.toString('utf8');
+    return text.endsWith('\r') ? text.slice(0, -1) : text;
+  };
+  for await (const chunk of fs.createReadStream(file, { start })) {
+    pending = pending.length === 0 ? (chunk as Buffer) : Buffer.concat([pending, chunk as Buffer]);
+    let from = 0;
+    for (let nl = pending.indexOf(10, from); nl >= 0; nl = pending.indexOf(10, from)) {
+      const line = emit(pending.subarray(from, nl));
+      from = nl + 1;
+      if (line.trim().length > 0) yield { lineNo, line, end: offset + from };
+    }
+    pending = pending.subarray(from);
+    offset += from;
+  }
+  if (pending.length > 0) {
+    const line = emit(pending);
+    if (line.trim().length > 0) yield { lineNo, line, end: offset + pending.length };
+  }
+}
+
 /** Lines of a text file with 1-based numbers and the bytes read so far; blank lines are skipped. */
 export async function* readLines(file: string): AsyncGenerator<{ lineNo: number; line: string; bytes: number }> {
-  const rl = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let lineNo = 0;
-  let bytes = 0;
-  for await (const line of rl) {
-    lineNo++;
-    bytes += Buffer.byteLength(line) + 1;
-    if (line.trim().length === 0) continue;
-    yield { lineNo, line, bytes };
-  }
+  for await (const { lineNo, line, end } of readLinesFrom(file)) yield { lineNo, line, bytes: end };
 }
 
 /** Stream a corpus: every non-blank line becomes a document or an error with its line number. */
@@ -110,18 +133,28 @@ export async function* readCorpus(file: string): AsyncGenerator<CorpusLine> {
 export async function loadQueries(file: string): Promise<Map<string, string>> {
   const queries = new Map<string, string>();
   for await (const { lineNo, line } of readLines(file)) {
-    let value: unknown;
     try {
-      value = JSON.parse(line);
-    } catch {
-      throw invalid(`${file}:${lineNo}: invalid JSON`);
+      const q = parseQueryLine(line);
+      queries.set(q.id, q.text);
+    } catch (err) {
+      throw invalid(`${file}:${lineNo}: ${(err as Error).message}`);
     }
-    if (!isPlainObject(value)) throw invalid(`${file}:${lineNo}: a line must be a JSON object`);
-    const id = typeof value._id === 'number' ? String(value._id) : value._id;
-    if (typeof id !== 'string' || typeof value.text !== 'string') throw invalid(`${file}:${lineNo}: a query needs "_id" and "text" strings`);
-    queries.set(id, value.text);
   }
   return queries;
+}
+
+/** One queries.jsonl line; throws a plain message (the caller adds the line number). */
+export function parseQueryLine(line: string): { id: string; text: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new Error('invalid JSON');
+  }
+  if (!isPlainObject(value)) throw new Error('a line must be a JSON object');
+  const id = typeof value._id === 'number' ? String(value._id) : value._id;
+  if (typeof id !== 'string' || typeof value.text !== 'string') throw new Error('a query needs "_id" and "text" strings');
+  return { id, text: value.text };
 }
 
 /** qrels TSV (`query-id corpus-id score`, optional header) → qid -> docId -> grade. */
