@@ -12,4 +12,9 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
+  {
+    // the playground's script runs in the browser
+    files: ['src/http/ui/**/*.js'],
+    languageOptions: { globals: { document: 'readonly', location: 'readonly', sessionStorage: 'readonly', fetch: 'readonly', URLSearchParams: 'readonly' } },
+  },
 );

@@ -22,6 +22,7 @@ import { encodeRoutes } from './http/routes/encode.js';
 import { healthRoutes } from './http/routes/health.js';
 import { searchRoutes } from './http/routes/search.js';
 import { taskRoutes } from './http/routes/tasks.js';
+import { uiRoutes } from './http/routes/ui.js';
 import { MAX_ID_LENGTH } from './http/schemas.js';
 import { TaskRegistry, type TaskStore } from './http/tasks.js';
 import { formatSchemaErrors } from './http/validation.js';
@@ -95,7 +96,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.register(swagger, { mode: 'static', specification: { path: OPENAPI_PATH, baseDir: fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '') } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  for (const routes of [healthRoutes, collectionRoutes, aliasRoutes, documentRoutes, searchRoutes, encodeRoutes, taskRoutes]) {
+  for (const routes of [healthRoutes, collectionRoutes, aliasRoutes, documentRoutes, searchRoutes, encodeRoutes, taskRoutes, uiRoutes]) {
     await app.register(routes, ctx);
   }
 
