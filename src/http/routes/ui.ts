@@ -1,7 +1,7 @@
 /**
  * The search playground: GET / (the page) and GET /ui/{file} (its script and style), plain files
- * committed under src/http/ui (no build step, no CDN). They are served without an API key (the page
- * holds no data; it sends the key the user enters on its API calls).
+ * committed under src/http/ui (no build step, no CDN). Like every path outside /v1, they are served
+ * without an API key (src/http/auth.ts): the page holds no data and sends the key the user enters.
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,9 +13,6 @@ export const UI_DIR = fileURLToPath(new URL('../../../src/http/ui/', import.meta
 
 const FILES = { 'index.html': 'text/html; charset=utf-8', 'app.js': 'text/javascript; charset=utf-8', 'style.css': 'text/css; charset=utf-8' } as const;
 const ASSETS = ['app.js', 'style.css'] as const;
-
-/** Paths served without an API key. */
-export const UI_PATHS: readonly string[] = ['/', ...ASSETS.map((f) => `/ui/${f}`)];
 
 const UiParams = Type.Object({ file: Type.Unsafe<(typeof ASSETS)[number]>({ type: 'string', enum: [...ASSETS] }) }, { additionalProperties: false });
 
