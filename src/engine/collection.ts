@@ -21,6 +21,7 @@ import type { Bitmap } from '../index/native-types.js';
 import type { CollectionStore } from '../store/collection-store.js';
 import { copyDurable } from '../store/files.js';
 import { GroupCommitter } from '../store/group-commit.js';
+import { storageError } from '../store/storage-errors.js';
 import { LiveCorpusStats } from './corpus-stats.js';
 import { crashPoint, failPoint } from './crash-points.js';
 import type { DenseField } from './dense-field.js';
@@ -341,6 +342,8 @@ export class EngineCollection implements Collection {
     await sealing.catch(() => undefined);
     await this.enqueue(async () => undefined); // FIFO: every earlier job is done
     if (waitFor.some((m) => this.frozen.includes(m))) {
+      const disk = storageError(this.lastJobError, this.segmentsDir);
+      if (disk instanceof AppError && disk.code !== 'IO_ERROR') throw disk; // DISK_FULL / DISK_READ_ONLY
       throw new AppError('INTERNAL', `collection ${this.name}: sealing failed`, { cause: this.lastJobError });
     }
   }

@@ -3,6 +3,7 @@
  * own average length (frozen into the manifest row), CSR assembly, the native Seismic build on a
  * background thread, then save → fsync → rename by content → directory fsync.
  */
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { CsrBatch } from '../core/types.js';
 import { buildSeismic, loadSeismic } from '../index/native.js';
@@ -68,13 +69,19 @@ export async function buildSegment(
   const { csr, docnos } = toCsr(rows, avgdl);
   const built = await buildSeismic(csr, docnos, params, { threads });
   const tmp = tempPath(segmentsDir);
+  let file: string;
   try {
-    crashPoint(crashAt);
-    await built.save(tmp);
-  } finally {
-    built.close();
+    try {
+      crashPoint(crashAt);
+      await built.save(tmp);
+    } finally {
+      built.close();
+    }
+    file = await publishByContent(tmp, segmentsDir);
+  } catch (error) {
+    await fs.rm(tmp, { force: true }); // a partial file on a full disk would keep the space
+    throw error;
   }
-  const file = await publishByContent(tmp, segmentsDir);
   const full = path.join(segmentsDir, file);
   const index = loadSeismic(full);
   const row: SegmentRow = {

@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERROR_CODES, type ErrorCode } from '../errors.js';
+import { storageError } from '../store/storage-errors.js';
 import { describeIssue, type SchemaIssue } from './validation.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -49,7 +50,8 @@ export function itemValidationError(root: string, issues: SchemaIssue[] | null |
   return new AppError(validationCode('body', first), first ? describeIssue(root, first) : `${root} is invalid`);
 }
 
-export function toAppError(err: unknown): AppError {
+export function toAppError(raw: unknown): AppError {
+  const err = storageError(raw); // disk full / read-only from any layer: 507
   if (err instanceof AppError) return err;
   const fe = err as FastifyError & { validationContext?: string };
   if (fe && Array.isArray(fe.validation)) {

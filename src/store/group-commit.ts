@@ -5,7 +5,9 @@
  * `apply` callbacks run after the commit, in submission order and in the same tick, so a write is
  * visible in memory exactly when it is durable; only then are the promises resolved (acknowledged).
  */
+import path from 'node:path';
 import type { CollectionStore } from './collection-store.js';
+import { storageError } from './storage-errors.js';
 
 export interface Work<T> {
   /** Runs inside the transaction; throws to roll back this request only. */
@@ -61,14 +63,18 @@ export class GroupCommitter {
           try {
             outcomes.push({ ok: true, value: this.store.transaction(() => p.work.write()) });
           } catch (error) {
-            outcomes.push({ ok: false, error });
+            // SQLITE_FULL and some I/O errors roll back the whole transaction, not only the savepoint:
+            // then the batch as a whole failed (and nothing of it is durable).
+            if (!this.store.db.inTransaction) throw error;
+            outcomes.push({ ok: false, error: storageError(error, path.dirname(this.store.db.name)) });
           }
           this.onWritten?.(i);
         });
       });
     } catch (error) {
-      // The commit itself failed (disk full, I/O error): nothing of the batch is durable.
-      for (const p of batch) p.reject(error);
+      // The commit itself failed (disk full, read-only, I/O error): nothing of the batch is durable.
+      const failure = storageError(error, path.dirname(this.store.db.name));
+      for (const p of batch) p.reject(failure);
       return;
     }
     try {
