@@ -87,6 +87,8 @@ export const DEFAULT_INDEX: IndexConfig = {
   // Measured (npm run bench:engine, tune queries, 100k synthetic docs): below 5 % the approximate
   // filtered search keeps < 0.81 recall@10 while the exact scan over the allowed set costs <= ~4x.
   exactFilterSelectivity: 0.05,
+  targetRecall: 0.95,
+  recentQueries: true,
 };
 
 /** The dense field of a collection (hybrid search). */

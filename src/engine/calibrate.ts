@@ -47,6 +47,15 @@ export const CALIBRATION_GRID: ReadonlyArray<{ queryCut: number; heapFactor: num
   [0.6, 0.7, 0.8, 0.9, 1].map((heapFactor) => ({ queryCut, heapFactor })),
 );
 
+/** Segments smaller than this are not calibrated (their recall figures would be noise; a thorough search is cheap). */
+export const MIN_CALIBRATED_DOCS = 1_000;
+/** Calibration may take at most this share of the segment's build time (the walk stops; see calibrateSegment). */
+export const CALIBRATION_BUILD_SHARE = 0.2;
+/** Calibration queries per segment. */
+export const CALIBRATION_QUERIES = 200;
+/** Recent queries needed before they replace pseudo-queries. */
+export const MIN_RECENT_QUERIES = 100;
+
 /** No knobs: the most thorough approximate search (every query term, no early skip). */
 export const THOROUGH: QuerySettings = { queryCut: 0, heapFactor: 1 };
 
@@ -160,4 +169,10 @@ export function settingsFor(cal: Calibration | undefined, k: number, knobs: { qu
   const base: QuerySettings = cal === undefined ? THOROUGH : k <= 10 ? cal.k10 : safer(cal.k10, cal.k100);
   if (knobs.queryCut === undefined && knobs.heapFactor === undefined) return { queryCut: base.queryCut, heapFactor: base.heapFactor, ...(base.exact ? { exact: true } : {}) };
   return { queryCut: knobs.queryCut ?? base.queryCut, heapFactor: knobs.heapFactor ?? base.heapFactor };
+}
+
+/** The settings a sealed segment is searched with for a request, and where they came from. */
+export function segmentSettings(seg: { calibration: Calibration | undefined }, k: number, req: { queryCut?: number; heapFactor?: number }): QuerySettings & { from: 'request' | 'calibrated' | 'uncalibrated' } {
+  const from = req.queryCut !== undefined || req.heapFactor !== undefined ? 'request' : seg.calibration ? 'calibrated' : 'uncalibrated';
+  return { ...settingsFor(seg.calibration, k, req), from };
 }

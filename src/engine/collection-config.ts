@@ -47,6 +47,8 @@ function validate(c: CollectionConfig): void {
     const field = /(?:params[.:] ?)([A-Za-z]+)/.exec(message)?.[1];
     throw new AppError('INVALID_CONFIG', `index.seismic: ${message}`, { extra: { option: field ? `index.seismic.${field}` : 'index.seismic' } });
   }
+  if (typeof ix.targetRecall !== 'number' || !(ix.targetRecall > 0 && ix.targetRecall <= 1)) throw bad('index.targetRecall', 'must be a number in (0, 1]');
+  if (typeof ix.recentQueries !== 'boolean') throw bad('index.recentQueries', 'must be a boolean');
   if (typeof c.filterable !== 'object' || Array.isArray(c.filterable)) throw bad('filterable', 'must be an object of field -> type');
   for (const [name, type] of Object.entries(c.filterable)) {
     if (!FIELD_NAME.test(name)) throw bad(`filterable.${name}`, 'is not a valid field name');

@@ -32,7 +32,9 @@ import { findMerges, planOptimize, type MergePolicyParams } from './merge-policy
 import { MutableSegment } from './mutable-segment.js';
 import { SealedSegment } from './sealed-segment.js';
 import { vectorRowsOf } from './rebuild.js';
-import { buildSegment, type BuildRow } from './segment-build.js';
+import { buildSegment, type BuildRow, type SegmentCalibrationPlan } from './segment-build.js';
+import { calibrationPlanOf } from './calibration-queries.js';
+import { RecentQueries } from '../store/recent-queries.js';
 import { encodeText, searchCollection } from './search.js';
 import type { Collection, CollectionConfig, CollectionHealth, CollectionStats, DocumentInput, EncodedTerm, SearchRequest, SearchResponse, StoredDocument } from './types.js';
 
@@ -73,6 +75,8 @@ export class EngineCollection implements Collection {
   modelUnavailable?: AppError;
   /** the manager's hook: rebuilds this collection read-only from SQLite after an apply failure */
   onBroken?: (error: unknown) => void;
+  /** the recent-query sample new segments calibrate on (undefined: index.recentQueries is off) */
+  readonly recent?: RecentQueries;
 
   constructor(
     readonly name: string,
@@ -86,6 +90,9 @@ export class EngineCollection implements Collection {
     this.filters = new FilterIndex(config.filterable);
     this.segmentsDir = path.join(dir, 'segments');
     this.committer = new GroupCommitter(store);
+    const recent = new RecentQueries(store.db);
+    if (config.index.recentQueries) this.recent = recent;
+    else recent.clear(); // opting out forgets what was kept
     this.committer.onWritten = (i) => {
       if (i === 0) crashPoint('mid-batch');
     };
@@ -288,7 +295,7 @@ export class EngineCollection implements Collection {
 
   /** Build → publish → manifest commit → a live SealedSegment (tombstones counted). */
   private async publish(rows: BuildRow[], crashAt: 'seal-build' | 'merge-build', remove: string[], purge: DocNo[], sealedSeq?: number): Promise<SealedSegment> {
-    const built = await buildSegment(rows, this.segmentsDir, this.config.index.seismic, this.buildThreads, crashAt);
+    const built = await buildSegment(rows, this.segmentsDir, this.config.index.seismic, this.buildThreads, crashAt, undefined, this.calibrationPlan());
     crashPoint('segment-written');
     try {
       this.store.commitManifest({ add: [built.row], remove, sealedSeq, purgeTombstones: purge });
@@ -300,6 +307,11 @@ export class EngineCollection implements Collection {
     const seg = new SealedSegment(built.row, built.path, built.index, built.docnos);
     for (const d of built.docnos) if (this.tombstones.has(d)) seg.deleted++;
     return seg;
+  }
+
+  private calibrationPlan(): SegmentCalibrationPlan {
+    const inferenceFree = (this.encoder as { queryMode?: string } | undefined)?.queryMode === 'inference-free';
+    return calibrationPlanOf(this.config, this.store, inferenceFree, this.recent);
   }
 
   private policy(): MergePolicyParams {

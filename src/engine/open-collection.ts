@@ -7,12 +7,14 @@
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { DEFAULT_INDEX } from '../config.js';
 import type { SparseEncoder } from '../encoder/types.js';
 import { createBitmap, loadSeismic } from '../index/native.js';
 import { CollectionStore, type SegmentRow } from '../store/collection-store.js';
 import { removeOrphans } from '../store/files.js';
 import { EngineCollection } from './collection.js';
 import { DenseField } from './dense-field.js';
+import { calibrationPlanOf } from './calibration-queries.js';
 import { rebuildSegments, unheldDocnos } from './rebuild.js';
 import { SealedSegment } from './sealed-segment.js';
 import { AppError } from '../errors.js';
@@ -44,6 +46,8 @@ export async function openCollection(name: string, dir: string, opts: OpenOption
     const raw = store.getMeta('config');
     if (raw === undefined) throw new Error(`${dir}/${DB_FILE} has no collection config`);
     const config = JSON.parse(raw) as CollectionConfig;
+    // Options added after a collection was created take their defaults.
+    config.index = { ...DEFAULT_INDEX, ...config.index };
     store.setDurability(config.durability);
 
     const rows = store.segments();
@@ -68,7 +72,7 @@ export async function openCollection(name: string, dir: string, opts: OpenOption
     }
     quarantineUnloadable(name, store, config);
     const rebuilt = await rebuildSegments(
-      { store, segmentsDir: segDir, params: config.index.seismic, threads: opts.buildThreads, maxDocs: config.index.mutableMaxDocs },
+      { store, segmentsDir: segDir, params: config.index.seismic, threads: opts.buildThreads, maxDocs: config.index.mutableMaxDocs, calibration: calibrationPlanOf(config, store, false) },
       lost,
       sealed,
     );

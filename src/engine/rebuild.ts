@@ -16,7 +16,7 @@
 import type { SeismicParams } from '../index/native-types.js';
 import type { CollectionStore, SegmentRow, VectorRow } from '../store/collection-store.js';
 import { SealedSegment } from './sealed-segment.js';
-import { buildSegment, type BuiltSegment } from './segment-build.js';
+import { buildSegment, type SegmentCalibrationPlan, type BuiltSegment } from './segment-build.js';
 
 /** Rows read from SQLite per step. */
 export const READ_CHUNK = 5_000;
@@ -28,6 +28,8 @@ export interface RebuildContext {
   threads: number;
   /** rows per rebuilt segment */
   maxDocs: number;
+  /** how the rebuilt segments calibrate their query defaults */
+  calibration?: SegmentCalibrationPlan;
 }
 
 /** The live rows among `wanted` (ascending docnos), read from SQLite a chunk at a time, in docno order. */
@@ -98,7 +100,7 @@ export async function rebuildSegments(ctx: RebuildContext, lost: SegmentRow[], l
     let batch: VectorRow[] = [];
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
-      built.push(await buildSegment(batch, ctx.segmentsDir, ctx.params, ctx.threads, 'seal-build', group.lost?.avgdl));
+      built.push(await buildSegment(batch, ctx.segmentsDir, ctx.params, ctx.threads, 'seal-build', group.lost?.avgdl, ctx.calibration));
       batch = [];
     };
     for await (const rows of vectorRowsOf(ctx.store, wanted)) {

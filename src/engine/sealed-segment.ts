@@ -8,19 +8,24 @@ import fs from 'node:fs';
 import type { DocNo } from '../core/types.js';
 import type { SeismicIndex } from '../index/native-types.js';
 import type { SegmentRow } from '../store/collection-store.js';
+import { calibrationOf, type Calibration } from './calibrate.js';
 
 export class SealedSegment {
   private refs = 1; // the engine's own reference, dropped by retire()
   private retired = false;
   /** tombstoned docnos inside this segment (for stats and the reclaim rule) */
   deleted = 0;
+  /** the default query settings measured when the segment was built (stored in its file), if any */
+  readonly calibration: Calibration | undefined;
 
   constructor(
     readonly row: SegmentRow,
     readonly path: string,
     readonly index: SeismicIndex,
     readonly docnos: Uint32Array,
-  ) {}
+  ) {
+    this.calibration = calibrationOf(index);
+  }
 
   get id(): string {
     return this.row.file;

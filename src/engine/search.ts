@@ -32,7 +32,8 @@ function attributionCacheOf(c: EngineCollection): AttributionCache {
 }
 import type { SealedSegment } from './sealed-segment.js';
 import { parseSparseInput } from './sparse-input.js';
-import type { EncodedTerm, ExplainTerm, SearchHit, SearchRequest, SearchResponse } from './types.js';
+import { segmentSettings } from './calibrate.js';
+import type { EncodedTerm, ExplainTerm, SearchHit, SearchRequest, SearchResponse, SegmentSearchSettings } from './types.js';
 
 export const MAX_K = 10_000;
 const INCLUDES = new Set(['text', 'metadata', 'explain', 'highlight']);
@@ -50,6 +51,7 @@ export async function searchCollection(c: EngineCollection, req: SearchRequest):
   const embedQuery = req.dense === undefined && c.denseEncoder && typeof req.query === 'string' && req.query.trim() !== '';
   const denseVector = mode === 'sparse' ? undefined : c.dense!.queryVector(embedQuery ? await c.denseEncoder!.embedQuery(req.query!) : req.dense);
   const query = mode === 'dense' ? undefined : await queryVector(c, req);
+  if (query && !req.exact) c.recent?.record(query); // calibration queries of the next segments
   const allow = req.filter === undefined ? undefined : c.filters.resolve(req.filter);
   const selectivity = allow ? allow.count() / Math.max(1, c.filters.size) : 1;
   const exactFilter = allow !== undefined && selectivity < c.config.index.exactFilterSelectivity;
@@ -75,7 +77,8 @@ export async function searchCollection(c: EngineCollection, req: SearchRequest):
   const toAttribute: AttributionItem[] = [];
   const out = toSearchHits(c, hits, query, req, sparse.sealed, mode === 'dense' ? 'dense' : sides, toAttribute);
   if (toAttribute.length > 0) await attributeExpansions(c.encoder, attributionCacheOf(c), toAttribute, req.highlight?.timeoutMs);
-  return { hits: out, took_ms: performance.now() - started, ...(sparse.stats ? { stats: sparse.stats } : {}) };
+  const stats = req.stats ? { ...(sparse.stats ?? emptyStats()), segments: sparse.settings ?? [] } : undefined;
+  return { hits: out, took_ms: performance.now() - started, ...(stats ? { stats } : {}) };
 }
 
 /** What one request's sparse side needs; `sealed` records the segments it searched (for explain). */
@@ -88,6 +91,8 @@ interface SparseRun {
   sealed: SealedSegment[];
   /** with req.stats: native statistics summed over the sealed segments */
   stats?: QueryStats;
+  /** with req.stats: the settings each sealed segment was searched with */
+  settings?: SegmentSearchSettings[];
 }
 
 /** The sparse top-k over every segment, on one snapshot taken synchronously at the call. */
@@ -107,10 +112,12 @@ async function sparseTop(run: SparseRun, query: SparseVector, k: number): Promis
     for (const s of sealed) {
       const threshold = hits.length >= k ? hits[k - 1].score : undefined;
       const base = { k, tombstones, allow: nativeAllow, threshold, stats: req.stats === true };
-      const res: SearchResult =
-        req.exact || exactFilter
-          ? await s.index.searchExact(csr, base)
-          : await s.index.search(csr, { ...base, queryCut: req.queryCut, heapFactor: req.heapFactor });
+      const settings = segmentSettings(s, k, req);
+      const exact = req.exact === true || exactFilter || settings.exact === true;
+      const res: SearchResult = exact
+        ? await s.index.searchExact(csr, base)
+        : await s.index.search(csr, { ...base, queryCut: settings.queryCut, heapFactor: settings.heapFactor });
+      if (req.stats) (run.settings ??= []).push({ segment: s.id, documents: s.row.docs, ...(exact ? { exact: true } : { queryCut: settings.queryCut, heapFactor: settings.heapFactor }), from: settings.from });
       for (let i = res.offsets[0]; i < res.offsets[1]; i++) hits.push({ docno: res.docnos[i], score: res.scores[i] });
       if (res.stats?.[0]) run.stats = addStats(run.stats, res.stats[0]);
       hits = topK(hits, k);
@@ -120,6 +127,10 @@ async function sparseTop(run: SparseRun, query: SparseVector, k: number): Promis
   }
   run.sealed = sealed;
   return hits;
+}
+
+function emptyStats(): QueryStats {
+  return { listsVisited: 0, blocksScored: 0, blocksSkipped: 0, docsScored: 0, postingsTotal: 0, micros: 0 };
 }
 
 function addStats(sum: QueryStats | undefined, s: QueryStats): QueryStats {

@@ -11,6 +11,7 @@ import type { SeismicIndex, SeismicParams } from '../index/native-types.js';
 import type { SegmentRow } from '../store/collection-store.js';
 import { publishByContent, tempPath } from '../store/files.js';
 import { bm25DocumentWeights } from '../encoder/bm25.js';
+import { calibrateSegment, CALIBRATION_BUILD_SHARE, MIN_CALIBRATED_DOCS, type CalibrationQueries } from './calibrate.js';
 import { crashPoint, type CrashPoint } from './crash-points.js';
 import type { MutableRow } from './mutable-segment.js';
 
@@ -54,9 +55,18 @@ export interface BuiltSegment {
   docnos: Uint32Array;
 }
 
+/** How a new segment calibrates its default query settings (calibrate.ts). */
+export interface SegmentCalibrationPlan {
+  target: number;
+  /** the calibration queries for this segment's rows (recent queries, or pseudo-queries from them) */
+  queries(csr: CsrBatch, docnos: Uint32Array): CalibrationQueries;
+}
+
 /**
- * Builds, publishes and reloads a segment; the caller commits the manifest. `avgdl` defaults to the
- * rows' own average length (a rebuild passes the one its lost segment recorded).
+ * Builds, calibrates (segments with blocks and at least MIN_CALIBRATED_DOCS documents; the
+ * calibration is stored in the file), publishes and reloads a segment; the caller commits the
+ * manifest. `avgdl` defaults to the rows' own average length (a rebuild passes the one its lost
+ * segment recorded).
  */
 export async function buildSegment(
   rows: BuildRow[],
@@ -65,13 +75,20 @@ export async function buildSegment(
   threads: number,
   crashAt: CrashPoint,
   avgdl = averageLength(rows),
+  calibration?: SegmentCalibrationPlan,
 ): Promise<BuiltSegment> {
   const { csr, docnos } = toCsr(rows, avgdl);
+  const t0 = performance.now();
   const built = await buildSeismic(csr, docnos, params, { threads });
+  const buildMs = performance.now() - t0;
   const tmp = tempPath(segmentsDir);
   let file: string;
   try {
     try {
+      if (calibration && built.blocks > 0 && built.numDocs >= MIN_CALIBRATED_DOCS) {
+        const cal = await calibrateSegment(built, calibration.queries(csr, docnos), calibration.target, CALIBRATION_BUILD_SHARE * buildMs);
+        built.setCalibration({ ...cal });
+      }
       crashPoint(crashAt);
       await built.save(tmp);
     } finally {

@@ -29,6 +29,10 @@ export interface IndexConfig {
   reclaimDeletedFraction: number;
   /** filters allowing fewer than this share of documents are searched exactly */
   exactFilterSelectivity: number;
+  /** recall@k vs exact search that each segment's calibrated default settings reach (on a lower confidence bound) */
+  targetRecall: number;
+  /** keep a bounded sample of recent queries (SQLite) to calibrate new segments on; false: pseudo-queries only */
+  recentQueries: boolean;
 }
 
 export interface DenseConfig {
@@ -133,11 +137,21 @@ export interface SearchHit {
   highlight?: Highlight;
 }
 
+/** How one sealed segment was searched: the request's knobs, the segment's calibrated defaults, or (uncalibrated) every term. */
+export interface SegmentSearchSettings {
+  segment: string;
+  documents: number;
+  exact?: boolean;
+  queryCut?: number;
+  heapFactor?: number;
+  from: 'request' | 'calibrated' | 'uncalibrated';
+}
+
 export interface SearchResponse {
   hits: SearchHit[];
   took_ms: number;
-  /** with request.stats: summed over the sealed segments searched (the mutable segment is exhaustive) */
-  stats?: QueryStats;
+  /** with request.stats: summed over the sealed segments searched (the mutable segment is exhaustive), and each segment's settings */
+  stats?: QueryStats & { segments: SegmentSearchSettings[] };
 }
 
 /**

@@ -78,6 +78,8 @@ export const CreateCollectionBody = Closed({
       maxSegmentDocs: Type.Optional(Type.Integer({ minimum: 1 })),
       reclaimDeletedFraction: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
       exactFilterSelectivity: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+      targetRecall: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+      recentQueries: Type.Optional(Type.Boolean()),
     }),
   ),
   filterable: Type.Optional(MapOf(StringEnum(['keyword', 'number', 'boolean'] as const))),
@@ -115,6 +117,7 @@ export const SearchBody = Closed({
   exact: Type.Optional(Type.Boolean()),
   queryCut: Type.Optional(Type.Integer({ minimum: 1 })),
   heapFactor: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+  stats: Type.Optional(Type.Boolean()),
   filter: Type.Optional(FreeObject),
   minScore: Type.Optional(Type.Number()),
   include: Type.Optional(Type.Array(StringEnum(['text', 'metadata', 'explain', 'highlight'] as const), { uniqueItems: true })),
@@ -168,7 +171,25 @@ const SearchHit = Type.Object({
   explain: Type.Optional(FreeObject),
   highlight: Type.Optional(FreeObject),
 });
-export const SearchResponse = Type.Object({ hits: Type.Array(SearchHit), took_ms: Type.Number() });
+const SearchStats = Type.Object({
+  listsVisited: Type.Integer(),
+  blocksScored: Type.Integer(),
+  blocksSkipped: Type.Integer(),
+  docsScored: Type.Integer(),
+  postingsTotal: Type.Integer(),
+  micros: Type.Number(),
+  segments: Type.Array(
+    Type.Object({
+      segment: Type.String(),
+      documents: Type.Integer(),
+      exact: Type.Optional(Type.Boolean()),
+      queryCut: Type.Optional(Type.Integer()),
+      heapFactor: Type.Optional(Type.Number()),
+      from: StringEnum(['request', 'calibrated', 'uncalibrated'] as const),
+    }),
+  ),
+});
+export const SearchResponse = Type.Object({ hits: Type.Array(SearchHit), took_ms: Type.Number(), stats: Type.Optional(SearchStats) });
 /** A problem object (RFC 9457) inside a 200 answer: one failed item of a batch. Extra fields (limit, …) pass. */
 const ProblemItem = Type.Object(
   { type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.String(), code: Type.String() },

@@ -98,11 +98,11 @@ export interface ManifestChange {
 }
 
 /** Copies: a Buffer from SQLite may not be 4-byte aligned. */
-function typed<T extends Uint32Array | Float32Array>(buf: Buffer, Ctor: new (b: ArrayBuffer) => T): T {
+export function typed<T extends Uint32Array | Float32Array>(buf: Buffer, Ctor: new (b: ArrayBuffer) => T): T {
   return new Ctor(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
 }
 
-function bytesOf(a: Uint32Array | Float32Array): Buffer {
+export function bytesOf(a: Uint32Array | Float32Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
 

@@ -63,6 +63,11 @@ const MIGRATIONS: string[] = [
     seq INTEGER
   );
   `,
+  `
+  -- A bounded sample of the collection's recent sparse queries (src/store/recent-queries.ts), the
+  -- calibration queries of new segments. at: unix ms.
+  CREATE TABLE recent_queries (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, indices BLOB NOT NULL, vals BLOB NOT NULL) STRICT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

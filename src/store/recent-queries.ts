@@ -1,0 +1,73 @@
+/**
+ * A bounded sample of a collection's recent sparse queries, kept in its SQLite database
+ * (table recent_queries): the calibration queries of the segments it builds next.
+ *
+ * - Sampled: one search in `every` is kept (the first is always kept).
+ * - Bounded: at most `limit` queries; older ones are deleted as new ones arrive.
+ * - Retention: queries older than `retentionMs` are never used and are deleted on the next write.
+ * - Opt-out: a collection with index.recentQueries false keeps none (and deletes what it had).
+ * Only term ids and weights are stored, never the query text.
+ */
+import type Database from 'better-sqlite3';
+import type { CsrBatch, SparseVector } from '../core/types.js';
+import { bytesOf, typed } from './collection-store.js';
+
+export interface RecentQueriesOptions {
+  limit: number;
+  every: number;
+  retentionMs: number;
+}
+
+export const RECENT_QUERIES: RecentQueriesOptions = { limit: 1_000, every: 4, retentionMs: 30 * 24 * 3600 * 1000 };
+
+export class RecentQueries {
+  private seen = 0;
+  private readonly insert;
+  private readonly trim;
+  private readonly latest;
+  private readonly count;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly options: RecentQueriesOptions = RECENT_QUERIES,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.insert = db.prepare<[number, Buffer, Buffer]>('INSERT INTO recent_queries (at, indices, vals) VALUES (?, ?, ?)');
+    this.trim = db.prepare<[number, number]>('DELETE FROM recent_queries WHERE id <= (SELECT MAX(id) FROM recent_queries) - ? OR at < ?');
+    this.latest = db.prepare<[number, number], { indices: Buffer; vals: Buffer }>('SELECT indices, vals FROM recent_queries WHERE at >= ? ORDER BY id DESC LIMIT ?');
+    this.count = db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM recent_queries WHERE at >= ?');
+  }
+
+  /** Offers a query; one in `every` is stored. */
+  record(q: SparseVector): void {
+    if (q.indices.length === 0 || this.seen++ % this.options.every !== 0) return;
+    const at = this.now();
+    this.insert.run(at, bytesOf(q.indices), bytesOf(q.values));
+    this.trim.run(this.options.limit, at - this.options.retentionMs);
+  }
+
+  /** Queries within retention. */
+  size(): number {
+    return this.count.get(this.now() - this.options.retentionMs)!.n;
+  }
+
+  /** The `n` most recent queries within retention, as one batch. */
+  sample(n: number): CsrBatch {
+    const rows = this.latest.all(this.now() - this.options.retentionMs, n);
+    const indptr = new Uint32Array(rows.length + 1);
+    const parts = rows.map((r) => ({ indices: typed(r.indices, Uint32Array), values: typed(r.vals, Float32Array) }));
+    parts.forEach((p, i) => (indptr[i + 1] = indptr[i] + p.indices.length));
+    const indices = new Uint32Array(indptr[rows.length]);
+    const values = new Float32Array(indptr[rows.length]);
+    parts.forEach((p, i) => {
+      indices.set(p.indices, indptr[i]);
+      values.set(p.values, indptr[i]);
+    });
+    return { indptr, indices, values };
+  }
+
+  /** Deletes every stored query (opt-out). */
+  clear(): void {
+    this.db.prepare('DELETE FROM recent_queries').run();
+  }
+}
