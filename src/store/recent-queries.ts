@@ -38,12 +38,16 @@ export class RecentQueries {
     this.count = db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM recent_queries WHERE at >= ?');
   }
 
-  /** Offers a query; one in `every` is stored. */
+  /** Offers a query; one in `every` is stored. Best effort: a failed write (a read-only database) is dropped, never the search. */
   record(q: SparseVector): void {
     if (q.indices.length === 0 || this.seen++ % this.options.every !== 0) return;
     const at = this.now();
-    this.insert.run(at, bytesOf(q.indices), bytesOf(q.values));
-    this.trim.run(this.options.limit, at - this.options.retentionMs);
+    try {
+      this.insert.run(at, bytesOf(q.indices), bytesOf(q.values));
+      this.trim.run(this.options.limit, at - this.options.retentionMs);
+    } catch {
+      // calibration falls back to pseudo-queries
+    }
   }
 
   /** Queries within retention. */
