@@ -33,6 +33,9 @@ export interface DenseQuery {
   vector: Float32Array;
   allow?: Bitmap;
   exact?: boolean;
+  /** the order of a side's top n as responses order hits (score, then id; ties at the cut completed);
+   * given, the dense side's candidates are what a dense search of n would answer */
+  order?: (n: number, search: (m: number) => Promise<Hit[]>) => Promise<Hit[]>;
 }
 
 /** mode "dense": the dense side alone. */
@@ -51,8 +54,13 @@ export async function hybridSearch(
 ): Promise<HybridResult> {
   const fusion: FusionOptions = resolveFusionOptions(hybrid as Partial<FusionOptions> | undefined, k);
   const n = fusion.candidates;
-  const [sparseHits, dense] = await Promise.all([sparse.top(n), q.field.search(q.vector, { k: n, allow: q.allow, exact: q.exact })]);
-  const denseHits = dense.hits;
+  let densePath: HybridResult['densePath'] = 'exact';
+  const denseTop = async (m: number): Promise<Hit[]> => {
+    const r = await q.field.search(q.vector, { k: m, allow: q.allow, exact: q.exact });
+    densePath = r.path;
+    return r.hits;
+  };
+  const [sparseHits, denseHits] = await Promise.all([sparse.top(n), q.order ? q.order(n, denseTop) : denseTop(n)]);
   let fused: FusedHit[];
   if (fusion.method === 'rrf') {
     const missing = explain ? missingScores(sparse, q, sparseHits, denseHits) : undefined;
@@ -69,7 +77,7 @@ export async function hybridSearch(
   return {
     hits: fused.map((h) => ({ docno: h.docno, score: h.score })),
     sides: new Map(fused.map((h) => [h.docno, { sparse: h.sparse, dense: h.dense }])),
-    densePath: dense.path,
+    densePath,
   };
 }
 

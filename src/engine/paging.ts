@@ -29,9 +29,18 @@ export function checkPage(page: PageRequest, k: number, maxDepth: number): void 
 /**
  * The page's hits. `rank(n)` runs the search at depth n (hits by score); `idOf` names a docno, and
  * is asked only where scores tie. When the deepest fetched hits tie, the search goes deeper until
- * the tie group is complete (or the depth limit), so ids, not docnos, decide which tied hits make the cut.
+ * the tie group is complete (or the depth limit), so ids, not docnos, decide which tied hits make the cut
+ * (not for hybrid fusion, whose scores depend on the depth).
  */
-export async function pageHits(rank: (n: number) => Promise<Hit[]>, idOf: (docno: number) => string, k: number, page: PageRequest, maxDepth: number): Promise<Hit[]> {
+export async function pageHits(
+  rank: (n: number) => Promise<Hit[]>,
+  idOf: (docno: number) => string,
+  k: number,
+  page: PageRequest,
+  maxDepth: number,
+  /** false for hybrid fusion: a deeper fused search fuses more candidates, which changes the scores */
+  completeTies = true,
+): Promise<Hit[]> {
   const ids = new Map<number, string>();
   const id = (h: Hit): string => {
     let found = ids.get(h.docno);
@@ -45,7 +54,7 @@ export async function pageHits(rank: (n: number) => Promise<Hit[]>, idOf: (docno
   for (;;) {
     const hits = [...(await rank(n))].sort(byScoreThenId);
     const exhausted = hits.length < n || n >= maxDepth;
-    const tiedAtCut = !exhausted && n >= 2 && hits[n - 1].score === hits[n - 2].score;
+    const tiedAtCut = completeTies && !exhausted && n >= 2 && hits[n - 1].score === hits[n - 2].score;
     if (after === undefined) {
       if (exhausted || !tiedAtCut) return hits.slice(offset, offset + k);
     } else {

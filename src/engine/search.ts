@@ -59,13 +59,16 @@ export async function searchCollection(c: EngineCollection, req: SearchRequest):
   const sparse: SparseRun = { c, req, allow, nativeAllow, exactFilter, sealed: [] };
 
   let sides: HybridResult['sides'];
+  const idOf = (docno: number): string => c.store.hitFields(docno, false)?.id ?? c.store.tombstonedId(docno) ?? '';
+  // hybrid sides take their candidates in the order a search of that side alone answers (score, then id)
+  const order = (n: number, search: (m: number) => Promise<Hit[]>): Promise<Hit[]> => pageHits(search, idOf, n, {}, MAX_K);
   /** the search at depth n, best first */
   const rank = async (n: number): Promise<Hit[]> => {
     let hits: Hit[];
     if (!denseVector) hits = await sparseTop(sparse, query!, n);
     else {
-      const dq = { field: c.dense!, vector: denseVector, allow: nativeAllow, exact: req.exact };
-      const side = { top: (m: number) => sparseTop(sparse, query!, m), score: (docnos: DocNo[]) => sparseScores(c, query!, docnos) };
+      const dq = { field: c.dense!, vector: denseVector, allow: nativeAllow, exact: req.exact, order };
+      const side = { top: (m: number) => order(m, (x) => sparseTop(sparse, query!, x)), score: (docnos: DocNo[]) => sparseScores(c, query!, docnos) };
       const r = mode === 'dense' ? await denseSearch(dq, n) : await hybridSearch(side, dq, n, req.hybrid, (req.include ?? []).includes('explain'));
       hits = r.hits;
       sides = r.sides;
@@ -73,7 +76,7 @@ export async function searchCollection(c: EngineCollection, req: SearchRequest):
     return req.minScore === undefined ? hits : hits.filter((h) => h.score >= req.minScore!);
   };
   checkPage(req, k, MAX_K);
-  const hits = await pageHits(rank, (docno) => c.store.hitFields(docno, false)?.id ?? c.store.tombstonedId(docno) ?? '', k, req, MAX_K);
+  const hits = await pageHits(rank, idOf, k, req, MAX_K, mode !== 'hybrid');
   const toAttribute: AttributionItem[] = [];
   const out = toSearchHits(c, hits, query, req, sparse.sealed, mode === 'dense' ? 'dense' : sides, toAttribute);
   if (toAttribute.length > 0) await attributeExpansions(c.encoder, attributionCacheOf(c), toAttribute, req.highlight?.timeoutMs);
