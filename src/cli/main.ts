@@ -13,6 +13,7 @@ import { indexCommand, openDataDir } from './index-command.js';
 import { HttpError } from './index-sinks.js';
 import { serveHelp } from './serve-help.js';
 import { coreCount, ENCODE_DEFAULTS, encodeCommand, encodeWorkerCommand } from './encode-command.js';
+import { exportOpenSearch } from './export-command.js';
 
 /** Runs `run` with an AbortSignal that SIGINT / SIGTERM trip (Ctrl-C: finish what is in hand, then stop). */
 async function withSignals<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -168,6 +169,19 @@ export function buildProgram(setExit: (code: number) => void): Command {
         }),
       );
       setExit(code);
+    });
+
+  command('export')
+    .description('write a collection as an OpenSearch 3.3 index: mapping (sparse_vector, seismic), _bulk NDJSON, a neural_sparse query')
+    .requiredOption('--collection <name>', 'collection to export (in --data-dir)')
+    .addOption(new Option('--format <format>', 'target').choices(['opensearch']).makeOptionMandatory())
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--data-dir <dir>', 'data directory', 'index-data')
+    .option('--per-file <n>', 'documents per _bulk file', positiveInt('--per-file'), 10_000)
+    .action(async (flags: { collection: string; out: string; dataDir: string; perFile: number }) => {
+      const summary = await exportOpenSearch({ dataDir: flags.dataDir, collection: flags.collection, out: flags.out, perFile: flags.perFile });
+      process.stderr.write(`exported ${summary.documents} documents to ${flags.out}: ${summary.files.join(', ')}\n`);
+      setExit(0);
     });
 
   encoderOptions(

@@ -54,7 +54,7 @@ export class RedisServer {
   /** Kills the server (SIGKILL: no shutdown save; the append-only file has every write). */
   async kill(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
