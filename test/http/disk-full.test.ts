@@ -81,6 +81,21 @@ describe('disk full', () => {
     await expectAll(app, all);
   });
 
+  it('a read-only database (SQLite query_only, as a disk remounted read-only refuses writes): 507 DISK_READ_ONLY, nothing lost, writes resume once writable', async () => {
+    const app = await openApp(testConfig(await tempDir('sparrow-ro-')));
+    apps.push(app);
+    await app.inject({ method: 'PUT', url: '/v1/collections/c', payload: { encoder: { kind: 'splade' } } });
+    expect((await app.inject({ method: 'POST', url: '/v1/collections/c/documents', payload: { documents: batch(0) } })).statusCode).toBe(200);
+    const db = (app.sparrow.manager.get('c') as EngineCollection).store.db;
+    db.pragma('query_only = 1');
+    expectProblem(await app.inject({ method: 'POST', url: '/v1/collections/c/documents', payload: { documents: batch(1) } }), 507, 'DISK_READ_ONLY');
+    expectProblem(await app.inject({ method: 'DELETE', url: '/v1/collections/c/documents/b0-1' }), 507, 'DISK_READ_ONLY');
+    await expectAll(app, batch(0).map((d) => d.id));
+    db.pragma('query_only = 0');
+    expect((await app.inject({ method: 'POST', url: '/v1/collections/c/documents', payload: { documents: batch(1) } })).statusCode).toBe(200);
+    await expectAll(app, [...batch(0), ...batch(1)].map((d) => d.id));
+  });
+
   it.skipIf(!canMount())('a real full file system (a 3 MB tmpfs): 507 DISK_FULL, nothing acknowledged lost, writes, flush and restart work once it grows', async () => {
     const mount = await tempDir('sparrow-tmpfs-');
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mount]);
