@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   NOT_READY: { status: 503, title: 'Collections are still loading' },
   MODEL_UNAVAILABLE: { status: 503, title: 'The collection\'s model is missing' },
   COLLECTION_READ_ONLY: { status: 503, title: 'Collection is read-only after a failure' },
+  COLLECTION_UNAVAILABLE: { status: 503, title: 'Collection could not be opened' },
   // 507: the disk is full or read-only; nothing acknowledged is lost, writes resume once it is fixed
   DISK_FULL: { status: 507, title: 'Disk full' },
   DISK_READ_ONLY: { status: 507, title: 'Disk is read-only' },

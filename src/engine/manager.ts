@@ -30,6 +30,8 @@ export interface ManagerOptions {
 export class EngineManager implements CollectionManager {
   private readonly collections = new Map<string, EngineCollection>();
   private readonly pending = new Set<string>();
+  /** collections whose directory could not be opened at start, with why */
+  private readonly unavailable = new Map<string, string>();
 
   private constructor(
     private readonly opts: Required<Omit<ManagerOptions, 'encoderFor'>> & Pick<ManagerOptions, 'encoderFor'>,
@@ -45,7 +47,14 @@ export class EngineManager implements CollectionManager {
         if (!entry.isDirectory() || !NAME.test(entry.name)) continue;
         const dir = path.join(options.dataDir, entry.name);
         if (!(await exists(path.join(dir, DB_FILE)))) continue;
-        m.adopt(await openCollection(entry.name, dir, m.openOptions()));
+        try {
+          m.adopt(await openCollection(entry.name, dir, m.openOptions()));
+        } catch (error) {
+          // One collection that cannot open (a damaged or newer collection.db...) never stops the others.
+          const reason = error instanceof Error ? error.message : String(error);
+          m.unavailable.set(entry.name, reason);
+          console.error(`sparrow: collection ${entry.name} could not be opened; it answers 503 COLLECTION_UNAVAILABLE until fixed and restarted:`, error);
+        }
       }
     } catch (error) {
       await m.close();
@@ -109,6 +118,8 @@ export class EngineManager implements CollectionManager {
 
   get(name: string): Collection {
     const c = this.collections.get(name);
+    const reason = this.unavailable.get(name);
+    if (!c && reason !== undefined) throw new AppError('COLLECTION_UNAVAILABLE', `collection ${name} could not be opened at start: ${reason}`, { retryAfter: 60 });
     if (!c) throw new AppError('COLLECTION_NOT_FOUND', `collection ${name} does not exist`);
     return c;
   }

@@ -186,6 +186,29 @@ describe('a failure after the commit, and rows that cannot be loaded', () => {
 });
 
 describe('a collection never stops the server', () => {
+  it('a collection whose database cannot be opened answers 503 COLLECTION_UNAVAILABLE with why; the server starts and the others serve', async () => {
+    let app = await start();
+    for (const name of ['bad', 'good']) {
+      await app.inject({ method: 'PUT', url: `/v1/collections/${name}`, payload: { encoder: { kind: 'splade' } } });
+      await app.inject({ method: 'POST', url: `/v1/collections/${name}/documents`, payload: { documents: [{ id: 'a', sparse: { indices: [1], values: [1] } }] } });
+    }
+    const dataDir = app.sparrow.config.server.dataDir;
+    apps.splice(apps.indexOf(app), 1);
+    await app.close();
+    fs.writeFileSync(path.join(dataDir, 'bad', 'collection.db'), 'this is not a database, it was overwritten');
+    for (const f of ['collection.db-wal', 'collection.db-shm']) fs.rmSync(path.join(dataDir, 'bad', f), { force: true });
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      app = await start(dataDir);
+    } finally {
+      spy.mockRestore();
+    }
+    const res = await app.inject({ method: 'POST', url: '/v1/collections/bad/search', payload: { sparse: { indices: [1], values: [1] } } });
+    expect(expectProblem(res, 503, 'COLLECTION_UNAVAILABLE').detail).toMatch(/could not be opened at start/);
+    const hits = body<{ hits: Array<{ id: string }> }>(await app.inject({ method: 'POST', url: '/v1/collections/good/search', payload: { sparse: { indices: [1], values: [1] } } })).hits;
+    expect(hits.map((h) => h.id)).toEqual(['a']);
+  });
+
   it('a collection whose model is missing at start opens degraded: vector searches work, text encoding is 503 MODEL_UNAVAILABLE naming the file, the others serve', async () => {
     const root = await tempDir('sparrow-model-');
     const model = path.join(root, 'model');
