@@ -24,6 +24,9 @@ std::shared_ptr<const SeismicSegment> SeismicSegment::Build(std::vector<uint32_t
   // 16-bit term ids when every id allows it (the build reads the 32-bit rows, then they go).
   if (std::all_of(o.indices.begin(), o.indices.end(), [](TermId t) { return t < 65536; })) {
     o.indices16.assign(o.indices.begin(), o.indices.end());
+    // ForwardView::IsNarrow() tests the pointer: rows that are all empty still need a non-null one,
+    // or the segment reads as 0 rows (and its saved file as damaged).
+    o.indices16.reserve(1);
     std::vector<TermId>().swap(o.indices);
     seg->forward_.narrow = NarrowRows{o.indptr.data(), o.indices16.data(), o.values.data(), rows};
   } else {
