@@ -305,7 +305,8 @@ describe('API fuzzing (fast-check, generated from openapi.yaml)', () => {
     const url = op.path
       .replace('{name}', encodeURIComponent(name))
       .replace('{id}', encodeURIComponent(pick.id))
-      .replace('{alias}', encodeURIComponent(alias));
+      .replace('{alias}', encodeURIComponent(alias))
+      .replace(/\{\w+\}/g, () => encodeURIComponent(pick.id)); // any other parameter (a file name, ...)
     return { url, collection: op.path.includes('{name}') ? name : undefined };
   }
 
@@ -328,7 +329,7 @@ describe('API fuzzing (fast-check, generated from openapi.yaml)', () => {
         query: fc.record(Object.fromEntries(Object.entries(op.query).map(([k, s]) => [k, fc.oneof(arbitraryOf(s, k), fc.string({ maxLength: 10 }))])), { requiredKeys: [] }),
         pick: fc.record({
           name: fc.nat(),
-          id: fc.oneof(fc.constantFrom('d1', 'd2', 'd3', 'x', ''), fc.string({ maxLength: 12 })),
+          id: fc.oneof(fc.constantFrom('d1', 'd2', 'd3', 'x', '', 'app.js', 'style.css', 'index.html', '..%2F..%2Fpackage.json', '.env'), fc.string({ maxLength: 12 })),
           alias: fc.nat(),
           fresh: fc.stringMatching(/^[a-z][a-z0-9]{2,8}$/).map((s) => `fz-${s}`),
         }),
