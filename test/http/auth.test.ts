@@ -40,8 +40,8 @@ describe('API keys', () => {
   });
   afterAll(async () => app?.close());
 
-  it('leaves /health, /ready and the API docs open', async () => {
-    for (const url of ['/health', '/ready', '/docs/json', '/docs']) {
+  it('leaves /health, /ready, the API docs and the web page open', async () => {
+    for (const url of ['/health', '/ready', '/docs/json', '/docs', '/', '/ui/app.js', '/ui/style.css']) {
       const res = await send(undefined, { method: 'GET', url });
       expect(res.statusCode, url).toBeLessThan(400);
     }
