@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { AppError } from './errors.js';
 import type { IndexConfig } from './engine/types.js';
 import type { SeismicParams } from './index/native-types.js';
+import { DEFAULT_RECALL_MONITOR, type RecallMonitorOptions } from './engine/recall-monitor.js';
 
 /** One CPU budget shared by encoder workers, ONNX intra-op threads, native search and build threads. */
 export interface CpuConfig {
@@ -49,6 +50,8 @@ export interface ServerConfig {
   maxK: number;
   maxQueryLength: number;
   logLevel: string;
+  /** the recall monitor of every collection (src/engine/recall-monitor.ts) */
+  recallMonitor: RecallMonitorOptions;
 }
 
 export interface Config {
@@ -136,6 +139,7 @@ export function defaultConfig(): Config {
       maxK: 1_000,
       maxQueryLength: 4_096,
       logLevel: 'info',
+      recallMonitor: { ...DEFAULT_RECALL_MONITOR },
     },
     cpu: defaultCpu(),
     index: DEFAULT_INDEX,
@@ -150,6 +154,14 @@ export interface OptionSpec {
   flag: string;
   env: string;
   apply(config: Config, raw: string, name: string): void;
+}
+
+function fractionOption(raw: string, name: string, min: number): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < min || n > 1) {
+    throw new AppError('INVALID_CONFIG', `${name} must be a number in ${min === 0 ? '[0' : `(${min}`}, 1], got ${JSON.stringify(raw)}`);
+  }
+  return n;
 }
 
 function intOption(raw: string, name: string, min: number, max: number): number {
@@ -173,6 +185,8 @@ export const OPTIONS: OptionSpec[] = [
   { flag: 'max-k', env: 'SPARROW_MAX_K', apply: (c, v, n) => void (c.server.maxK = intOption(v, n, 1, 10_000)) },
   { flag: 'max-query-length', env: 'SPARROW_MAX_QUERY_LENGTH', apply: (c, v, n) => void (c.server.maxQueryLength = intOption(v, n, 1, 1 << 20)) },
   { flag: 'log-level', env: 'SPARROW_LOG_LEVEL', apply: (c, v, n) => void (c.server.logLevel = oneOf(v, n, LOG_LEVELS)) },
+  { flag: 'recall-sample-rate', env: 'SPARROW_RECALL_SAMPLE_RATE', apply: (c, v, n) => void (c.server.recallMonitor.rate = fractionOption(v, n, 0)) },
+  { flag: 'recall-cpu-share', env: 'SPARROW_RECALL_CPU_SHARE', apply: (c, v, n) => void (c.server.recallMonitor.maxShare = fractionOption(v, n, 0.001)) },
   { flag: 'cpu-budget', env: 'SPARROW_CPU_BUDGET', apply: (c, v, n) => void (c.cpu = defaultCpu(intOption(v, n, 1, 64))) },
 ];
 

@@ -173,6 +173,11 @@ export function settingsFor(cal: Calibration | undefined, k: number, knobs: { qu
 
 /** The settings a sealed segment is searched with for a request, and where they came from. */
 export function segmentSettings(seg: { calibration: Calibration | undefined }, k: number, req: { queryCut?: number; heapFactor?: number }): QuerySettings & { from: 'request' | 'calibrated' | 'uncalibrated' } {
-  const from = req.queryCut !== undefined || req.heapFactor !== undefined ? 'request' : seg.calibration ? 'calibrated' : 'uncalibrated';
+  const from = settingsFrom(req) ?? (seg.calibration ? 'calibrated' : 'uncalibrated');
   return { ...settingsFor(seg.calibration, k, req), from };
+}
+
+/** 'request' when the request names a knob (undefined: the segments' own settings apply). */
+export function settingsFrom(req: { queryCut?: number; heapFactor?: number }): 'request' | undefined {
+  return req.queryCut !== undefined || req.heapFactor !== undefined ? 'request' : undefined;
 }

@@ -35,6 +35,7 @@ import { vectorRowsOf } from './rebuild.js';
 import { buildSegment, type BuildRow, type SegmentCalibrationPlan } from './segment-build.js';
 import { calibrationPlanOf } from './calibration-queries.js';
 import { RecentQueries } from '../store/recent-queries.js';
+import { RecallMonitor } from './recall-monitor.js';
 import { encodeText, searchCollection } from './search.js';
 import type { Collection, CollectionConfig, CollectionHealth, CollectionStats, DocumentInput, EncodedTerm, SearchRequest, SearchResponse, StoredDocument } from './types.js';
 
@@ -75,6 +76,8 @@ export class EngineCollection implements Collection {
   modelUnavailable?: AppError;
   /** the manager's hook: rebuilds this collection read-only from SQLite after an apply failure */
   onBroken?: (error: unknown) => void;
+  /** re-runs a sample of default searches exactly: the recall users get (options set by the manager) */
+  readonly monitor = new RecallMonitor();
   /** the recent-query sample new segments calibrate on (undefined: index.recentQueries is off) */
   readonly recent?: RecentQueries;
 
@@ -404,6 +407,7 @@ export class EngineCollection implements Collection {
       deleted: this.sealed.reduce((n, s) => n + s.deleted, 0),
       segments,
       bytes: segments.reduce((n, s) => n + s.bytes, 0),
+      recall: this.monitor.figure(),
       config: this.config,
     };
   }

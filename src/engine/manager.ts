@@ -2,6 +2,7 @@
  * The collections of one data directory: `<dataDir>/<name>/collection.db` + `segments/`.
  * Opens every collection at start; create/drop validate names and configs.
  */
+import { DEFAULT_RECALL_MONITOR, type RecallMonitorOptions } from './recall-monitor.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { defaultCpu, DEFAULT_INDEX, type CpuConfig } from '../config.js';
@@ -23,6 +24,8 @@ export interface ManagerOptions {
   cpu?: CpuConfig;
   /** defaults for new collections' index options */
   index?: IndexConfig;
+  /** the recall monitor of every collection (default DEFAULT_RECALL_MONITOR) */
+  recallMonitor?: RecallMonitorOptions;
   /** the sparse encoder of a collection config (undefined: documents and queries must bring vectors) */
   encoderFor?: (config: CollectionConfig, cpu: CpuConfig) => Promise<SparseEncoder | undefined>;
 }
@@ -41,7 +44,7 @@ export class EngineManager implements CollectionManager {
 
   /** Takes the data directory's lock first (DATA_DIR_LOCKED: another process has it), then opens every collection. */
   static async open(options: ManagerOptions): Promise<EngineManager> {
-    const m = new EngineManager({ cpu: defaultCpu(), index: DEFAULT_INDEX, ...options }, DataDirStore.open(options.dataDir));
+    const m = new EngineManager({ cpu: defaultCpu(), index: DEFAULT_INDEX, recallMonitor: DEFAULT_RECALL_MONITOR, ...options }, DataDirStore.open(options.dataDir));
     try {
       for (const entry of await fs.readdir(options.dataDir, { withFileTypes: true })) {
         if (!entry.isDirectory() || !NAME.test(entry.name)) continue;
@@ -65,6 +68,7 @@ export class EngineManager implements CollectionManager {
 
   private adopt(c: EngineCollection): EngineCollection {
     c.onBroken = (error) => void this.rebuildReadOnly(c, error);
+    c.monitor.options = this.opts.recallMonitor;
     this.collections.set(c.name, c);
     return c;
   }

@@ -32,7 +32,7 @@ function attributionCacheOf(c: EngineCollection): AttributionCache {
 }
 import type { SealedSegment } from './sealed-segment.js';
 import { parseSparseInput } from './sparse-input.js';
-import { segmentSettings } from './calibrate.js';
+import { segmentSettings, settingsFrom } from './calibrate.js';
 import type { EncodedTerm, ExplainTerm, SearchHit, SearchRequest, SearchResponse, SegmentSearchSettings } from './types.js';
 
 export const MAX_K = 10_000;
@@ -110,13 +110,16 @@ async function sparseTop(run: SparseRun, query: SparseVector, k: number): Promis
   let hits: Hit[] = [];
   for (const m of [...c.frozen, c.active]) hits.push(...m.search(query, { k, tfWeight, allow: allow && ((d) => allow.has(d)) }));
   hits = topK(hits, k);
+  const mutableHits = [...hits];
   const csr = { indptr: Uint32Array.of(0, query.indices.length), indices: query.indices, values: query.values };
+  let approximate = false;
   try {
     for (const s of sealed) {
       const threshold = hits.length >= k ? hits[k - 1].score : undefined;
       const base = { k, tombstones, allow: nativeAllow, threshold, stats: req.stats === true };
       const settings = segmentSettings(s, k, req);
       const exact = req.exact === true || exactFilter || settings.exact === true;
+      approximate ||= !exact;
       const res: SearchResult = exact
         ? await s.index.searchExact(csr, base)
         : await s.index.search(csr, { ...base, queryCut: settings.queryCut, heapFactor: settings.heapFactor });
@@ -124,6 +127,20 @@ async function sparseTop(run: SparseRun, query: SparseVector, k: number): Promis
       for (let i = res.offsets[0]; i < res.offsets[1]; i++) hits.push({ docno: res.docnos[i], score: res.scores[i] });
       if (res.stats?.[0]) run.stats = addStats(run.stats, res.stats[0]);
       hits = topK(hits, k);
+    }
+    // A default search that ran approximately somewhere: maybe checked exactly, on this same snapshot.
+    if (approximate && settingsFrom(req) !== 'request' && c.monitor.sample()) {
+      sealed.forEach((s) => s.acquire()); // held until the check has run
+      const exactTop = async (): Promise<number[]> => {
+        let top = [...mutableHits];
+        for (const s of sealed) {
+          const res = await s.index.searchExact(csr, { k, tombstones, allow: nativeAllow });
+          for (let i = res.offsets[0]; i < res.offsets[1]; i++) top.push({ docno: res.docnos[i], score: res.scores[i] });
+          top = topK(top, k);
+        }
+        return top.map((h) => h.docno);
+      };
+      void c.monitor.check(hits.map((h) => h.docno), exactTop, () => sealed.forEach((s) => s.release()));
     }
   } finally {
     sealed.forEach((s) => s.release());

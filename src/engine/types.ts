@@ -6,6 +6,7 @@ import type { SparseVector } from '../core/types.js';
 import type { Highlight } from '../highlight/highlight.js';
 import type { HighlightOptions } from '../highlight/hit.js';
 import type { QueryStats, SeismicParams } from '../index/native-types.js';
+import type { RecallFigure } from './recall-monitor.js';
 
 export type FieldType = 'keyword' | 'number' | 'boolean';
 
@@ -175,6 +176,8 @@ export interface CollectionStats {
   deleted: number;
   segments: Array<{ id: string; documents: number; deleted: number; bytes: number; sealed: boolean }>;
   bytes: number;
+  /** the recall monitor's figure (recall-monitor.ts) */
+  recall: RecallFigure;
   config: CollectionConfig;
 }
 

@@ -71,6 +71,8 @@ export function registerMetrics(app: FastifyInstance, metrics: ServiceMetrics, {
   perCollection('sparrow_segments', 'Segments (sealed and mutable)', (s) => s.segments.length);
   perCollection('sparrow_unsealed_documents', 'Documents in mutable segments', (s) => s.segments.filter((g) => !g.sealed).reduce((n, g) => n + g.documents, 0));
   perCollection('sparrow_index_bytes', 'Bytes on disk', (s) => s.bytes);
+  perCollection('sparrow_search_recall', 'Recall@k of default searches against exact search (recall monitor, mean over its window; NaN before the first check)', (s) => s.recall.recall ?? Number.NaN);
+  perCollection('sparrow_search_recall_checks', 'Searches the recall monitor has re-run exactly', (s) => s.recall.checks);
   new Gauge({
     name: 'sparrow_encoder_queue_depth',
     help: 'Encoding tasks waiting in the worker pool queue',

@@ -218,6 +218,13 @@ export const CollectionStats = Type.Object({
     Type.Object({ id: Type.String(), documents: Type.Integer(), deleted: Type.Integer(), bytes: Type.Integer(), sealed: Type.Boolean() }),
   ),
   bytes: Type.Integer(),
+  recall: Type.Object({
+    recall: Type.Union([Type.Number(), Type.Null()]),
+    window: Type.Integer(),
+    checks: Type.Integer(),
+    skipped: Type.Integer(),
+    sampleRate: Type.Number(),
+  }),
   config: FreeObject,
 });
 export const CollectionList = Type.Object({ collections: Type.Array(CollectionStats) });

@@ -75,6 +75,7 @@ export async function openServices(config: Config): Promise<AppDeps> {
     dataDir: config.server.dataDir,
     cpu: config.cpu,
     index: config.index,
+    recallMonitor: config.server.recallMonitor,
     // kind "splade" without a model: a collection of pre-encoded vectors (no encoder to run).
     encoderFor: async ({ encoder }, cpu) => (encoder.kind === 'splade' && encoder.model === undefined ? undefined : createEncoder(encoder, cpu)),
   });
