@@ -19,7 +19,7 @@
  * warm-up on the other half). Recall@10 and @100 against exact search; docs scored: mean per query at
  * k = 10. Filtered: recall@10 of the default settings under random filters of 5-50% selectivity.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,13 @@ import type { Bitmap, SearchOptions, SearchResult, SeismicIndex } from '../../sr
 import { DATASETS, loadDataset, splitHalves, type DatasetName } from './datasets.js';
 import { recallAtK } from './recall.js';
 import { readSparseJsonl, type QueryKind } from './synthetic.js';
+
+/** ../shared/datasets beside the checkout (or beside its parent, for a worktree one level down). */
+function defaultShared(): string {
+  const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const candidates = [path.resolve(repo, '../shared/datasets'), path.resolve(repo, '../../shared/datasets')];
+  return candidates.find((c) => existsSync(c)) ?? candidates[0];
+}
 
 const { values: args } = parseArgs({
   options: {
@@ -51,7 +58,7 @@ const { values: args } = parseArgs({
     target: { type: 'string', default: '0.95' },
     'calibration-queries': { type: 'string', default: '200' },
     cache: { type: 'string', default: path.join(os.tmpdir(), 'sparrow-bench-data') },
-    shared: { type: 'string', default: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/datasets') },
+    shared: { type: 'string', default: defaultShared() },
   },
 });
 
@@ -275,4 +282,7 @@ function show(s: QuerySettings): string {
   return s.exact ? 'exact' : `qc=${s.queryCut} hf=${s.heapFactor}`;
 }
 
-await main();
+await main().catch((error: unknown) => {
+  console.error(`bench:index: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(2);
+});

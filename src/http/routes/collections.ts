@@ -6,10 +6,13 @@ import type { HttpContext } from '../context.js';
 import { Acknowledged, CollectionList, CollectionStats, CreateCollectionBody, NameParams } from '../schemas.js';
 
 /** The request's partial config over the server's index defaults (seismic params merged too). */
-export function collectionConfigOf(body: CreateCollectionBody, ctx: HttpContext): Partial<CollectionConfig> {
-  const { index, ...rest } = body;
-  const defaults = ctx.config.index;
-  return { ...rest, index: { ...defaults, ...index, seismic: { ...defaults.seismic, ...index?.seismic } } };
+/**
+ * The request as given: the engine fills in the defaults (resolveCollectionConfig, with the server's
+ * index defaults and the encoder kind's own), so a PUT gets what `sparrow index --data-dir` and the
+ * engine API get for the same request. (Filling the Seismic defaults here overrode the lexical ones.)
+ */
+export function collectionConfigOf(body: CreateCollectionBody): Partial<CollectionConfig> {
+  return body as Partial<CollectionConfig>;
 }
 
 export async function collectionRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
@@ -24,7 +27,7 @@ export async function collectionRoutes(app: FastifyInstance, ctx: HttpContext): 
       },
     },
     async (request, reply) => {
-      const collection = await manager.create(request.params.name, collectionConfigOf(request.body, ctx));
+      const collection = await manager.create(request.params.name, collectionConfigOf(request.body));
       return reply.code(201).send(collection.stats());
     },
   );
