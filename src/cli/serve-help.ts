@@ -15,6 +15,8 @@ export const SERVE_FLAG_HELP: Record<string, string> = {
   'max-k': 'largest k (default 1000); a search without k asks for min(10, max k)',
   'max-query-length': 'longest query text in characters (default 4096)',
   'log-level': 'fatal, error, warn, info, debug, trace or silent (default info)',
+  'recall-sample-rate': 'share of default searches the recall monitor re-runs exactly, 0 to 1; 0 turns it off (default 0.01)',
+  'recall-cpu-share': 'most of the wall-clock time the recall checks may take, 0.001 to 1 (default 0.05)',
   'cpu-budget': 'cores shared by encoder workers, search and build threads (default: all)',
 };
 
