@@ -5,6 +5,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   sparrow::InitCore(env, exports);
   sparrow::InitSeismic(env, exports);
   sparrow::InitDense(env, exports);
+  sparrow::InitSearch(env, exports);
   return exports;
 }
 

@@ -67,14 +67,35 @@ struct BitmapView {
   }
 };
 
-// What a search may return: not tombstoned, and in the allow set when there is one.
+// A read-only view of a row bitmap snapshot (row_bitmap.h): chunks of 2^16 bits, a null chunk
+// reads as 0, rows past the end read as 0.
+struct RowBitsView {
+  static constexpr unsigned kChunkShift = 16;
+  const uint64_t* const* chunks = nullptr;
+  size_t num_chunks = 0;
+  bool Test(uint32_t r) const {
+    size_t c = r >> kChunkShift;
+    if (c >= num_chunks || chunks[c] == nullptr) return false;
+    return (chunks[c][(r >> 6) & ((size_t{1} << (kChunkShift - 6)) - 1)] >> (r & 63)) & 1u;
+  }
+};
+
+// What a search may return: not tombstoned, not a deleted row, and in the allow set when there is one.
 struct DocFilter {
-  const BitmapView* tombstones = nullptr;
-  const BitmapView* allow = nullptr;
+  const BitmapView* tombstones = nullptr;  // by docno
+  const BitmapView* allow = nullptr;       // by docno
+  const RowBitsView* deleted_rows = nullptr;  // by the searched segment's row
   bool Accept(DocNo d) const {
     if (tombstones && tombstones->Test(d)) return false;
     if (allow && !allow->Test(d)) return false;
     return true;
+  }
+  // Row r of a segment whose row -> docno map is `docnos` (nullptr: the row is the docno); the
+  // docno (a likely cache miss) is read only when a docno bitmap needs it.
+  bool AcceptRow(uint32_t r, const DocNo* docnos) const {
+    if (deleted_rows && deleted_rows->Test(r)) return false;
+    if (!tombstones && !allow) return true;
+    return Accept(docnos ? docnos[r] : r);
   }
 };
 

@@ -255,16 +255,21 @@ struct BatchJob {
 };
 
 Napi::Value BatchToJs(Napi::Env env, BatchJob& job) {
-  size_t nq = job.hits.size();
+  return HitsToJs(env, job.hits, job.request.stats ? &job.stats : nullptr);
+}
+}  // namespace
+
+Napi::Value HitsToJs(Napi::Env env, const std::vector<std::vector<Hit>>& hits, const std::vector<QueryStats>* stats) {
+  size_t nq = hits.size();
   size_t total = 0;
-  for (const auto& h : job.hits) total += h.size();
+  for (const auto& h : hits) total += h.size();
   auto offsets = Napi::Uint32Array::New(env, nq + 1);
   auto docnos = Napi::Uint32Array::New(env, total);
   auto scores = Napi::Float32Array::New(env, total);
   size_t at = 0;
   for (size_t q = 0; q < nq; ++q) {
     offsets[q] = static_cast<uint32_t>(at);
-    for (const Hit& h : job.hits[q]) {
+    for (const Hit& h : hits[q]) {
       docnos[at] = h.docno;
       scores[at] = h.score;
       ++at;
@@ -275,14 +280,13 @@ Napi::Value BatchToJs(Napi::Env env, BatchJob& job) {
   out.Set("offsets", offsets);
   out.Set("docnos", docnos);
   out.Set("scores", scores);
-  if (job.request.stats) {
-    Napi::Array stats = Napi::Array::New(env, nq);
-    for (size_t q = 0; q < nq; ++q) stats.Set(static_cast<uint32_t>(q), StatsToJs(env, job.stats[q]));
-    out.Set("stats", stats);
+  if (stats) {
+    Napi::Array arr = Napi::Array::New(env, nq);
+    for (size_t q = 0; q < nq; ++q) arr.Set(static_cast<uint32_t>(q), StatsToJs(env, (*stats)[q]));
+    out.Set("stats", arr);
   }
   return out;
 }
-}  // namespace
 
 namespace {
 

@@ -114,6 +114,9 @@ struct QueryContext {
 };
 using QueryFn = std::function<std::vector<Hit>(const CsrView& queries, size_t q, const QueryContext& ctx, QueryStats* stats)>;
 
+// {offsets, docnos, scores, stats?} of a batch's hits (query q's hits in rank order); stats when given.
+Napi::Value HitsToJs(Napi::Env env, const std::vector<std::vector<Hit>>& hits, const std::vector<QueryStats>* stats);
+
 // Runs fn for every query of the batch on the search pool; resolves {offsets, docnos, scores, stats?}.
 Napi::Promise SearchAsync(Napi::Env env, SearchRequest request, QueryFn fn);
 // The same batch on the calling thread (it blocks): for one small query where a thread hop would

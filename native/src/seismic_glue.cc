@@ -4,6 +4,7 @@
 
 #include "glue.h"
 #include "glue_util.h"
+#include "seismic_glue.h"
 #include "seismic_segment.h"
 
 namespace sparrow {
@@ -60,6 +61,11 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
 
   explicit SeismicWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SeismicWrap>(info) {
     info.This().As<Napi::Object>().TypeTag(&kSeismicTag);
+  }
+
+  static std::shared_ptr<const SeismicSegment> From(Napi::Value v, const std::string& name) {
+    if (!v.IsObject() || !v.As<Napi::Object>().CheckTypeTag(&kSeismicTag)) ThrowTypeError(v.Env(), name + " must be a SeismicSegment");
+    return Unwrap(v.As<Napi::Object>())->Get(v.Env());
   }
 
   static Napi::Object Wrap(Napi::Env env, std::shared_ptr<const SeismicSegment> seg) {
@@ -230,6 +236,10 @@ Napi::Value LoadSeismicJs(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+std::shared_ptr<const SeismicSegment> SeismicSegmentArg(Napi::Value v, const std::string& name) {
+  return SeismicWrap::From(v, name);
+}
 
 void InitSeismic(Napi::Env env, Napi::Object exports) {
   RegisterClass(env, "SeismicSegment", SeismicWrap::Define(env));

@@ -219,7 +219,7 @@ std::vector<Hit> SeismicSearch(const SeismicView& ix, const Rows& rows, const Do
     if (score > 0.0f && score >= top.Threshold()) top.Push(score, docnos ? docnos[r] : r, r);
   };
   auto score_row = [&](uint32_t r) {
-    if (scratch.Visit(r) && opts.filter.Accept(docnos ? docnos[r] : r)) score_admitted(r);
+    if (scratch.Visit(r) && opts.filter.AcceptRow(r, docnos)) score_admitted(r);
   };
   std::vector<uint32_t>& pending = scratch.pending;
   pending.clear();
@@ -275,7 +275,7 @@ std::vector<Hit> SeismicSearch(const SeismicView& ix, const Rows& rows, const Do
       flush_pending();
       for (const uint32_t* p = p0; p < p1; p++) {
         uint32_t r = *p;
-        if (!scratch.Visit(r) || !opts.filter.Accept(docnos ? docnos[r] : r)) continue;
+        if (!scratch.Visit(r) || !opts.filter.AcceptRow(r, docnos)) continue;
         pending.push_back(r);
         for (size_t i = rows.indptr[r]; i < rows.indptr[r + 1]; i += 16) {
           __builtin_prefetch(rows.indices + i);

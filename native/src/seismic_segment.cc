@@ -60,10 +60,9 @@ std::vector<Hit> SeismicSegment::SearchExact(const CsrView& queries, size_t q, s
   TopK top(k, threshold);
   forward_.Visit([&](const auto& rows) {
     for (size_t r = 0; r < NumRows(); r++) {
-      DocNo d = forward_.docnos[r];
-      if (!filter.Accept(d)) continue;
+      if (!filter.AcceptRow(static_cast<uint32_t>(r), forward_.docnos)) continue;
       float s = DotRow(rows, r, queries.indices + begin, queries.values + begin, len);
-      if (s > 0.0f) top.Push(s, d);
+      if (s > 0.0f && s >= top.Threshold()) top.Push(s, forward_.docnos[r]);
     }
   });
   if (stats) stats->docs_scored += NumRows();

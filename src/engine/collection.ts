@@ -17,7 +17,6 @@ import type { SparseEncoder } from '../encoder/types.js';
 import { bundledTokenizer } from '../encoder/tokenizer-files.js';
 import type { BertTokenizer } from '../encoder/tokenizer.js';
 import { AppError } from '../errors.js';
-import type { Bitmap } from '../index/native-types.js';
 import type { CollectionStore } from '../store/collection-store.js';
 import { copyDurable } from '../store/files.js';
 import { GroupCommitter } from '../store/group-commit.js';
@@ -36,7 +35,7 @@ import { buildSegment, type BuildRow, type SegmentCalibrationPlan } from './segm
 import { calibrationPlanOf } from './calibration-queries.js';
 import { RecentQueries } from '../store/recent-queries.js';
 import { RecallMonitor } from './recall-monitor.js';
-import { encodeText, searchCollection } from './search.js';
+import { encodeText, searchBatch, searchCollection } from './search.js';
 import type { Collection, CollectionConfig, CollectionHealth, CollectionStats, DocumentInput, EncodedTerm, SearchRequest, SearchResponse, StoredDocument } from './types.js';
 
 const BACKPRESSURE_RETRY_SECONDS = 1;
@@ -62,6 +61,8 @@ export class EngineCollection implements Collection {
   private readonly committer: GroupCommitter;
   private jobs: Promise<void> = Promise.resolve();
   private readonly sealing = new Set<MutableSegment>();
+  /** per running seal or merge: docnos deleted since it read its rows (its new segment must hide them) */
+  private readonly removedDuringJobs = new Set<DocNo[]>();
   private closing = false;
   /** the last background build failure (the data stays in the mutable segment and SQLite) */
   lastJobError?: unknown;
@@ -86,7 +87,6 @@ export class EngineCollection implements Collection {
     readonly dir: string,
     readonly config: CollectionConfig,
     readonly store: CollectionStore,
-    readonly tombstones: Bitmap,
     readonly encoder: SparseEncoder | undefined,
     readonly buildThreads: number,
   ) {
@@ -181,12 +181,12 @@ export class EngineCollection implements Collection {
   }
 
   private applyRemoval(r: Removed): void {
-    this.tombstones.set(r.docno);
+    for (const removed of this.removedDuringJobs) removed.push(r.docno);
     this.dense?.remove(r.docno);
     if (!this.active.delete(r.docno) && !this.frozen.some((m) => m.delete(r.docno))) {
       const seg = this.sealed.find((s) => s.contains(r.docno));
       if (seg) {
-        seg.deleted++;
+        seg.deletedRows.set(seg.rowOf(r.docno));
         // Crossing the reclaim share: rewrite it without waiting for the next seal.
         if (seg.deleted === Math.floor(seg.row.docs * this.config.index.reclaimDeletedFraction) + 1 && !this.closing) this.scheduleMerges([[seg.id]]);
       }
@@ -232,6 +232,11 @@ export class EngineCollection implements Collection {
     this.checkOpen();
     if (request.query !== undefined) this.checkModel();
     return searchCollection(this, request);
+  }
+
+  searchMany(requests: SearchRequest[]): Promise<Array<SearchResponse | Error>> {
+    this.checkOpen();
+    return searchBatch(this, requests);
   }
 
   encode(text: string, side: 'document' | 'query'): Promise<EncodedTerm[]> {
@@ -281,14 +286,19 @@ export class EngineCollection implements Collection {
 
   private async sealFrozen(seg: MutableSegment): Promise<void> {
     const started = performance.now();
+    const removed = this.watchRemovals();
     const rows = seg.liveRows();
-    const excluded = seg.rows.filter((r) => seg.isDeleted(r.docno)).map((r) => r.docno);
-    const sealedSeq = this.frozen[0] === seg ? seg.lastSeq : undefined;
-    if (rows.length === 0) {
-      this.store.commitManifest({ add: [], remove: [], sealedSeq, purgeTombstones: excluded });
-    } else {
-      const sealed = await this.publish(rows, 'seal-build', [], excluded, sealedSeq);
-      this.sealed.push(sealed);
+    try {
+      const excluded = seg.rows.filter((r) => seg.isDeleted(r.docno)).map((r) => r.docno);
+      const sealedSeq = this.frozen[0] === seg ? seg.lastSeq : undefined;
+      if (rows.length === 0) {
+        this.store.commitManifest({ add: [], remove: [], sealedSeq, purgeTombstones: excluded });
+      } else {
+        const sealed = await this.publish(rows, 'seal-build', [], excluded, removed, sealedSeq);
+        this.sealed.push(sealed);
+      }
+    } finally {
+      this.removedDuringJobs.delete(removed);
     }
     this.frozen = this.frozen.filter((m) => m !== seg);
     await this.dense?.maybeSnapshot(this.store.lastSeq);
@@ -296,8 +306,22 @@ export class EngineCollection implements Collection {
     if (!this.closing) this.scheduleMerges(findMerges(this.sealed.map(segmentInfo), this.policy()));
   }
 
-  /** Build → publish → manifest commit → a live SealedSegment (tombstones counted). */
-  private async publish(rows: BuildRow[], crashAt: 'seal-build' | 'merge-build', remove: string[], purge: DocNo[], sealedSeq?: number): Promise<SealedSegment> {
+  /** A list that collects the docnos deleted from now until it is dropped from removedDuringJobs. */
+  private watchRemovals(): DocNo[] {
+    const removed: DocNo[] = [];
+    this.removedDuringJobs.add(removed);
+    return removed;
+  }
+
+  /** Build → publish → manifest commit → a live SealedSegment (rows deleted during the job marked). */
+  private async publish(
+    rows: BuildRow[],
+    crashAt: 'seal-build' | 'merge-build',
+    remove: string[],
+    purge: DocNo[],
+    removedMeanwhile: DocNo[],
+    sealedSeq?: number,
+  ): Promise<SealedSegment> {
     const built = await buildSegment(rows, this.segmentsDir, this.config.index.seismic, this.buildThreads, crashAt, undefined, this.calibrationPlan());
     crashPoint('segment-written');
     try {
@@ -308,7 +332,7 @@ export class EngineCollection implements Collection {
       throw error;
     }
     const seg = new SealedSegment(built.row, built.path, built.index, built.docnos);
-    for (const d of built.docnos) if (this.tombstones.has(d)) seg.deleted++;
+    seg.deleteDocnos(removedMeanwhile);
     return seg;
   }
 
@@ -330,12 +354,18 @@ export class EngineCollection implements Collection {
     const inputs = this.sealed.filter((s) => ids.includes(s.id));
     if (inputs.length !== ids.length || this.closing) return; // the plan is stale
     const started = performance.now();
-    const rows = await this.readLiveRows(inputs);
-    const kept = new Set(rows.map((r) => r.docno));
-    const purge = inputs.flatMap((s) => [...s.docnos].filter((d) => !kept.has(d)));
+    const removed = this.watchRemovals();
+    let rows: BuildRow[];
     let merged: SealedSegment | undefined;
-    if (rows.length > 0) merged = await this.publish(rows, 'merge-build', ids, purge);
-    else this.store.commitManifest({ add: [], remove: ids, purgeTombstones: purge });
+    try {
+      rows = await this.readLiveRows(inputs);
+      const kept = new Set(rows.map((r) => r.docno));
+      const purge = inputs.flatMap((s) => [...s.docnos].filter((d) => !kept.has(d)));
+      if (rows.length > 0) merged = await this.publish(rows, 'merge-build', ids, purge, removed);
+      else this.store.commitManifest({ add: [], remove: ids, purgeTombstones: purge });
+    } finally {
+      this.removedDuringJobs.delete(removed);
+    }
     this.sealed = this.sealed.filter((s) => !inputs.includes(s));
     if (merged) this.sealed.push(merged);
     for (const s of inputs) s.retire();

@@ -10,6 +10,7 @@ import { openDenseEncoder } from '../encoder/dense.js';
 import type { SparseEncoder } from '../encoder/types.js';
 import { AppError } from '../errors.js';
 import { DataDirStore } from '../store/data-dir-store.js';
+import { setSearchThreads } from '../index/native.js';
 import { resolveCollectionConfig } from './collection-config.js';
 import type { EngineCollection } from './collection.js';
 import { DB_FILE, openCollection } from './open-collection.js';
@@ -45,6 +46,7 @@ export class EngineManager implements CollectionManager {
   /** Takes the data directory's lock first (DATA_DIR_LOCKED: another process has it), then opens every collection. */
   static async open(options: ManagerOptions): Promise<EngineManager> {
     const m = new EngineManager({ cpu: defaultCpu(), index: DEFAULT_INDEX, recallMonitor: DEFAULT_RECALL_MONITOR, ...options }, DataDirStore.open(options.dataDir));
+    setSearchThreads(m.opts.cpu.searchThreads); // the native search pool is process-wide: the CPU budget bounds it
     try {
       for (const entry of await fs.readdir(options.dataDir, { withFileTypes: true })) {
         if (!entry.isDirectory() || !NAME.test(entry.name)) continue;

@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_INDEX } from '../config.js';
 import type { SparseEncoder } from '../encoder/types.js';
-import { createBitmap, loadSeismic } from '../index/native.js';
+import { loadSeismic } from '../index/native.js';
 import { CollectionStore, type SegmentRow } from '../store/collection-store.js';
 import { removeOrphans } from '../store/files.js';
 import { EngineCollection } from './collection.js';
@@ -85,20 +85,17 @@ export async function openCollection(name: string, dir: string, opts: OpenOption
       modelError = error;
       return undefined;
     });
-    const tombstones = createBitmap();
-    const c = new EngineCollection(name, dir, config, store, tombstones, encoder, opts.buildThreads);
+    const c = new EngineCollection(name, dir, config, store, encoder, opts.buildThreads);
     c.sealed = sealed;
 
     const stale: number[] = [];
+    const deleted = new Map<SealedSegment, number[]>(sealed.map((s) => [s, []]));
     for (const d of store.tombstones()) {
       const seg = sealed.find((s) => s.contains(d));
-      if (!seg) {
-        stale.push(d); // its segment was sealed or merged without it: nothing left to hide
-        continue;
-      }
-      tombstones.set(d);
-      seg.deleted++;
+      if (seg) deleted.get(seg)!.push(d);
+      else stale.push(d); // its segment was sealed or merged without it: nothing left to hide
     }
+    for (const [seg, docnos] of deleted) seg.deleteDocnos(docnos);
     if (stale.length > 0) store.commitManifest({ add: [], remove: [], purgeTombstones: stale });
 
     // The mutable segment: rows past sealed_seq, minus any a sealed segment already holds (a seal

@@ -1,20 +1,21 @@
 /**
- * A sealed segment as the engine holds it: the mmapped Seismic index, its docnos (ascending) and
- * a reference count. Queries acquire the segments of their snapshot and release them when done;
+ * A sealed segment as the engine holds it: the mmapped Seismic index, its docnos (ascending), its
+ * deleted rows (a native RowBitmap indexed by row, snapshotted by each search) and a reference count. Queries acquire the segments of their snapshot and release them when done;
  * a segment merged away is retired, and closed (and its file unlinked) only when the last query
  * holding it releases it, so no running query ever reads unmapped memory.
  */
 import fs from 'node:fs';
 import type { DocNo } from '../core/types.js';
-import type { SeismicIndex } from '../index/native-types.js';
+import { createRowBitmap } from '../index/native.js';
+import type { RowBitmap, SeismicIndex } from '../index/native-types.js';
 import type { SegmentRow } from '../store/collection-store.js';
 import { calibrationOf, type Calibration } from './calibrate.js';
 
 export class SealedSegment {
   private refs = 1; // the engine's own reference, dropped by retire()
   private retired = false;
-  /** tombstoned docnos inside this segment (for stats and the reclaim rule) */
-  deleted = 0;
+  /** rows whose document was deleted or updated (never returned by a search) */
+  readonly deletedRows: RowBitmap;
   /** the default query settings measured when the segment was built (stored in its file), if any */
   readonly calibration: Calibration | undefined;
 
@@ -25,24 +26,36 @@ export class SealedSegment {
     readonly docnos: Uint32Array,
   ) {
     this.calibration = calibrationOf(index);
+    this.deletedRows = createRowBitmap(docnos.length);
   }
 
   get id(): string {
     return this.row.file;
   }
 
+  /** deleted documents inside this segment (for stats and the reclaim rule) */
+  get deleted(): number {
+    return this.deletedRows.count;
+  }
+
+  /** The row holding a docno, or -1. */
+  rowOf(docno: DocNo): number {
+    if (docno < this.row.minDocno || docno > this.row.maxDocno) return -1;
+    return rowIn(this.docnos, docno);
+  }
+
   contains(docno: DocNo): boolean {
-    if (docno < this.row.minDocno || docno > this.row.maxDocno) return false;
-    let lo = 0;
-    let hi = this.docnos.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const d = this.docnos[mid];
-      if (d === docno) return true;
-      if (d < docno) lo = mid + 1;
-      else hi = mid - 1;
+    return this.rowOf(docno) >= 0;
+  }
+
+  /** Marks docnos deleted (those this segment does not hold are ignored); one native call. */
+  deleteDocnos(docnos: Iterable<DocNo>): void {
+    const rows: number[] = [];
+    for (const d of docnos) {
+      const r = this.rowOf(d);
+      if (r >= 0) rows.push(r);
     }
-    return false;
+    if (rows.length > 0) this.deletedRows.setMany(Uint32Array.from(rows));
   }
 
   acquire(): void {
@@ -66,4 +79,18 @@ export class SealedSegment {
   close(): void {
     this.release();
   }
+}
+
+/** Index of `docno` in ascending `docnos`, or -1. */
+export function rowIn(docnos: Uint32Array, docno: DocNo): number {
+  let lo = 0;
+  let hi = docnos.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const d = docnos[mid];
+    if (d === docno) return mid;
+    if (d < docno) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }

@@ -1,45 +1,166 @@
 /**
- * Search over one snapshot of a collection. The snapshot is taken synchronously: the sealed segment
- * list is acquired (ref-counted), the tombstone bitmap is snapshotted, and the in-memory mutable
- * segments are searched at once, so an update (delete + insert, applied in one tick) is seen as
- * exactly one version. Sealed segments are then searched one after another, each given the running
- * k-th best score as its threshold, and the top-k merged.
+ * Search over one snapshot of a collection (a Searcher, searcher.ts): the request is validated and
+ * its query encoded, then the searcher is acquired, the sparse top-k taken over every segment (one
+ * native call for all sealed segments), optionally fused with the dense side, and the hits' stored
+ * fields read; the searcher is released when the response is built.
  */
 import type { SideScore } from '../core/fusion.js';
 import type { DocNo, Hit, SparseVector } from '../core/types.js';
 import { AppError } from '../errors.js';
-import type { Bitmap, QueryStats, SearchResult } from '../index/native-types.js';
-import { createBitmap } from '../index/native.js';
-import type { DocumentRow, HitFields } from '../store/collection-store.js';
+import type { QueryStats } from '../index/native-types.js';
+import { bitmapFromWords } from '../index/native.js';
+import type { CollectionStore, DocumentRow, HitFields } from '../store/collection-store.js';
+import type { SparseEncoder } from '../encoder/types.js';
+import type { DenseEncoder } from '../encoder/dense.js';
+import type { RecentQueries } from '../store/recent-queries.js';
 import { bm25DocWeight } from './bm25.js';
-import type { EngineCollection } from './collection.js';
-import type { DocSet } from './filter-index.js';
+import type { CollectionConfig } from './types.js';
+import type { LiveCorpusStats } from './corpus-stats.js';
+import type { DenseField } from './dense-field.js';
+import type { DocSet, FilterIndex } from './filter-index.js';
 import { denseSearch, hybridSearch, type HybridResult } from './hybrid.js';
-import { topK } from './mutable-segment.js';
 import { checkPage, pageHits } from './paging.js';
 import { AttributionCache, attributeExpansions, type AttributionDocument } from '../highlight/attribution.js';
 import type { Highlight } from '../highlight/highlight.js';
 import { highlightHit } from '../highlight/hit.js';
 
 type AttributionItem = { doc: AttributionDocument; highlight: Highlight };
-const attributionCaches = new WeakMap<EngineCollection, AttributionCache>();
+const attributionCaches = new WeakMap<SearchSource, AttributionCache>();
 
 /** One attribution cache per open collection (its rows' docno and seq name a stored version). */
-function attributionCacheOf(c: EngineCollection): AttributionCache {
+function attributionCacheOf(c: SearchSource): AttributionCache {
   let cache = attributionCaches.get(c);
   if (cache === undefined) attributionCaches.set(c, (cache = new AttributionCache()));
   return cache;
 }
-import type { SealedSegment } from './sealed-segment.js';
+import { Searcher, type SegmentSource } from './searcher.js';
 import { parseSparseInput } from './sparse-input.js';
-import { segmentSettings, settingsFrom } from './calibrate.js';
+import { settingsFrom } from './calibrate.js';
+import type { RecallMonitor } from './recall-monitor.js';
 import type { EncodedTerm, ExplainTerm, SearchHit, SearchRequest, SearchResponse, SegmentSearchSettings } from './types.js';
+
+/** What search needs of a collection (EngineCollection implements it; no import of the write path). */
+export interface SearchSource extends SegmentSource {
+  readonly config: CollectionConfig;
+  readonly store: CollectionStore;
+  readonly corpus: LiveCorpusStats;
+  readonly filters: FilterIndex;
+  readonly encoder: SparseEncoder | undefined;
+  readonly dense?: DenseField;
+  readonly denseEncoder?: DenseEncoder;
+  /** the recent-query sample new segments calibrate on */
+  readonly recent?: RecentQueries;
+  /** re-runs a sample of default searches exactly (recall@k) */
+  readonly monitor: RecallMonitor;
+  tokenToId(token: string): number | undefined;
+  tokenOf(id: number): string;
+}
 
 export const MAX_K = 10_000;
 const INCLUDES = new Set(['text', 'metadata', 'explain', 'highlight']);
 
-export async function searchCollection(c: EngineCollection, req: SearchRequest): Promise<SearchResponse> {
+export async function searchCollection(c: SearchSource, req: SearchRequest): Promise<SearchResponse> {
   const started = performance.now();
+  const { k, mode } = checkRequest(c, req);
+  const embedQuery = req.dense === undefined && c.denseEncoder && typeof req.query === 'string' && req.query.trim() !== '';
+  const denseVector = mode === 'sparse' ? undefined : c.dense!.queryVector(embedQuery ? await c.denseEncoder!.embedQuery(req.query!) : req.dense);
+  const query = mode === 'dense' ? undefined : await queryVector(c, req);
+  if (query && !req.exact) c.recent?.record(query); // calibration queries of the next segments
+  const allow = req.filter === undefined ? undefined : c.filters.resolve(req.filter);
+  const searcher = Searcher.acquire(c);
+  try {
+    const sparse: SparseRun = { c, req, allow, exactFilter: isExactFilter(c, allow), searcher };
+    const denseAllow = denseVector && allow && bitmapFromWords(allow.words);
+    let sides: HybridResult['sides'];
+    const idOf = (docno: number): string => c.store.hitFields(docno, false)?.id ?? c.store.tombstonedId(docno) ?? '';
+    // hybrid sides take their candidates in the order a search of that side alone answers (score, then id)
+    const order = (n: number, search: (m: number) => Promise<Hit[]>): Promise<Hit[]> => pageHits(search, idOf, n, {}, MAX_K);
+    /** the search at depth n, best first */
+    const rank = async (n: number): Promise<Hit[]> => {
+      let hits: Hit[];
+      if (!denseVector) hits = await sparseTop(sparse, query!, n);
+      else {
+        const dq = { field: c.dense!, vector: denseVector, allow: denseAllow, exact: req.exact, order };
+        const side = { top: (m: number) => order(m, (x) => sparseTop(sparse, query!, x)), score: (docnos: DocNo[]) => sparseScores(c, searcher, query!, docnos) };
+        const r = mode === 'dense' ? await denseSearch(dq, n) : await hybridSearch(side, dq, n, req.hybrid, (req.include ?? []).includes('explain'));
+        hits = r.hits;
+        sides = r.sides;
+      }
+      return withMinScore(req, hits);
+    };
+    const hits = await pageHits(rank, idOf, k, req, MAX_K, mode !== 'hybrid');
+    const toAttribute: AttributionItem[] = [];
+    const out = toSearchHits(c, hits, query, req, searcher, mode === 'dense' ? 'dense' : sides, toAttribute);
+    if (toAttribute.length > 0) await attributeExpansions(c.encoder, attributionCacheOf(c), toAttribute, req.highlight?.timeoutMs);
+    return { hits: out, took_ms: performance.now() - started, ...(req.stats ? { stats: statsOf(sparse.stats, sparse.settings) } : {}) };
+  } finally {
+    searcher.release();
+  }
+}
+
+function withMinScore(req: SearchRequest, hits: Hit[]): Hit[] {
+  return req.minScore === undefined ? hits : hits.filter((h) => h.score >= req.minScore!);
+}
+
+/**
+ * Several sparse searches as one batch (_msearch, the eval runner): one searcher, one native call
+ * for every plain sparse request (no filter, no dense side) that shares k and settings; any other
+ * request runs alone. Each answer is its response or its own error, in order.
+ */
+export async function searchBatch(c: SearchSource, reqs: SearchRequest[]): Promise<Array<SearchResponse | Error>> {
+  const out: Array<SearchResponse | Error> = new Array(reqs.length);
+  const groups = new Map<string, Array<{ i: number; query: SparseVector }>>();
+  const alone: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < reqs.length; i++) {
+    const req = reqs[i];
+    try {
+      const { k, mode } = checkRequest(c, req);
+      if (mode !== 'sparse' || req.filter !== undefined || req.offset !== undefined || req.searchAfter !== undefined || req.highlight?.attribute) {
+        alone.push(i);
+        continue;
+      }
+      const key = JSON.stringify([k, req.exact === true, req.queryCut, req.heapFactor, req.stats === true]);
+      const query = await queryVector(c, req);
+      if (!req.exact) c.recent?.record(query);
+      groups.set(key, [...(groups.get(key) ?? []), { i, query }]);
+    } catch (error) {
+      out[i] = error as Error;
+    }
+  }
+  const searcher = Searcher.acquire(c);
+  try {
+    const batched = [...groups.values()].map(async (group) => {
+      const first = reqs[group[0].i];
+      const k = first.k ?? 10;
+      const options = { k, exact: first.exact, stats: first.stats === true, request: first };
+      const res = await searcher.top(group.map((g) => g.query), options);
+      const idOf = (docno: number): string => c.store.hitFields(docno, false)?.id ?? c.store.tombstonedId(docno) ?? '';
+      await Promise.all(
+        group.map(async (g, j) => {
+          try {
+            // The batch answered depth k; a tie at the cut goes deeper alone, as a single search does.
+            const deeper = async (n: number): Promise<Hit[]> => (n === k ? res.hits[j] : (await searcher.top([g.query], { ...options, k: n, stats: false })).hits[0]);
+            const hits = await pageHits(deeper, idOf, k, {}, MAX_K);
+            out[g.i] = respond(c, reqs[g.i], hits, g.query, searcher, started, reqs[g.i].stats ? statsOf(res.stats?.[j], res.settings) : undefined);
+          } catch (error) {
+            out[g.i] = error as Error;
+          }
+        }),
+      );
+    });
+    const single = alone.map(async (i) => {
+      out[i] = await searchCollection(c, reqs[i]).catch((error: unknown) => error as Error);
+    });
+    await Promise.all([...batched, ...single]);
+  } finally {
+    searcher.release();
+  }
+  return out;
+}
+
+/** Validates the request's own fields: k, mode, include, minScore (AppError). */
+function checkRequest(c: SearchSource, req: SearchRequest): { k: number; mode: 'sparse' | 'dense' | 'hybrid' } {
   if (req === null || typeof req !== 'object') throw new AppError('VALIDATION_ERROR', 'search request must be an object');
   const k = req.k ?? 10;
   if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new AppError('INVALID_K', `k must be an integer in [1, ${MAX_K}]`);
@@ -48,153 +169,84 @@ export async function searchCollection(c: EngineCollection, req: SearchRequest):
   if (mode !== 'sparse' && !c.dense) throw new AppError('DENSE_NOT_CONFIGURED', `mode "${mode}" needs a dense field in the collection config`);
   for (const inc of req.include ?? []) if (!INCLUDES.has(inc)) throw new AppError('VALIDATION_ERROR', `include: unknown value "${inc}"`);
   if (req.minScore !== undefined && !Number.isFinite(req.minScore)) throw new AppError('VALIDATION_ERROR', 'minScore must be a finite number');
-  const embedQuery = req.dense === undefined && c.denseEncoder && typeof req.query === 'string' && req.query.trim() !== '';
-  const denseVector = mode === 'sparse' ? undefined : c.dense!.queryVector(embedQuery ? await c.denseEncoder!.embedQuery(req.query!) : req.dense);
-  const query = mode === 'dense' ? undefined : await queryVector(c, req);
-  if (query && !req.exact) c.recent?.record(query); // calibration queries of the next segments
-  const allow = req.filter === undefined ? undefined : c.filters.resolve(req.filter);
-  const selectivity = allow ? allow.count() / Math.max(1, c.filters.size) : 1;
-  const exactFilter = allow !== undefined && selectivity < c.config.index.exactFilterSelectivity;
-  const nativeAllow = allow && toBitmap(allow);
-  const sparse: SparseRun = { c, req, allow, nativeAllow, exactFilter, sealed: [] };
-
-  let sides: HybridResult['sides'];
-  const idOf = (docno: number): string => c.store.hitFields(docno, false)?.id ?? c.store.tombstonedId(docno) ?? '';
-  // hybrid sides take their candidates in the order a search of that side alone answers (score, then id)
-  const order = (n: number, search: (m: number) => Promise<Hit[]>): Promise<Hit[]> => pageHits(search, idOf, n, {}, MAX_K);
-  /** the search at depth n, best first */
-  const rank = async (n: number): Promise<Hit[]> => {
-    let hits: Hit[];
-    if (!denseVector) hits = await sparseTop(sparse, query!, n);
-    else {
-      const dq = { field: c.dense!, vector: denseVector, allow: nativeAllow, exact: req.exact, order };
-      const side = { top: (m: number) => order(m, (x) => sparseTop(sparse, query!, x)), score: (docnos: DocNo[]) => sparseScores(c, query!, docnos) };
-      const r = mode === 'dense' ? await denseSearch(dq, n) : await hybridSearch(side, dq, n, req.hybrid, (req.include ?? []).includes('explain'));
-      hits = r.hits;
-      sides = r.sides;
-    }
-    return req.minScore === undefined ? hits : hits.filter((h) => h.score >= req.minScore!);
-  };
   checkPage(req, k, MAX_K);
-  const hits = await pageHits(rank, idOf, k, req, MAX_K, mode !== 'hybrid');
-  const toAttribute: AttributionItem[] = [];
-  const out = toSearchHits(c, hits, query, req, sparse.sealed, mode === 'dense' ? 'dense' : sides, toAttribute);
-  if (toAttribute.length > 0) await attributeExpansions(c.encoder, attributionCacheOf(c), toAttribute, req.highlight?.timeoutMs);
-  const stats = req.stats ? { ...(sparse.stats ?? emptyStats()), segments: sparse.settings ?? [] } : undefined;
+  return { k, mode };
+}
+
+/** A filter allowing fewer than exactFilterSelectivity of the documents is scored exactly. */
+function isExactFilter(c: SearchSource, allow: DocSet | undefined): boolean {
+  if (!allow) return false;
+  return allow.count() / Math.max(1, c.filters.size) < c.config.index.exactFilterSelectivity;
+}
+
+/** A batched request's response (no paging, no highlight attribution: those run alone). */
+function respond(c: SearchSource, req: SearchRequest, found: Hit[], query: SparseVector, searcher: Searcher, started: number, stats: SearchResponse['stats']): SearchResponse {
+  const out = toSearchHits(c, withMinScore(req, found), query, req, searcher, undefined, []);
   return { hits: out, took_ms: performance.now() - started, ...(stats ? { stats } : {}) };
 }
 
-/** What one request's sparse side needs; `sealed` records the segments it searched (for explain). */
+/** A response's stats: native counters summed over the sealed segments (zero without any) and each one's settings. */
+function statsOf(stats: QueryStats | undefined, settings: SegmentSearchSettings[] | undefined): NonNullable<SearchResponse['stats']> {
+  return { ...(stats ?? { listsVisited: 0, blocksScored: 0, blocksSkipped: 0, docsScored: 0, postingsTotal: 0, micros: 0 }), segments: settings ?? [] };
+}
+
+/** What one request's sparse side needs. */
 interface SparseRun {
-  c: EngineCollection;
+  c: SearchSource;
   req: SearchRequest;
   allow?: DocSet;
-  nativeAllow?: Bitmap;
   exactFilter: boolean;
-  sealed: SealedSegment[];
+  searcher: Searcher;
   /** with req.stats: native statistics summed over the sealed segments */
   stats?: QueryStats;
   /** with req.stats: the settings each sealed segment was searched with */
   settings?: SegmentSearchSettings[];
 }
 
-/** The sparse top-k over every segment, on one snapshot taken synchronously at the call. */
+/** The sparse top-k over every segment of the run's searcher. */
 async function sparseTop(run: SparseRun, query: SparseVector, k: number): Promise<Hit[]> {
-  const { c, req, allow, nativeAllow, exactFilter } = run;
-  // --- snapshot (synchronous) ---
-  const sealed = [...c.sealed];
-  sealed.forEach((s) => s.acquire());
-  const tombstones = c.tombstones.snapshot();
-  const live = c.corpus.avgDocLength;
-  const tfWeight = (tf: number, len: number): number => bm25DocWeight(tf, len, live);
-  let hits: Hit[] = [];
-  for (const m of [...c.frozen, c.active]) hits.push(...m.search(query, { k, tfWeight, allow: allow && ((d) => allow.has(d)) }));
-  hits = topK(hits, k);
-  const mutableHits = [...hits];
-  const csr = { indptr: Uint32Array.of(0, query.indices.length), indices: query.indices, values: query.values };
-  let approximate = false;
-  try {
-    for (const s of sealed) {
-      const threshold = hits.length >= k ? hits[k - 1].score : undefined;
-      const base = { k, tombstones, allow: nativeAllow, threshold, stats: req.stats === true };
-      const settings = segmentSettings(s, k, req);
-      const exact = req.exact === true || exactFilter || settings.exact === true;
-      approximate ||= !exact;
-      const res: SearchResult = exact
-        ? await s.index.searchExact(csr, base)
-        : await s.index.search(csr, { ...base, queryCut: settings.queryCut, heapFactor: settings.heapFactor });
-      if (req.stats) (run.settings ??= []).push({ segment: s.id, documents: s.row.docs, ...(exact ? { exact: true } : { queryCut: settings.queryCut, heapFactor: settings.heapFactor }), from: settings.from });
-      for (let i = res.offsets[0]; i < res.offsets[1]; i++) hits.push({ docno: res.docnos[i], score: res.scores[i] });
-      if (res.stats?.[0]) run.stats = addStats(run.stats, res.stats[0]);
-      hits = topK(hits, k);
-    }
-    // A default search that ran approximately somewhere: maybe checked exactly, on this same snapshot.
-    if (approximate && settingsFrom(req) !== 'request' && c.monitor.sample()) {
-      sealed.forEach((s) => s.acquire()); // held until the check has run
-      const exactTop = async (): Promise<number[]> => {
-        let top = [...mutableHits];
-        for (const s of sealed) {
-          const res = await s.index.searchExact(csr, { k, tombstones, allow: nativeAllow });
-          for (let i = res.offsets[0]; i < res.offsets[1]; i++) top.push({ docno: res.docnos[i], score: res.scores[i] });
-          top = topK(top, k);
-        }
-        return top.map((h) => h.docno);
-      };
-      void c.monitor.check(hits.map((h) => h.docno), exactTop, () => sealed.forEach((s) => s.release()));
-    }
-  } finally {
-    sealed.forEach((s) => s.release());
+  const { req } = run;
+  const res = await run.searcher.top([query], {
+    k,
+    allow: run.allow,
+    exact: req.exact === true || run.exactFilter,
+    stats: req.stats === true,
+    request: req,
+  });
+  if (res.stats?.[0]) run.stats = res.stats[0];
+  if (res.settings) run.settings = res.settings;
+  // A default search that ran approximately somewhere: maybe checked exactly, on this same snapshot.
+  if (res.approximate && settingsFrom(req) !== 'request' && run.c.monitor.sample()) {
+    const release = run.searcher.hold(); // the segments stay mapped until the check has run
+    const exactTop = async (): Promise<number[]> => (await res.exactAgain(0)).map((h) => h.docno);
+    void run.c.monitor.check(res.hits[0].map((h) => h.docno), exactTop, release);
   }
-  run.sealed = sealed;
-  return hits;
-}
-
-function emptyStats(): QueryStats {
-  return { listsVisited: 0, blocksScored: 0, blocksSkipped: 0, docsScored: 0, postingsTotal: 0, micros: 0 };
-}
-
-function addStats(sum: QueryStats | undefined, s: QueryStats): QueryStats {
-  if (!sum) return { ...s };
-  return {
-    listsVisited: sum.listsVisited + s.listsVisited,
-    blocksScored: sum.blocksScored + s.blocksScored,
-    blocksSkipped: sum.blocksSkipped + s.blocksSkipped,
-    docsScored: sum.docsScored + s.docsScored,
-    postingsTotal: sum.postingsTotal + s.postingsTotal,
-    micros: sum.micros + s.micros,
-  };
+  return res.hits[0];
 }
 
 /** Exact sparse scores of docnos (the missing side of hybrid fusion); NaN for a docno with no live row. */
-function sparseScores(c: EngineCollection, query: SparseVector, docnos: DocNo[]): number[] {
+function sparseScores(c: SearchSource, searcher: Searcher, query: SparseVector, docnos: DocNo[]): number[] {
   return docnos.map((d) => {
     const row = c.store.getByDocno(d);
     if (!row) return Number.NaN;
-    const avgdl = c.sealed.find((s) => s.contains(d))?.row.avgdl ?? c.corpus.avgDocLength;
+    const avgdl = searcher.segmentOf(d)?.row.avgdl ?? c.corpus.avgDocLength;
     return explainTerms(c, query, row.vector, row.tf, row.length, avgdl).reduce((sum, t) => sum + t.contribution, 0);
   });
 }
 
-async function queryVector(c: EngineCollection, req: SearchRequest): Promise<SparseVector> {
+async function queryVector(c: SearchSource, req: SearchRequest): Promise<SparseVector> {
   if (req.sparse !== undefined) return parseSparseInput(req.sparse, c.tokenToId, 'sparse');
   if (typeof req.query !== 'string' || req.query.trim().length === 0) throw new AppError('EMPTY_QUERY', 'give a non-empty query or a sparse vector');
   if (!c.encoder) throw new AppError('INVALID_CONFIG', 'this collection has no encoder: search with a sparse vector');
   return c.encoder.encodeQuery(req.query, c.corpus);
 }
 
-function toBitmap(set: DocSet): Bitmap {
-  const docnos = set.toArray();
-  const bm = createBitmap(docnos.length === 0 ? 64 : docnos[docnos.length - 1] + 1);
-  for (const d of docnos) bm.set(d);
-  return bm;
-}
-
 function toSearchHits(
-  c: EngineCollection,
+  c: SearchSource,
   hits: Hit[],
   query: SparseVector | undefined,
   req: SearchRequest,
-  sealed: SealedSegment[],
+  searcher: Searcher,
   sides: HybridResult['sides'] | 'dense' | undefined,
   toAttribute: AttributionItem[],
 ): SearchHit[] {
@@ -218,7 +270,7 @@ function toSearchHits(
     if (include.includes('text') && row.text !== null) hit.text = row.text;
     if (include.includes('metadata') && row.metadata !== null) hit.metadata = JSON.parse(row.metadata) as Record<string, unknown>;
     if (explain && 'vector' in row) {
-      const avgdl = sealed.find((s) => s.contains(h.docno))?.row.avgdl ?? c.corpus.avgDocLength;
+      const avgdl = searcher.segmentOf(h.docno)?.row.avgdl ?? c.corpus.avgDocLength;
       const terms = query ? explainTerms(c, query, row.vector, row.tf, row.length, avgdl) : [];
       if (include.includes('explain')) {
         hit.explain = query ? { terms } : {};
@@ -244,7 +296,7 @@ function explainSides(s: { sparse: SideScore; dense: SideScore }): Pick<NonNulla
   return { sparse: side(s.sparse), dense: side(s.dense) };
 }
 
-function explainTerms(c: EngineCollection, q: SparseVector, d: SparseVector, tf: boolean, length: number, avgdl: number): ExplainTerm[] {
+function explainTerms(c: SearchSource, q: SparseVector, d: SparseVector, tf: boolean, length: number, avgdl: number): ExplainTerm[] {
   const terms: ExplainTerm[] = [];
   let i = 0;
   let j = 0;
@@ -263,7 +315,7 @@ function explainTerms(c: EngineCollection, q: SparseVector, d: SparseVector, tf:
 }
 
 /** POST /v1/encode: a text's terms by weight, document side (BM25 with live avgdl) or query side. */
-export async function encodeText(c: EngineCollection, text: string, side: 'document' | 'query'): Promise<EncodedTerm[]> {
+export async function encodeText(c: SearchSource, text: string, side: 'document' | 'query'): Promise<EncodedTerm[]> {
   if (typeof text !== 'string' || text.trim().length === 0) throw new AppError('EMPTY_QUERY', 'text must be a non-empty string');
   if (side !== 'document' && side !== 'query') throw new AppError('VALIDATION_ERROR', 'side must be "document" or "query"');
   if (!c.encoder) throw new AppError('INVALID_CONFIG', 'this collection has no encoder');

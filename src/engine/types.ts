@@ -190,6 +190,9 @@ export interface Collection {
   /** true if it existed */
   delete(id: string): Promise<boolean>;
   search(request: SearchRequest): Promise<SearchResponse>;
+  /** Several searches on one snapshot, plain sparse ones in one native batch; each answer is its
+   * response or its own error (a bad request does not fail the others). */
+  searchMany(requests: SearchRequest[]): Promise<Array<SearchResponse | Error>>;
   /** What a text expands into with this collection's encoder (POST /v1/encode): terms by weight
    * descending; query side weighted with the collection's live statistics. */
   encode(text: string, side: 'document' | 'query'): Promise<EncodedTerm[]>;

@@ -125,6 +125,59 @@ export interface SeismicIndex {
 }
 
 /**
+ * A bitmap over a segment's rows (native/src/row_bitmap.h): the segment's deleted rows. Held as
+ * immutable chunks of 65,536 bits: a search snapshots it by copying the chunk pointers, and a write
+ * after a snapshot copies only the one chunk it changes. snapshot() is a read-only copy.
+ */
+export interface RowBitmap {
+  readonly rows: number;
+  readonly count: number;
+  /** chunks copied because a snapshot shared them (copy-on-write work so far) */
+  readonly copiedChunks: number;
+  /** true for a snapshot (writes throw) */
+  readonly frozen: boolean;
+  /** true if the bit was 0 */
+  set(row: number): boolean;
+  /** sets every row (all validated first); returns how many bits changed */
+  setMany(rows: Uint32Array): number;
+  clear(row: number): boolean;
+  has(row: number): boolean;
+  snapshot(): RowBitmap;
+}
+
+/** One sealed segment of a multi-segment search, with its own settings. */
+export interface SegmentPart {
+  segment: SeismicIndex;
+  /** its deleted rows (snapshotted when the search starts) */
+  deleted?: RowBitmap;
+  queryCut?: number;
+  heapFactor?: number;
+  nKnn?: number;
+  /** score every row of this segment (its calibrated setting when approximate cannot reach the target) */
+  exact?: boolean;
+}
+
+export interface MultiSearchOptions {
+  k: number;
+  /** every row scored (the oracle) instead of the Seismic search */
+  exact?: boolean;
+  /** floor: the k-th best score found elsewhere (the mutable segment) */
+  threshold?: number;
+  /** per query floors instead (NaN: none) */
+  thresholds?: Float32Array;
+  stats?: boolean;
+  /** docno-indexed bitset words (a filter's DocSet): only these docnos are returned */
+  allow?: Uint32Array;
+  /** where to run: "auto" decides from the estimated postings (see src/index/native.ts) */
+  mode?: 'auto' | 'inline' | 'pool' | 'parallel';
+}
+
+/** searchSegments' result: query q's merged top-k over every part, and where the search ran. */
+export interface MultiSearchResult extends SearchResult {
+  ran: 'inline' | 'pool' | 'parallel';
+}
+
+/**
  * Exact dense vectors (native/src/dense.h): rows in chunked row-major float32, scanned on the
  * search pool. Cosine vectors are stored normalised; every score is then a dot product.
  * A docno can be added once (docnos are never reused: an update is a new docno).
@@ -159,6 +212,8 @@ export interface DenseIndex {
  *   buildSeismic(rows: CsrBatch, docnos: Uint32Array, params: SeismicParams, options?: { threads?: number }): Promise<SeismicIndex>
  *   loadSeismic(path: string): SeismicIndex                                  // mmap; INDEX_FILE_CORRUPT on damage
  *   setSearchThreads(n: number): void                                        // the native search pool size
+ *   createRowBitmap(rows: number): RowBitmap                                 // a segment's deleted rows
+ *   searchSegments(parts: SegmentPart[], queries: CsrBatch, options: MultiSearchOptions): Promise<MultiSearchResult>
  *   DEFAULT_SEISMIC_PARAMS: SeismicParams
  *   createDenseIndex(dims: number, metric: 'dot' | 'cosine'): DenseIndex      // dense section (hybrid work)
  */

@@ -12,7 +12,22 @@ import { checkCsr, checkDocnos, checkPath, checkSearchOptions } from './native-a
 import { AppError } from '../errors.js';
 import type { CsrBatch } from '../core/types.js';
 import { DEFAULT_SEISMIC } from '../config.js';
-import type { Bitmap, DenseIndex, ForwardIndex, InvertedIndex, SearchOptions, SearchResult, SegmentCalibration, SeismicIndex, SeismicParams, SeismicSearchOptions } from './native-types.js';
+import type {
+  Bitmap,
+  DenseIndex,
+  ForwardIndex,
+  InvertedIndex,
+  MultiSearchOptions,
+  MultiSearchResult,
+  RowBitmap,
+  SearchOptions,
+  SearchResult,
+  SegmentCalibration,
+  SegmentPart,
+  SeismicIndex,
+  SeismicParams,
+  SeismicSearchOptions,
+} from './native-types.js';
 
 // ---- loading (native core) ----
 
@@ -124,6 +139,12 @@ export function createBitmap(capacity = 0): Bitmap {
     throw new TypeError(`capacity must be an integer in [0, 2^32], got ${capacity}`);
   }
   return new addon.Bitmap(capacity);
+}
+
+/** A native docno bitmap holding the bits of `words` (bit d = docno d; a filter's DocSet), copied in one call. */
+export function bitmapFromWords(words: Uint32Array): Bitmap {
+  if (!(words instanceof Uint32Array)) throw new TypeError('words must be a Uint32Array');
+  return new (addon.Bitmap as unknown as new (words: Uint32Array) => Bitmap)(words);
 }
 
 // ---- forward index, exact and exhaustive search (native core) ----
@@ -471,4 +492,40 @@ export function loadSeismic(file: string): SeismicIndex {
   if (typeof file !== 'string' || file === '') throw new TypeError('path must be a non-empty string');
   const load = addon.loadSeismic as (path: string) => NativeSeismic;
   return new SeismicSegment(callNative(() => load(file)));
+}
+
+// ---- the read path over sealed segments ----
+
+/** A segment's deleted rows: `rows` bits, all 0 (chunked copy-on-write; see RowBitmap). */
+export function createRowBitmap(rows: number): RowBitmap {
+  if (!Number.isInteger(rows) || rows < 0 || rows > 2 ** 32 - 1) throw new TypeError(`rows must be an integer in [0, 2^32 - 1], got ${rows}`);
+  const Ctor = addon.RowBitmap as new (rows: number) => RowBitmap;
+  return callNative(() => new Ctor(rows));
+}
+
+/**
+ * Where a one-query search runs, by its estimated postings (the posting-list lengths of the terms
+ * it visits, summed over segments; every row for exact search). Measured with
+ * scripts/search-placement.ts on the 2-core machine: a pool round trip (thread hop, threadsafe
+ * function, promise) costs about as much as scoring INLINE_POSTINGS postings, so smaller searches
+ * run on the calling thread; from PARALLEL_POSTINGS on, the segments are spread over the pool.
+ */
+export const SEARCH_PLACEMENT = { inlinePostings: 2_000, parallelPostings: 60_000 } as const;
+
+/**
+ * One search over several sealed segments (largest first, one shared k-th-score threshold, the
+ * top-k merged natively); a batch of queries runs one pool task per query. Each part's deleted
+ * rows are snapshotted at the call, so writes afterwards are not seen.
+ */
+export function searchSegments(parts: SegmentPart[], queries: CsrBatch, options: MultiSearchOptions): Promise<MultiSearchResult> {
+  checkCsr(queries, 'queries');
+  checkSearchOptions({ k: options.k, threshold: options.threshold });
+  if (!Array.isArray(parts)) throw new TypeError('parts must be an array');
+  const raw = parts.map((p, i) => {
+    if (!(p.segment instanceof SeismicSegment)) throw new TypeError(`parts[${i}].segment must be a SeismicIndex from buildSeismic or loadSeismic`);
+    return { segment: p.segment.native(), deleted: p.deleted, queryCut: p.queryCut, heapFactor: p.heapFactor, nKnn: p.nKnn, exact: p.exact };
+  });
+  if (options.allow !== undefined && !(options.allow instanceof Uint32Array)) throw new TypeError('options.allow must be a Uint32Array');
+  const search = addon.searchSegments as (parts: unknown[], queries: CsrBatch, options: object) => Promise<MultiSearchResult>;
+  return awaitNative(callNative(() => search(raw, queries, { ...SEARCH_PLACEMENT, ...options })));
 }

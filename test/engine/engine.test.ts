@@ -100,6 +100,38 @@ describe('collections engine', () => {
     await expectMatchesBruteForce(col);
   });
 
+  it('searchMany answers what search answers, request by request; a bad request fails alone', async () => {
+    await col.upsert([{ id: 'fresh', sparse: randomSparse(rand, 30, VOCAB, 4_999) }]); // one row in the mutable segment
+    expect(await col.delete('d11')).toBe(true);
+    truth.delete('d11');
+    const plain = (q: SparseVector): SearchRequest => ({ sparse: { indices: [...q.indices], values: [...q.values] }, k: 10 });
+    const reqs: SearchRequest[] = [
+      ...queries.slice(0, 8).map(plain),
+      ...queries.slice(0, 4).map((q) => ({ ...plain(q), exact: true })),
+      { ...plain(queries[0]), k: 3, stats: true },
+      { ...plain(queries[1]), filter: { field: 'bucket', range: { lt: 500 } } },
+      { ...plain(queries[2]), k: 0 },
+      { ...plain(queries[3]), filter: { field: 'nope', eq: 1 } },
+    ];
+    const many = await col.searchMany(reqs);
+    expect(many).toHaveLength(reqs.length);
+    for (let i = 0; i < reqs.length; i++) {
+      const one = await col.search(reqs[i]).catch((e: unknown) => e as Error);
+      const got = many[i];
+      if (one instanceof Error) {
+        expect(got, `request ${i}`).toBeInstanceOf(AppError);
+        expect((got as AppError).code).toBe((one as AppError).code);
+        continue;
+      }
+      if (got instanceof Error) throw got;
+      expect(got.hits, `request ${i}`).toEqual(one.hits);
+      expect(got.stats?.docsScored).toBe(one.stats?.docsScored);
+    }
+    expect((many[14] as AppError).code).toBe('INVALID_K');
+    expect((many[15] as AppError).code).toBe('INVALID_FILTER');
+    await col.delete('fresh');
+  });
+
   it('resolves filters at 50/10/1/0.1% selectivity like the exact reference', async () => {
     const meta = (id: string) => Number(id.slice(1)) % 1000;
     const cases: Array<[Filter, (id: string) => boolean]> = [

@@ -1,0 +1,77 @@
+// One query over several sealed Seismic segments, as one search (pure C++, no N-API).
+//
+// The segments share one k-th-score threshold (MergedTopK): each segment search starts from the
+// k-th best score merged so far (the caller's floor, e.g. the mutable segment's, at first), so a
+// later segment skips what cannot enter the final top-k. Segments are ordered largest first (the
+// largest raises the threshold the most). The per-segment search itself is SeismicSegment::Search
+// (or SearchExact): this file only drives it.
+//
+// How to use:
+//   std::vector<SegmentQuery> parts = ...;  OrderLargestFirst(parts);
+//   MergedTopK merged(k, floor);
+//   for (auto& p : parts) SearchSegmentInto(p, queries, q, opts, merged);   // one thread, or
+//   // from several threads at once (MergedTopK is thread-safe; each call reads the threshold now)
+//   std::vector<Hit> hits = merged.Take();
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "common.h"
+#include "row_bitmap.h"
+#include "seismic_segment.h"
+
+namespace sparrow {
+
+// One segment of a multi-segment search, with its own settings and deleted rows.
+struct SegmentQuery {
+  std::shared_ptr<const SeismicSegment> segment;
+  RowBitmap::Snapshot deleted;  // rows never returned (may be null)
+  RowBitsView deleted_view;     // of `deleted` (set by SetDeleted)
+  size_t query_cut = 0;
+  float heap_factor = 1.0f;
+  size_t n_knn = 0;
+  bool exact = false;  // every row scored, whatever the search's options say
+  void SetDeleted(RowBitmap::Snapshot s) {
+    deleted = std::move(s);
+    deleted_view = deleted ? deleted->View() : RowBitsView{};
+  }
+};
+
+struct MultiSearchOptions {
+  size_t k = 10;
+  bool exact = false;                 // every row scored (the oracle)
+  const BitmapView* allow = nullptr;  // by docno: only these are returned
+};
+
+// The merged top-k of one query and the threshold it implies; safe to share between threads.
+class MergedTopK {
+ public:
+  MergedTopK(size_t k, float floor) : top_(k, floor), threshold_(floor) {}
+  float Threshold() const { return threshold_.load(std::memory_order_acquire); }
+  void Add(const std::vector<Hit>& hits, const QueryStats& stats);
+  std::vector<Hit> Take();
+  QueryStats Stats() const;
+
+ private:
+  mutable std::mutex mu_;
+  TopK top_;
+  std::atomic<float> threshold_;
+  QueryStats stats_;
+};
+
+// Sorts parts by row count, descending (ties: the given order).
+void OrderLargestFirst(std::vector<SegmentQuery>& parts);
+
+// Searches query q of `queries` in one segment from merged's threshold now, and merges its hits.
+void SearchSegmentInto(const SegmentQuery& part, const CsrView& queries, size_t q, const MultiSearchOptions& opts,
+                       MergedTopK& merged);
+
+// Postings query q may touch over every part (the lists of its query_cut largest terms; every row
+// when exact): the measure of work that decides where a search runs.
+uint64_t EstimatePostings(const std::vector<SegmentQuery>& parts, const CsrView& queries, size_t q, bool exact);
+
+}  // namespace sparrow

@@ -1,0 +1,137 @@
+/**
+ * The searcher snapshot: what one search (or one batch of searches) reads of a collection, taken
+ * synchronously in one place and released in one place. It holds the sealed segments (acquired:
+ * a merge cannot unmap one meanwhile), the mutable segments, and the live BM25 average length.
+ * The sealed segments' deleted rows are snapshotted by the native call (searchSegments copies each
+ * RowBitmap's chunk pointers when called), and top() makes that call in the same tick as it
+ * searches the mutable segments, so an update (delete + insert, applied in one tick) is seen as
+ * exactly one version.
+ */
+import type { CsrBatch, DocNo, Hit, SparseVector } from '../core/types.js';
+import { searchSegments } from '../index/native.js';
+import type { QueryStats, SegmentPart } from '../index/native-types.js';
+import { bm25DocWeight } from './bm25.js';
+import { segmentSettings } from './calibrate.js';
+import type { DocSet } from './filter-index.js';
+import { topK, type MutableSegment } from './mutable-segment.js';
+import type { SealedSegment } from './sealed-segment.js';
+import type { SegmentSearchSettings } from './types.js';
+
+/** What the read path needs of a collection (EngineCollection implements it). */
+export interface SegmentSource {
+  readonly sealed: readonly SealedSegment[];
+  readonly frozen: readonly MutableSegment[];
+  readonly active: MutableSegment;
+  readonly corpus: { readonly avgDocLength: number };
+}
+
+export interface TopOptions {
+  k: number;
+  /** only these docnos */
+  allow?: DocSet;
+  /** every document scored */
+  exact?: boolean;
+  /** native statistics per query, summed over the sealed segments, and each segment's settings */
+  stats?: boolean;
+  /** the request's query settings: override each segment's own (calibrated) ones */
+  request?: { queryCut?: number; heapFactor?: number };
+}
+
+export interface TopResult {
+  hits: Hit[][];
+  stats?: QueryStats[];
+  /** with stats: the settings each sealed segment was searched with */
+  settings?: SegmentSearchSettings[];
+  /** true when some sealed segment was searched approximately */
+  approximate: boolean;
+  /** query q's exact top-k on the very same snapshot (deleted rows, filter, mutable hits): the recall check */
+  exactAgain(q: number): Promise<Hit[]>;
+}
+
+export class Searcher {
+  private released = false;
+
+  private constructor(
+    readonly sealed: readonly SealedSegment[],
+    readonly mutable: readonly MutableSegment[],
+    /** the live average document length (BM25 weights of the mutable segments' rows) */
+    readonly avgdl: number,
+  ) {}
+
+  static acquire(src: SegmentSource): Searcher {
+    const sealed = [...src.sealed];
+    sealed.forEach((s) => s.acquire());
+    return new Searcher(sealed, [...src.frozen, src.active], src.corpus.avgDocLength);
+  }
+
+  /** One more hold on the sealed segments (a background check of this search); call the result once. */
+  hold(): () => void {
+    this.sealed.forEach((s) => s.acquire());
+    return () => this.sealed.forEach((s) => s.release());
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.sealed.forEach((s) => s.release());
+  }
+
+  /** The sealed segment holding a docno (its avgdl explains a score), if any. */
+  segmentOf(docno: DocNo): SealedSegment | undefined {
+    return this.sealed.find((s) => s.contains(docno));
+  }
+
+  /**
+   * The top-k of each query over every segment: the mutable segments exhaustively here, then every
+   * sealed segment in one native call that starts from each query's mutable k-th best score.
+   */
+  async top(queries: SparseVector[], o: TopOptions): Promise<TopResult> {
+    const { k, allow } = o;
+    const avgdl = this.avgdl;
+    const tfWeight = (tf: number, len: number): number => bm25DocWeight(tf, len, avgdl);
+    const accept = allow && ((d: DocNo): boolean => allow.has(d));
+    const hits = queries.map((q) => topK(this.mutable.flatMap((m) => m.search(q, { k, tfWeight, allow: accept })), k));
+    const mutableHits = hits.map((h) => [...h]);
+    if (this.sealed.length === 0) return { hits, approximate: false, exactAgain: async (q) => mutableHits[q] };
+    const thresholds = Float32Array.from(hits, (h) => (h.length >= k ? h[k - 1].score : Number.NaN));
+    const settings = this.sealed.map((s) => segmentSettings(s, k, o.request ?? {}));
+    const parts: SegmentPart[] = this.sealed.map((s, i) => {
+      const { queryCut, heapFactor, exact } = settings[i];
+      // a frozen copy (the chunk pointers), kept for exactAgain
+      return { segment: s.index, deleted: s.deletedRows.snapshot(), queryCut, heapFactor, exact: exact === true };
+    });
+    const csr = queriesCsr(queries);
+    const res = await searchSegments(parts, csr, { k, exact: o.exact, stats: o.stats, thresholds, allow: allow?.words });
+    const approximate = !o.exact && parts.some((p) => !p.exact);
+    const exactAgain = async (q: number): Promise<Hit[]> => {
+      const one = { indptr: Uint32Array.of(0, csr.indptr[q + 1] - csr.indptr[q]), indices: csr.indices.subarray(csr.indptr[q], csr.indptr[q + 1]), values: csr.values.subarray(csr.indptr[q], csr.indptr[q + 1]) };
+      const r = await searchSegments(parts, one, { k, exact: true, allow: allow?.words, mode: 'pool' });
+      const top = [...mutableHits[q]];
+      for (let i = 0; i < r.docnos.length; i++) top.push({ docno: r.docnos[i], score: r.scores[i] });
+      return topK(top, k);
+    };
+    for (let q = 0; q < queries.length; q++) {
+      for (let i = res.offsets[q]; i < res.offsets[q + 1]; i++) hits[q].push({ docno: res.docnos[i], score: res.scores[i] });
+      topK(hits[q], k);
+    }
+    if (!o.stats) return { hits, approximate, exactAgain };
+    const used = this.sealed.map((s, i): SegmentSearchSettings => {
+      const { queryCut, heapFactor, exact, from } = settings[i];
+      return { segment: s.id, documents: s.row.docs, ...(o.exact || exact ? { exact: true } : { queryCut, heapFactor }), from };
+    });
+    return { hits, stats: res.stats, settings: used, approximate, exactAgain };
+  }
+}
+
+function queriesCsr(queries: SparseVector[]): CsrBatch {
+  if (queries.length === 1) return { indptr: Uint32Array.of(0, queries[0].indices.length), indices: queries[0].indices, values: queries[0].values };
+  const indptr = new Uint32Array(queries.length + 1);
+  queries.forEach((q, i) => (indptr[i + 1] = indptr[i] + q.indices.length));
+  const indices = new Uint32Array(indptr[queries.length]);
+  const values = new Float32Array(indptr[queries.length]);
+  queries.forEach((q, i) => {
+    indices.set(q.indices, indptr[i]);
+    values.set(q.values, indptr[i]);
+  });
+  return { indptr, indices, values };
+}

@@ -1,0 +1,217 @@
+// searchSegments: every sealed segment in one native call (shared threshold, merged top-k), tested
+// against exact search over one segment holding every document, and RowBitmap's copy-on-write.
+import { describe, expect, it } from 'vitest';
+import type { CsrBatch } from '../../src/core/types.js';
+import { buildSeismic, createBitmap, createRowBitmap, DEFAULT_SEISMIC_PARAMS, searchSegments } from '../../src/index/native.js';
+import type { RowBitmap, SearchResult, SeismicIndex, SegmentPart } from '../../src/index/native-types.js';
+import { recallAtK } from '../bench/recall.js';
+import { generateDocs, generateQueries } from '../bench/synthetic.js';
+import { rng } from './native-fixtures.js';
+
+const SIZES = [2_000, 1_000, 600, 250, 150]; // five segments, built out of size order below
+
+function slice(docs: CsrBatch, from: number, to: number): CsrBatch {
+  const s = docs.indptr[from];
+  const e = docs.indptr[to];
+  return { indptr: docs.indptr.slice(from, to + 1).map((x) => x - s), indices: docs.indices.slice(s, e), values: docs.values.slice(s, e) };
+}
+
+interface Fixture {
+  parts: SegmentPart[];
+  all: SeismicIndex;
+  deletedDocnos: number[];
+  n: number;
+  close(): void;
+}
+
+/** Five segments (docnos interleaved across them, as merges leave them) and one holding everything. */
+async function fixture(params = DEFAULT_SEISMIC_PARAMS, deleteShare = 0.1, scale = 1): Promise<Fixture> {
+  const sizes = SIZES.map((s) => Math.round(s * scale));
+  const N = sizes.reduce((a, b) => a + b, 0);
+  const docs = generateDocs(N);
+  const docnos = Uint32Array.from({ length: N }, (_, i) => 1 + i * 3); // sparse docnos
+  const next = rng(7);
+  const parts: SegmentPart[] = [];
+  const deletedDocnos: number[] = [];
+  let at = 0;
+  for (const size of [sizes[2], sizes[0], sizes[4], sizes[1], sizes[3]]) {
+    const segment = await buildSeismic(slice(docs, at, at + size), docnos.slice(at, at + size), params);
+    const deleted = createRowBitmap(size);
+    for (let r = 0; r < size; r++) {
+      if (next() < deleteShare) {
+        deleted.set(r);
+        deletedDocnos.push(docnos[at + r]);
+      }
+    }
+    parts.push({ segment, deleted });
+    at += size;
+  }
+  const all = await buildSeismic(docs, docnos, DEFAULT_SEISMIC_PARAMS); // only its exact search is used
+  return { parts, all, deletedDocnos, n: N, close: () => [all, ...parts.map((p) => p.segment)].forEach((s) => s.close()) };
+}
+
+function hitsOf(r: SearchResult, q: number): Array<[number, number]> {
+  return Array.from({ length: r.offsets[q + 1] - r.offsets[q] }, (_, i) => [r.docnos[r.offsets[q] + i], r.scores[r.offsets[q] + i]]);
+}
+
+function single(queries: CsrBatch, q: number): CsrBatch {
+  return slice(queries, q, q + 1);
+}
+
+describe('searchSegments (one native call over every sealed segment)', { timeout: 120_000 }, () => {
+  it('exact: equals exact search over one segment holding every document, with deleted rows and a filter', async () => {
+    const f = await fixture();
+    const queries = generateQueries(30, { set: 'tune' });
+    const tombstones = createBitmap();
+    f.deletedDocnos.forEach((d) => tombstones.set(d));
+    const allowWords = new Uint32Array(((1 + f.n * 3) >>> 5) + 1);
+    const allow = createBitmap();
+    for (let i = 0; i < f.n; i += 2) {
+      const d = 1 + i * 3;
+      allowWords[d >>> 5] |= 1 << (d & 31);
+      allow.set(d);
+    }
+    for (const k of [1, 10, 100]) {
+      const want = await f.all.searchExact(queries, { k, tombstones });
+      const got = await searchSegments(f.parts, queries, { k, exact: true });
+      for (let q = 0; q < 30; q++) expect(hitsOf(got, q), `k=${k} q=${q}`).toEqual(hitsOf(want, q));
+      const wantF = await f.all.searchExact(queries, { k, tombstones, allow });
+      const gotF = await searchSegments(f.parts, queries, { k, exact: true, allow: allowWords });
+      for (let q = 0; q < 30; q++) expect(hitsOf(gotF, q), `filtered k=${k} q=${q}`).toEqual(hitsOf(wantF, q));
+    }
+    f.close();
+  });
+
+  it('approximate with pruning disabled: equals exact; with default settings: scores are exact and recall matches per-segment search merged', async () => {
+    const exactParams = await fixture({ ...DEFAULT_SEISMIC_PARAMS, pruningDisabled: true }, 0.1, 0.25);
+    const queries = generateQueries(30, { set: 'tune' });
+    const tombstones = createBitmap();
+    exactParams.deletedDocnos.forEach((d) => tombstones.set(d));
+    const want = await exactParams.all.searchExact(queries, { k: 10, tombstones });
+    const got = await searchSegments(exactParams.parts.map((p) => ({ ...p, heapFactor: 1 })), queries, { k: 10 });
+    for (let q = 0; q < 30; q++) expect(hitsOf(got, q), `q=${q}`).toEqual(hitsOf(want, q));
+    exactParams.close();
+
+    const f = await fixture();
+    const truth = await f.all.searchExact(queries, { k: 10, tombstones });
+    const parts = f.parts.map((p) => ({ ...p, queryCut: 10, heapFactor: 0.9 }));
+    const multi = await searchSegments(parts, queries, { k: 10 });
+    // The per-segment searches merged (each segment alone, no shared threshold).
+    const merged: SearchResult = { offsets: new Uint32Array(31), docnos: new Uint32Array(300), scores: new Float32Array(300) };
+    let at = 0;
+    for (let q = 0; q < 30; q++) {
+      const hits: Array<[number, number]> = [];
+      for (const p of parts) hits.push(...hitsOf(await searchSegments([p], single(queries, q), { k: 10 }), 0));
+      hits.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+      for (const [d, s] of hits.slice(0, 10)) {
+        merged.docnos[at] = d;
+        merged.scores[at++] = s;
+      }
+      merged.offsets[q + 1] = at;
+    }
+    const exactScore = new Map<number, number>();
+    const everything = await f.all.searchExact(queries, { k: f.n });
+    for (let q = 0; q < 30; q++) {
+      exactScore.clear();
+      for (const [d, s] of hitsOf(everything, q)) exactScore.set(d, s);
+      for (const [d, s] of hitsOf(multi, q)) {
+        expect(exactScore.get(d), `q=${q} docno ${d}`).toBe(s);
+        expect(f.deletedDocnos.includes(d)).toBe(false);
+      }
+    }
+    expect(recallAtK(truth, multi, 10)).toBeGreaterThanOrEqual(recallAtK(truth, merged, 10) - 0.02);
+    expect(recallAtK(truth, multi, 10)).toBeGreaterThan(0.9);
+    f.close();
+  });
+
+  it('a batch answers what single calls answer, wherever it runs', async () => {
+    const f = await fixture();
+    const queries = generateQueries(20, { set: 'report' });
+    const parts = f.parts.map((p) => ({ ...p, queryCut: 10, heapFactor: 0.9 }));
+    for (const exact of [false, true]) {
+      const batch = await searchSegments(parts, queries, { k: 10, exact, stats: true });
+      expect(batch.ran).toBe('pool');
+      expect(batch.stats).toHaveLength(20);
+      for (let q = 0; q < 20; q++) {
+        const one = single(queries, q);
+        const modes = exact ? (['inline', 'pool', 'parallel'] as const) : (['inline', 'pool'] as const);
+        for (const mode of modes) {
+          const r = await searchSegments(parts, one, { k: 10, exact, mode, stats: true });
+          expect(r.ran).toBe(mode);
+          expect(hitsOf(r, 0), `exact=${exact} ${mode} q=${q}`).toEqual(hitsOf(batch, q));
+          expect(r.stats![0].docsScored).toBeGreaterThan(0);
+        }
+      }
+    }
+    f.close();
+  });
+
+  it('the deleted rows are snapshotted at the call: a delete right after it is not seen, the next search sees it', async () => {
+    const f = await fixture(DEFAULT_SEISMIC_PARAMS, 0);
+    const queries = single(generateQueries(1, { set: 'report' }), 0);
+    const before = await searchSegments(f.parts, queries, { k: 1, exact: true });
+    const top = before.docnos[0];
+    const part = f.parts.find((p) => p.segment.forward.docnos.includes(top))!;
+    const row = part.segment.forward.docnos.indexOf(top);
+    const running = searchSegments(f.parts, queries, { k: 1, exact: true, mode: 'pool' });
+    part.deleted!.set(row);
+    expect((await running).docnos[0]).toBe(top);
+    expect((await searchSegments(f.parts, queries, { k: 1, exact: true })).docnos[0]).not.toBe(top);
+    f.close();
+  });
+
+  it('rejects bad arguments with a TypeError naming them', async () => {
+    const f = await fixture();
+    const q = single(generateQueries(1, { set: 'report' }), 0);
+    expect(() => searchSegments([{ segment: {} as SeismicIndex }], q, { k: 10 })).toThrow(/parts\[0\]\.segment/);
+    expect(() => searchSegments(f.parts, q, { k: 0 })).toThrow(/options\.k/);
+    expect(() => searchSegments([{ ...f.parts[0], heapFactor: 2 }], q, { k: 1 })).toThrow(/heapFactor/);
+    expect(() => searchSegments([{ ...f.parts[0], deleted: createRowBitmap(3) }], q, { k: 1 })).toThrow(/one row per segment row/);
+    expect(() => searchSegments(f.parts, q, { k: 1, mode: 'fast' as 'auto' })).toThrow(/options\.mode/);
+    const none = await searchSegments([], q, { k: 5 });
+    expect(none.docnos.length).toBe(0);
+    f.close();
+  });
+});
+
+describe('RowBitmap (chunked copy-on-write)', () => {
+  it('a snapshot keeps its bits; a write after it copies only the one chunk it changes', () => {
+    const b = createRowBitmap(300_000); // 5 chunks of 65,536 rows
+    b.set(1);
+    b.set(70_000);
+    expect(b.copiedChunks).toBe(0);
+    const s1: RowBitmap = b.snapshot();
+    expect(s1.frozen).toBe(true);
+    b.set(2); // chunk 0 is shared with s1: copied once
+    expect(b.copiedChunks).toBe(1);
+    b.set(3); // the copy is b's own now
+    expect(b.copiedChunks).toBe(1);
+    b.set(200_000); // a chunk no snapshot has seen (it was all zero): nothing to copy
+    expect(b.copiedChunks).toBe(1);
+    b.clear(70_000); // chunk 1 is shared with s1
+    expect(b.copiedChunks).toBe(2);
+    expect([1, 2, 3, 70_000, 200_000].map((r) => s1.has(r))).toEqual([true, false, false, true, false]);
+    expect([1, 2, 3, 70_000, 200_000].map((r) => b.has(r))).toEqual([true, true, true, false, true]);
+    expect(s1.count).toBe(2);
+    expect(b.count).toBe(4);
+    const s2 = b.snapshot();
+    expect(b.snapshot().count).toBe(4); // no write in between: the same bits
+    expect(b.copiedChunks).toBe(2);
+    b.setMany(Uint32Array.of(4, 5, 299_999));
+    expect(s2.has(4)).toBe(false);
+    expect(b.has(299_999)).toBe(true);
+  });
+
+  it('set/clear report changes; bad rows and writes to a snapshot are TypeErrors that change nothing', () => {
+    const b = createRowBitmap(10);
+    expect(b.set(3)).toBe(true);
+    expect(b.set(3)).toBe(false);
+    expect(b.clear(3)).toBe(true);
+    expect(b.clear(3)).toBe(false);
+    expect(() => b.set(10)).toThrow(TypeError);
+    expect(() => b.setMany(Uint32Array.of(1, 10))).toThrow(/rows\[1\]/);
+    expect(b.has(1)).toBe(false);
+    expect(() => b.snapshot().set(1)).toThrow(/read-only/);
+    expect(() => createRowBitmap(-1)).toThrow(TypeError);
+  });
+});
