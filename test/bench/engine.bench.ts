@@ -7,8 +7,12 @@
  *   2. seal and merge times (seal = build + save + fsync + rename + mmap of one segment;
  *      merge = optimize() of 10 segments into one, reading live rows back from SQLite)
  *   3. recall@10 of the approximate filtered search vs exact, at 50/20/10/5/1/0.1 % selectivity
- *   4. search latency with 1, 5 and 20 segments
- * --ingest-only runs only table 1. --big runs only table 2, at 1,000,000 documents (tens of minutes on 2 cores, ~2 GB of disk).
+ *   4. search latency of the same documents in 1, 5, 20 and 50 sealed segments (--segments), with
+ *      recall@10 and documents scored; the engine's one native call (auto placement) beside forced
+ *      placements and the old one-call-per-segment path, interleaved query by query
+ *   5. with --live N: search p50/p99 idle vs while 200,000 documents (--live-ingest) are ingested at
+ *      1,000 docs/s (--live-rate) into a collection of N; event-loop delay; most sealed segments seen
+ * --ingest-only runs only table 1; --search-only only tables 4 and 5. --big runs only table 2, at 1,000,000 documents (tens of minutes on 2 cores, ~2 GB of disk).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +24,7 @@ import { EngineManager } from '../../src/engine/manager.js';
 import { buildSegment, type BuildRow } from '../../src/engine/segment-build.js';
 import type { Collection, CollectionConfig, DocumentInput, Filter } from '../../src/engine/types.js';
 import { AppError } from '../../src/errors.js';
+import { latencyBySegments, latencyWhileIngesting } from './engine-search.js';
 import { generateDocBatch, generateQueries } from './synthetic.js';
 
 const arg = (name: string, dflt: number): number => {
@@ -31,6 +36,14 @@ const QUERIES = arg('queries', 200);
 const BIG = process.argv.includes('--big');
 /** --ingest-only: table 1 alone */
 const INGEST_ONLY = process.argv.includes('--ingest-only');
+/** --segments 1,5,20,50: sealed-segment counts of table 4 */
+const SEGMENT_COUNTS = (process.argv.includes('--segments') ? process.argv[process.argv.indexOf('--segments') + 1] : '1,5,20,50').split(',').map(Number);
+/** --live N: table 5, searches while 200k documents are ingested at 1,000 docs/s into a collection of N (0: skip) */
+const LIVE = arg('live', 0);
+/** --search-only: tables 4 (and 5) alone */
+const SEARCH_ONLY = process.argv.includes('--search-only');
+const LIVE_INGEST = arg('live-ingest', 200_000);
+const LIVE_RATE = arg('live-rate', 1_000);
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sparrow-bench-engine-'));
 
 function docsOf(b: CsrBatch, from: number): DocumentInput[] {
@@ -90,9 +103,18 @@ async function main(): Promise<void> {
     fs.rmSync(root, { recursive: true, force: true });
     return;
   }
+  const pre = docsOf(generateDocBatch(0, DOCS), 0);
+  if (SEARCH_ONLY) {
+    const one = await manager.create(`merge-${DOCS}`, config({ mutableMaxDocs: DOCS, maxUnsealedDocs: DOCS }));
+    await ingest(one, DOCS, 1000, 1, pre);
+    await one.flush();
+    await searchTables(manager, one, pre);
+    await manager.close();
+    fs.rmSync(root, { recursive: true, force: true });
+    return;
+  }
   // 1. ingest
   const ingestRows: string[][] = [];
-  const pre = docsOf(generateDocBatch(0, DOCS), 0);
   for (const [durability, batch, conc, n] of [
     ['process', 500, 4, DOCS],
     ['fsync', 500, 4, Math.min(DOCS, 50_000)],
@@ -144,29 +166,63 @@ async function main(): Promise<void> {
   filtered.config.index.exactFilterSelectivity = DEFAULT_INDEX.exactFilterSelectivity;
   table(`3. filtered search, recall@10 approximate vs exact (${DOCS} docs, one segment)`, ['queries', 'selectivity', 'recall@10', 'approx p50 ms', 'exact p50 ms'], recallRows);
 
-  // 4. latency vs segment count
-  const latRows: string[][] = [];
-  const qs = queryRows('report');
-  for (const segs of [1, 5, 20]) {
-    const c = segs === 1 ? base : await manager.create(`segs-${segs}`, config({ mutableMaxDocs: Math.ceil(DOCS / segs), mergeFactor: 1000 }));
-    if (segs !== 1) {
-      await ingest(c, DOCS, 1000, 1); // one writer: every seal holds exactly mutableMaxDocs documents
-      await c.flush();
-    }
-    const sealedCount = c.stats().segments.filter((s) => s.sealed).length;
-    for (const exact of [false, true]) {
-      const t: number[] = [];
-      for (const q of qs) {
-        const s = performance.now();
-        await c.search({ sparse: q, k: 10, exact });
-        t.push(performance.now() - s);
-      }
-      latRows.push([String(sealedCount), exact ? 'exact' : 'approx', f1(pct(t, 50) * 1000), f1(pct(t, 99) * 1000)]);
-    }
-  }
-  table(`4. search latency, k = 10, ${DOCS} docs, queries one at a time`, ['segments', 'mode', 'p50 µs', 'p99 µs'], latRows);
+  await searchTables(manager, base, pre);
   await manager.close();
   fs.rmSync(root, { recursive: true, force: true });
+}
+
+/** Tables 4 and 5; `base` holds the documents in one sealed segment. */
+async function searchTables(manager: EngineManager, base: Collection, pre: DocumentInput[]): Promise<void> {
+  // 4. latency vs segment count (the same documents; every variant interleaved query by query)
+  const qs = queryRows('report');
+  const cols = [{ segments: 1, c: base }];
+  for (const segs of SEGMENT_COUNTS.filter((n) => n > 1)) {
+    const c = await manager.create(`segs-${segs}`, config({ mutableMaxDocs: Math.ceil(DOCS / segs), mergeFactor: 1000 }));
+    await ingest(c, DOCS, 1000, 1, pre); // one writer: every seal holds exactly mutableMaxDocs documents
+    await c.flush();
+    cols.push({ segments: c.stats().segments.filter((s) => s.sealed).length, c });
+  }
+  table(
+    `4. search latency by sealed-segment count, k = 10, ${DOCS} docs, one query at a time, engine defaults (load ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} cores)`,
+    ['segments', 'path', 'recall@10', 'docs scored', 'p50 µs', 'p99 µs', 'p50 / p50@1'],
+    await latencyBySegments(cols, qs),
+  );
+  if (LIVE > 0) await ingestTable(manager, qs);
+}
+
+/** Table 5: a collection of LIVE documents (merged by the default policy), then LIVE_INGEST more at LIVE_RATE docs/s while searching. */
+async function ingestTable(manager: EngineManager, qs: Array<{ indices: number[]; values: number[] }>): Promise<void> {
+  const c = await manager.create('live', config({}));
+  await ingest(c, LIVE, 1000, 2);
+  await c.flush();
+  const writer = async (): Promise<{ docs: number; seconds: number }> => {
+    const started = performance.now();
+    const batch = 100;
+    for (let from = LIVE; from < LIVE + LIVE_INGEST; from += batch) {
+      const due = started + ((from - LIVE) / LIVE_RATE) * 1000;
+      if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
+      const docs = docsOf(generateDocBatch(from, batch), from);
+      for (;;) {
+        try {
+          await c.upsert(docs);
+          break;
+        } catch (e) {
+          if (!(e instanceof AppError && e.code === 'BACKPRESSURE')) throw e;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    }
+    return { docs: LIVE_INGEST, seconds: (performance.now() - started) / 1000 };
+  };
+  const r = await latencyWhileIngesting(c, qs, writer);
+  table(
+    `5. search while ingesting ${LIVE_INGEST} docs at ${LIVE_RATE} docs/s into ${LIVE} (default merge policy; load ${os.loadavg()[0].toFixed(1)})`,
+    ['phase', 'docs/s', 'docs scored', 'p50 µs', 'p99 µs', 'p99 / idle p99', 'max sealed segments', 'event loop p99 ms', 'event loop max ms'],
+    [
+      ['idle', '', r.idle.docs.toFixed(0), r.idle.p50.toFixed(0), r.idle.p99.toFixed(0), '1.00', '', '', ''],
+      ['ingesting', r.rate.toFixed(0), r.busy.docs.toFixed(0), r.busy.p50.toFixed(0), r.busy.p99.toFixed(0), (r.busy.p99 / r.idle.p99).toFixed(2), String(r.maxSegments), r.loopP99.toFixed(1), r.loopMax.toFixed(1)],
+    ],
+  );
 }
 
 /** Ingests n docs as 10 sealed segments, times optimize() (the merge) and one direct seal of n rows. */

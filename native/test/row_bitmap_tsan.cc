@@ -1,0 +1,161 @@
+// ThreadSanitizer: a segment's deleted rows (RowBitmap) written by one owner thread while several
+// search threads read snapshots of it, as the addon does (the JS thread deletes documents while
+// searchSegments' pool tasks hold the snapshots it took). Every snapshot must keep the bits it had
+// when taken, and a write after a snapshot copies only the chunk it changes. Then several threads
+// search segments at once into one MergedTopK (multi_search.h) and must equal the one-thread result.
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "check.h"
+#include "multi_search.h"
+#include "row_bitmap.h"
+
+using namespace sparrow;
+
+struct Taken {
+  RowBitmap::Snapshot snap;
+  std::vector<uint32_t> expected;  // the owner's set rows when the snapshot was taken
+};
+
+struct Channel {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Taken> items;
+  bool closed = false;
+  void Push(Taken t) {
+    std::lock_guard<std::mutex> lock(mu);
+    items.push_back(std::move(t));
+    cv.notify_one();
+  }
+  bool Pop(Taken& out) {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return closed || !items.empty(); });
+    if (items.empty()) return false;
+    out = std::move(items.front());
+    items.pop_front();
+    return true;
+  }
+  void Close() {
+    std::lock_guard<std::mutex> lock(mu);
+    closed = true;
+    cv.notify_all();
+  }
+};
+
+void WriterAndReaders() {
+  constexpr size_t kRows = 300000;  // 5 chunks
+  Channel channel;
+  std::mutex fail_mu;
+  int bad = 0, read = 0;
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; r++)
+    readers.emplace_back([&] {
+      Taken t;
+      while (channel.Pop(t)) {
+        RowBitsView view = t.snap->View();
+        std::vector<uint32_t> seen;
+        for (uint32_t row = 0; row < kRows; row++)
+          if (view.Test(row)) seen.push_back(row);
+        std::lock_guard<std::mutex> lock(fail_mu);
+        read++;
+        if (seen != t.expected || t.snap->Count() != t.expected.size()) bad++;
+      }
+    });
+  RowBitmap bitmap(kRows);
+  std::vector<bool> truth(kRows, false);
+  std::mt19937 rng(11);
+  for (int round = 0; round < 200; round++) {
+    for (int w = 0; w < 50; w++) {
+      size_t row = rng() % kRows;
+      if (rng() % 4 == 0) {
+        bitmap.Clear(row);
+        truth[row] = false;
+      } else {
+        bitmap.Set(row);
+        truth[row] = true;
+      }
+    }
+    Taken t;
+    t.snap = bitmap.Snap();
+    for (uint32_t row = 0; row < kRows; row++)
+      if (truth[row]) t.expected.push_back(row);
+    channel.Push(std::move(t));
+  }
+  channel.Close();
+  for (auto& r : readers) r.join();
+  CHECK(bad == 0, "%d of %d snapshots changed after they were taken", bad, read);
+  CHECK(read == 200, "read %d snapshots", read);
+  // 200 rounds x up to 5 chunks shared: far fewer copies than writes (50 per round).
+  CHECK(bitmap.CopiedChunks() <= 200 * 5, "copied %zu chunks", bitmap.CopiedChunks());
+}
+
+// Rows drawn over a small vocabulary; docno = 1000 + row index over all segments.
+std::shared_ptr<const SeismicSegment> Segment(size_t rows, size_t first, std::mt19937& rng) {
+  std::vector<uint32_t> indptr{0};
+  std::vector<TermId> indices;
+  std::vector<float> values;
+  std::vector<DocNo> docnos;
+  for (size_t r = 0; r < rows; r++) {
+    std::vector<TermId> terms;
+    for (TermId t = 0; t < 200; t++)
+      if (rng() % 12 == 0) terms.push_back(t);
+    for (TermId t : terms) {
+      indices.push_back(t);
+      values.push_back(0.1f + static_cast<float>(rng() % 100) / 50.0f);
+    }
+    indptr.push_back(static_cast<uint32_t>(indices.size()));
+    docnos.push_back(static_cast<DocNo>(1000 + first + r));
+  }
+  SeismicParams params;
+  params.n_knn = 0;
+  return SeismicSegment::Build(std::move(indptr), std::move(indices), std::move(values), std::move(docnos), params);
+}
+
+void ParallelSegments() {
+  std::mt19937 rng(5);
+  std::vector<SegmentQuery> parts;
+  size_t first = 0;
+  for (size_t rows : {400, 250, 120, 60}) {
+    SegmentQuery p;
+    p.segment = Segment(rows, first, rng);
+    RowBitmap deleted(rows);
+    for (size_t r = 0; r < rows; r += 7) deleted.Set(r);
+    p.SetDeleted(deleted.Snap());
+    parts.push_back(std::move(p));
+    first += rows;
+  }
+  OrderLargestFirst(parts);
+  CHECK(parts.front().segment->NumRows() == 400, "largest first");
+  std::vector<uint32_t> indptr{0, 5};
+  std::vector<TermId> q_terms{3, 17, 40, 99, 150};
+  std::vector<float> q_values{1.0f, 0.5f, 2.0f, 0.7f, 1.1f};
+  CsrView queries{indptr.data(), q_terms.data(), q_values.data(), 1};
+  MultiSearchOptions opts;
+  opts.k = 20;
+  opts.exact = true;
+  MergedTopK one(opts.k, -std::numeric_limits<float>::infinity());
+  for (const auto& p : parts) SearchSegmentInto(p, queries, 0, opts, one);
+  std::vector<Hit> want = one.Take();
+  for (int round = 0; round < 20; round++) {
+    MergedTopK shared(opts.k, -std::numeric_limits<float>::infinity());
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < parts.size(); i++)
+      threads.emplace_back([&, i] { SearchSegmentInto(parts[i], queries, 0, opts, shared); });
+    for (auto& t : threads) t.join();
+    std::vector<Hit> got = shared.Take();
+    bool same = got.size() == want.size();
+    for (size_t i = 0; same && i < got.size(); i++) same = got[i].docno == want[i].docno && got[i].score == want[i].score;
+    CHECK(same, "round %d: parallel segments differ from one thread", round);
+  }
+}
+
+int main() {
+  WriterAndReaders();
+  ParallelSegments();
+  return sparrow_test::Finish("row_bitmap_tsan");
+}
