@@ -70,11 +70,11 @@ export async function latencyBySegments(cols: Array<{ segments: number; c: Colle
   const lat = new Map<string, number[]>();
   const docs = new Map<string, number>();
   const recall = new Map<string, number>();
-  const key = (segs: number, v: Variant): string => `${segs}|${v}`;
+  const key = (col: number, v: Variant): string => `${col}|${v}`;
   for (const { c } of cols) for (const q of queries.slice(0, 20)) await c.search({ sparse: q, k }); // warm-up
   for (const q of queries) {
     const v = vector(q);
-    for (const { segments, c } of cols) {
+    for (const [ci, { c }] of cols.entries()) {
       const exact = new Set((await c.search({ sparse: q, k, exact: true })).hits.map((h) => h.id));
       const engine = c as EngineCollection;
       for (const variant of VARIANTS) {
@@ -91,7 +91,7 @@ export async function latencyBySegments(cols: Array<{ segments: number; c: Colle
           scored = r.docs;
         }
         const ms = performance.now() - t0;
-        const id = key(segments, variant);
+        const id = key(ci, variant);
         lat.set(id, [...(lat.get(id) ?? []), ms]);
         docs.set(id, (docs.get(id) ?? 0) + scored);
         recall.set(id, (recall.get(id) ?? 0) + (exact.size === 0 ? 1 : found / exact.size));
@@ -99,10 +99,10 @@ export async function latencyBySegments(cols: Array<{ segments: number; c: Colle
     }
   }
   const rows: string[][] = [];
-  const base = pct(lat.get(key(cols[0].segments, 'engine'))!, 50);
-  for (const { segments } of cols) {
+  const base = pct(lat.get(key(0, 'engine'))!, 50);
+  for (const [ci, { segments }] of cols.entries()) {
     for (const variant of VARIANTS) {
-      const id = key(segments, variant);
+      const id = key(ci, variant);
       const t = lat.get(id)!;
       rows.push([
         String(segments),

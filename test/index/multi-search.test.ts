@@ -1,6 +1,6 @@
 // searchSegments: every sealed segment in one native call (shared threshold, merged top-k), tested
 // against exact search over one segment holding every document, and RowBitmap's copy-on-write.
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CsrBatch } from '../../src/core/types.js';
 import { buildSeismic, createBitmap, createRowBitmap, DEFAULT_SEISMIC_PARAMS, searchSegments } from '../../src/index/native.js';
 import type { RowBitmap, SearchResult, SeismicIndex, SegmentPart } from '../../src/index/native-types.js';
@@ -8,7 +8,7 @@ import { recallAtK } from '../bench/recall.js';
 import { generateDocs, generateQueries } from '../bench/synthetic.js';
 import { rng } from './native-fixtures.js';
 
-const SIZES = [2_000, 1_000, 600, 250, 150]; // five segments, built out of size order below
+const SIZES = [800, 400, 240, 100, 60]; // five segments, built out of size order below
 
 function slice(docs: CsrBatch, from: number, to: number): CsrBatch {
   const s = docs.indptr[from];
@@ -59,8 +59,14 @@ function single(queries: CsrBatch, q: number): CsrBatch {
 }
 
 describe('searchSegments (one native call over every sealed segment)', { timeout: 120_000 }, () => {
+  let shared: Fixture;
+  beforeAll(async () => {
+    shared = await fixture();
+  }, 120_000);
+  afterAll(() => shared.close());
+
   it('exact: equals exact search over one segment holding every document, with deleted rows and a filter', async () => {
-    const f = await fixture();
+    const f = shared;
     const queries = generateQueries(30, { set: 'tune' });
     const tombstones = createBitmap();
     f.deletedDocnos.forEach((d) => tombstones.set(d));
@@ -79,11 +85,10 @@ describe('searchSegments (one native call over every sealed segment)', { timeout
       const gotF = await searchSegments(f.parts, queries, { k, exact: true, allow: allowWords });
       for (let q = 0; q < 30; q++) expect(hitsOf(gotF, q), `filtered k=${k} q=${q}`).toEqual(hitsOf(wantF, q));
     }
-    f.close();
   });
 
   it('approximate with pruning disabled: equals exact; with default settings: scores are exact and recall matches per-segment search merged', async () => {
-    const exactParams = await fixture({ ...DEFAULT_SEISMIC_PARAMS, pruningDisabled: true }, 0.1, 0.25);
+    const exactParams = await fixture({ ...DEFAULT_SEISMIC_PARAMS, pruningDisabled: true }, 0.1, 0.5);
     const queries = generateQueries(30, { set: 'tune' });
     const tombstones = createBitmap();
     exactParams.deletedDocnos.forEach((d) => tombstones.set(d));
@@ -92,7 +97,7 @@ describe('searchSegments (one native call over every sealed segment)', { timeout
     for (let q = 0; q < 30; q++) expect(hitsOf(got, q), `q=${q}`).toEqual(hitsOf(want, q));
     exactParams.close();
 
-    const f = await fixture();
+    const f = shared;
     const truth = await f.all.searchExact(queries, { k: 10, tombstones });
     const parts = f.parts.map((p) => ({ ...p, queryCut: 10, heapFactor: 0.9 }));
     const multi = await searchSegments(parts, queries, { k: 10 });
@@ -121,11 +126,10 @@ describe('searchSegments (one native call over every sealed segment)', { timeout
     }
     expect(recallAtK(truth, multi, 10)).toBeGreaterThanOrEqual(recallAtK(truth, merged, 10) - 0.02);
     expect(recallAtK(truth, multi, 10)).toBeGreaterThan(0.9);
-    f.close();
   });
 
   it('a batch answers what single calls answer, wherever it runs', async () => {
-    const f = await fixture();
+    const f = shared;
     const queries = generateQueries(20, { set: 'report' });
     const parts = f.parts.map((p) => ({ ...p, queryCut: 10, heapFactor: 0.9 }));
     for (const exact of [false, true]) {
@@ -143,11 +147,10 @@ describe('searchSegments (one native call over every sealed segment)', { timeout
         }
       }
     }
-    f.close();
   });
 
   it('the deleted rows are snapshotted at the call: a delete right after it is not seen, the next search sees it', async () => {
-    const f = await fixture(DEFAULT_SEISMIC_PARAMS, 0);
+    const f = await fixture(DEFAULT_SEISMIC_PARAMS, 0, 0.25);
     const queries = single(generateQueries(1, { set: 'report' }), 0);
     const before = await searchSegments(f.parts, queries, { k: 1, exact: true });
     const top = before.docnos[0];
@@ -161,7 +164,7 @@ describe('searchSegments (one native call over every sealed segment)', { timeout
   });
 
   it('rejects bad arguments with a TypeError naming them', async () => {
-    const f = await fixture();
+    const f = shared;
     const q = single(generateQueries(1, { set: 'report' }), 0);
     expect(() => searchSegments([{ segment: {} as SeismicIndex }], q, { k: 10 })).toThrow(/parts\[0\]\.segment/);
     expect(() => searchSegments(f.parts, q, { k: 0 })).toThrow(/options\.k/);
@@ -170,7 +173,6 @@ describe('searchSegments (one native call over every sealed segment)', { timeout
     expect(() => searchSegments(f.parts, q, { k: 1, mode: 'fast' as 'auto' })).toThrow(/options\.mode/);
     const none = await searchSegments([], q, { k: 5 });
     expect(none.docnos.length).toBe(0);
-    f.close();
   });
 });
 
