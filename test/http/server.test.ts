@@ -18,6 +18,8 @@ interface Server {
   child: ChildProcess;
   url: string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Everything the child printed so far. */
+  output: () => string;
 }
 
 async function start(dataDir: string, env: Record<string, string> = {}): Promise<Server> {
@@ -46,7 +48,7 @@ async function start(dataDir: string, env: Record<string, string> = {}): Promise
     });
     void exited.then(() => reject(new Error(`server exited:\n${log}`)));
   });
-  return { child, url, exited };
+  return { child, url, exited, output: () => log };
 }
 
 async function call(server: Server, method: string, path: string, payload?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -171,11 +173,14 @@ describe('a real listening server', () => {
 
   it('finishes an in-flight write on SIGTERM before exiting', async () => {
     const dataDir = await tempDir();
-    const server = await start(dataDir);
+    // Debug level logs each request as it arrives: SIGTERM is sent once the server has the write,
+    // never before (a request that arrives after SIGTERM is rightly 503 SHUTTING_DOWN).
+    const server = await start(dataDir, { SPARROW_LOG_LEVEL: 'debug' });
     await call(server, 'PUT', '/v1/collections/c', {});
     const documents = Array.from({ length: 500 }, (_, i) => ({ id: `s${i}`, text: docText(i) }));
     const inFlight = call(server, 'POST', '/v1/collections/c/documents', { documents });
-    await new Promise((r) => setTimeout(r, 5));
+    const arrived = /"msg":"incoming request"[^\n]*"url":"\/v1\/collections\/c\/documents"|"url":"\/v1\/collections\/c\/documents"[^\n]*"msg":"incoming request"/;
+    while (!arrived.test(server.output())) await new Promise((r) => setTimeout(r, 2));
     server.child.kill('SIGTERM');
     const answered = await inFlight;
     expect(answered.status).toBe(200);
