@@ -3,6 +3,7 @@
  *
  *   npx tsx scripts/seismic-tune.ts [--docs 1000000] [--queries 500] [--settings 10:1,10:0.9]
  *       [--kind siamese|inference-free] [--topics 1000] [--cache /tmp/sparrow-tune] [--rebuild]
+ *       [--docs-file F --queries-file F (JSONL {id, indices, values}; tune = the even query lines)]
  *
  * Caches the synthetic documents, the built segments and the exact top-10 under --cache, so each
  * run after the first costs the searches only. Several --params sets (';'-separated JSON) are
@@ -17,7 +18,7 @@ import { buildSeismic, DEFAULT_SEISMIC_PARAMS, loadSeismic, setSearchThreads } f
 import type { SearchResult, SeismicIndex } from '../src/index/native-types.js';
 import { loadCsr, saveCsr } from '../test/bench/csr-builder.js';
 import { recallAtK } from '../test/bench/recall.js';
-import { generateDocs, generateQueries, type QueryKind } from '../test/bench/synthetic.js';
+import { generateDocs, generateQueries, readSparseJsonl, type QueryKind } from '../test/bench/synthetic.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,15 +31,43 @@ const { values: args } = parseArgs({
     rebuild: { type: 'boolean', default: false },
     repeat: { type: 'string', default: '2' },
     params: { type: 'string', default: '{}' }, // JSON overrides of the build defaults; several: ';'-separated
+    'docs-file': { type: 'string' },
+    'queries-file': { type: 'string' },
+    half: { type: 'string', default: 'tune' },
+    k: { type: 'string', default: '10' }, // with --queries-file: tune = even lines, report = odd
   },
 });
 
-const n = Number(args.docs);
+const K = Number(args.k);
+const fromFile = args['docs-file'] !== undefined;
+const fileDocs = fromFile ? (await readSparseJsonl(args['docs-file']!)).rows : undefined;
+const n = fileDocs ? fileDocs.indptr.length - 1 : Number(args.docs);
 const topics = Number(args.topics);
 fs.mkdirSync(args.cache, { recursive: true });
-const stem = path.join(args.cache, `docs-${n}-t${topics}`);
+const stem = fromFile ? path.join(args.cache, path.basename(args['docs-file']!, '.jsonl')) : path.join(args.cache, `docs-${n}-t${topics}`);
+
+/** Every other row of a CSR batch, from `first`. */
+function alternate(b: CsrBatch, first: number): CsrBatch {
+  const rows: number[] = [];
+  for (let r = first; r + 1 < b.indptr.length; r += 2) rows.push(r);
+  const indptr = new Uint32Array(rows.length + 1);
+  rows.forEach((r, i) => (indptr[i + 1] = indptr[i] + b.indptr[r + 1] - b.indptr[r]));
+  const indices = new Uint32Array(indptr[rows.length]);
+  const values = new Float32Array(indptr[rows.length]);
+  rows.forEach((r, i) => {
+    indices.set(b.indices.subarray(b.indptr[r], b.indptr[r + 1]), indptr[i]);
+    values.set(b.values.subarray(b.indptr[r], b.indptr[r + 1]), indptr[i]);
+  });
+  return { indptr, indices, values };
+}
+
+async function loadQueries(): Promise<CsrBatch> {
+  if (args['queries-file'] === undefined) return generateQueries(Number(args.queries), { topics, kind: args.kind as QueryKind, set: 'tune' });
+  return alternate((await readSparseJsonl(args['queries-file'])).rows, args.half === 'report' ? 1 : 0);
+}
 
 function cachedDocs(): CsrBatch {
+  if (fileDocs) return fileDocs;
   const cached = loadCsr(stem);
   if (cached) return cached;
   const docs = generateDocs(n, { topics });
@@ -63,25 +92,26 @@ async function main(): Promise<void> {
     }
     const tb = performance.now();
     const seg = await buildSeismic(docs, docnos, { ...DEFAULT_SEISMIC_PARAMS, ...overrides }, { threads: 2 });
-    console.log(`${label}: build ${((performance.now() - tb) / 1000).toFixed(1)} s, postings ${seg.postings}, blocks ${seg.blocks}, index ${(seg.indexBytes / 1e6).toFixed(0)} MB, forward ${(seg.forwardBytes / 1e6).toFixed(0)} MB`);
+    const nnz = docs.indices.length;
+    console.log(`${label}: ${seg.layout}, build ${((performance.now() - tb) / 1000).toFixed(1)} s, postings ${seg.postings} (${((100 * seg.postings) / nnz).toFixed(1)}% kept), blocks ${seg.blocks}, index ${(seg.indexBytes / nnz).toFixed(2)} B/nnz, forward ${(seg.forwardBytes / nnz).toFixed(2)} B/nnz`);
     await seg.save(segFile);
     segs.push({ label, seg });
   }
-  const queries = generateQueries(Number(args.queries), { topics, kind: args.kind as QueryKind, set: 'tune' });
+  const queries = await loadQueries();
   const nq = queries.indptr.length - 1;
-  const truthFile = `${stem}.truth-${args.kind}-${nq}.json`;
+  const truthFile = fromFile ? `${stem}.truth-${args.half}-${nq}-k${K}.json` : `${stem}.truth-${args.kind}-${nq}-k${K}.json`;
   let truth: SearchResult;
   if (fs.existsSync(truthFile)) {
     const t = JSON.parse(fs.readFileSync(truthFile, 'utf8')) as { offsets: number[]; docnos: number[]; scores: number[] };
     truth = { offsets: Uint32Array.from(t.offsets), docnos: Uint32Array.from(t.docnos), scores: Float32Array.from(t.scores) };
   } else {
     setSearchThreads(2);
-    truth = await segs[0].seg.searchExact(queries, { k: 10 });
+    truth = await segs[0].seg.searchExact(queries, { k: K });
     fs.writeFileSync(truthFile, JSON.stringify({ offsets: [...truth.offsets], docnos: [...truth.docnos], scores: [...truth.scores] }));
   }
   setSearchThreads(1);
-  console.log('| params | qc | hf | recall@10 | mean ms (sync) | native ms | p50 | p99 | lists | blocks scored | skipped | docs scored |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log(`| params | qc | hf | recall@${K} |`+' mean ms (sync) | native ms | CPU ms | p50 | p99 | lists | blocks scored | skipped | docs scored |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (let rep = 0; rep < Number(args.repeat); rep++) {
     for (const { label, seg } of segs) {
       for (const s of args.settings.split(',')) {
@@ -89,26 +119,29 @@ async function main(): Promise<void> {
         const ms: number[] = [];
         let nativeMs = 0;
         const parts: SearchResult[] = [];
+        const cpu0 = process.cpuUsage();
         for (let q = 0; q < nq; q++) {
           const b = queries.indptr[q];
           const e = queries.indptr[q + 1];
           const one = { indptr: Uint32Array.of(0, e - b), indices: queries.indices.subarray(b, e), values: queries.values.subarray(b, e) };
           const t = performance.now();
-          const r = seg.searchSync(one, { k: 10, queryCut, heapFactor, stats: true });
+          const r = seg.searchSync(one, { k: K, queryCut, heapFactor, stats: true });
           ms.push(performance.now() - t);
           nativeMs += (r.stats?.[0].micros ?? 0) / 1000;
           parts.push(r);
         }
+        const cpu = process.cpuUsage(cpu0);
+        const cpuMs = (cpu.user + cpu.system) / 1000 / nq;
         const result = {
-          offsets: Uint32Array.from({ length: nq + 1 }, (_, i) => i * 10),
-          docnos: Uint32Array.from(parts.flatMap((p) => [...p.docnos, ...Array<number>(10 - p.docnos.length).fill(0xffffffff)])),
-          scores: new Float32Array(nq * 10),
+          offsets: Uint32Array.from({ length: nq + 1 }, (_, i) => i * K),
+          docnos: Uint32Array.from(parts.flatMap((p) => [...p.docnos, ...Array<number>(K - p.docnos.length).fill(0xffffffff)])),
+          scores: new Float32Array(nq * K),
         };
         const avg = (f: (x: NonNullable<SearchResult['stats']>[number]) => number): string => (parts.reduce((a, p) => a + f(p.stats![0]), 0) / nq).toFixed(0);
         ms.sort((a, b) => a - b);
         const mean = ms.reduce((a, b) => a + b, 0) / nq;
         const pq = (p: number): string => ms[Math.min(nq - 1, Math.floor(p * nq))].toFixed(3);
-        console.log(`| ${label} | ${queryCut} | ${heapFactor} | ${recallAtK(truth, result, 10).toFixed(3)} | ${mean.toFixed(3)} | ${(nativeMs / nq).toFixed(3)} | ${pq(0.5)} | ${pq(0.99)} | ${avg((x) => x.listsVisited)} | ${avg((x) => x.blocksScored)} | ${avg((x) => x.blocksSkipped)} | ${avg((x) => x.docsScored)} |`);
+        console.log(`| ${label} | ${queryCut} | ${heapFactor} | ${recallAtK(truth, result, K).toFixed(3)} | ${mean.toFixed(3)} | ${(nativeMs / nq).toFixed(3)} | ${cpuMs.toFixed(3)} | ${pq(0.5)} | ${pq(0.99)} | ${avg((x) => x.listsVisited)} | ${avg((x) => x.blocksScored)} | ${avg((x) => x.blocksSkipped)} | ${avg((x) => x.docsScored)} |`);
       }
     }
   }

@@ -60,25 +60,20 @@ export interface Config {
   index: IndexConfig;
 }
 
-/** Seismic build defaults, chosen on the synthetic `tune` query set (test/bench/SYNTHETIC.md; README). */
+/**
+ * Seismic build defaults: their one home (the native side takes every field explicitly). Chosen by
+ * measurement on real-text sets and the synthetic set, tune queries only (README "Index benchmark").
+ */
 export const DEFAULT_SEISMIC: SeismicParams = {
-  postingFraction: 0.1, // share of a segment's non-zeros kept as postings (relative budget)
-  maxFraction: 3,
+  nPostings: 4000, // average postings per non-empty list (Seismic's n_postings)
+  maxFraction: 1.5,
   centroidFraction: 0.2,
   summaryEnergy: 0.6,
   docCut: 15,
   nKnn: 0,
   seed: 42,
+  exhaustiveBelow: 100_000,
 };
-
-/**
- * Build defaults that lexical (BM25) collections put over DEFAULT_SEISMIC. BM25 vectors have no
- * expansion terms: a document matches a query only through the words it contains, so static pruning
- * drops matches outright, where a SPLADE document keeps related terms that still match. Lexical
- * segments therefore keep every posting and get their speed from block skipping alone. Chosen from
- * that argument, not tuned on a query set (the SciFact eval is reported with it, see the README).
- */
-export const LEXICAL_SEISMIC_OVERRIDES: Partial<SeismicParams> = { postingFraction: 1 };
 
 export const DEFAULT_INDEX: IndexConfig = {
   seismic: DEFAULT_SEISMIC,

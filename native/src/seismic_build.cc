@@ -1,4 +1,4 @@
-// Seismic build: static pruning under a global threshold, then blocks per list, then kNN graph.
+// Seismic build: static pruning (Seismic's per-list budget), then blocks per list, then kNN graph.
 #include "seismic_build.h"
 
 #include <algorithm>
@@ -12,52 +12,81 @@
 namespace sparrow {
 namespace {
 
-constexpr size_t kMinListCap = 128;
-// The fewest postings a segment keeps (all of them when it has fewer non-zeros): posting_fraction of
-// a small segment is a handful of postings, and most query terms would find no list at all.
-constexpr double kMinPostings = 65536;
-
 struct Posting {
   float value;
   uint32_t row;
 };
 
+// Larger value first; ties: smaller row first (a total order: pruning is deterministic).
+bool Before(const Posting& a, const Posting& b) { return a.value > b.value || (a.value == b.value && a.row < b.row); }
+
 void CheckStop(const StopFn& stop) {
   if (stop && stop()) throw std::runtime_error("build cancelled");
 }
 
-// Value whose share of larger-or-equal non-zeros is `keep` (estimated on an evenly spaced sample
-// of at most 2^20 values: the budget is a share, not an exact count).
-float GlobalThreshold(const CsrView& docs, double keep) {
-  size_t nnz = docs.indptr[docs.rows];
-  if (keep >= 1.0 || nnz == 0) return -INFINITY;
-  size_t stride = std::max<size_t>(1, nnz >> 20);
-  std::vector<float> sample;
-  for (size_t i = 0; i < nnz; i += stride) sample.push_back(docs.values[i]);
-  size_t at = std::min(sample.size() - 1, static_cast<size_t>(static_cast<double>(sample.size()) * (1.0 - keep)));
-  std::nth_element(sample.begin(), sample.begin() + at, sample.end());
-  return sample[at];
-}
-
-// Postings per local term with value >= threshold, rows ascending within each list.
+// Every posting of every local term, rows ascending within each list.
 struct Lists {
   std::vector<size_t> offsets;  // dict size + 1
   std::vector<Posting> postings;
+  size_t Len(size_t t) const { return offsets[t + 1] - offsets[t]; }
 };
 
-Lists PrunedLists(const CsrView& docs, const TermDict& dict, float threshold) {
+Lists AllLists(const CsrView& docs, const TermDict& dict) {
   Lists l;
   size_t nnz = docs.indptr[docs.rows];
   l.offsets.assign(dict.Size() + 1, 0);
-  for (size_t i = 0; i < nnz; i++)
-    if (docs.values[i] >= threshold) l.offsets[dict.Local(docs.indices[i]) + 1]++;
+  for (size_t i = 0; i < nnz; i++) l.offsets[dict.Local(docs.indices[i]) + 1]++;
   for (size_t t = 0; t < dict.Size(); t++) l.offsets[t + 1] += l.offsets[t];
   l.postings.resize(l.offsets.back());
   std::vector<size_t> fill(l.offsets.begin(), l.offsets.end() - 1);
   for (uint32_t r = 0; r < docs.rows; r++)
     for (size_t i = docs.indptr[r]; i < docs.indptr[r + 1]; i++)
-      if (docs.values[i] >= threshold) l.postings[fill[dict.Local(docs.indices[i])]++] = {docs.values[i], r};
+      l.postings[fill[dict.Local(docs.indices[i])]++] = {docs.values[i], r};
   return l;
+}
+
+// Static pruning with Seismic's budget: n_postings x the non-empty lists. Each list keeps its
+// min(length, n_postings) largest postings (its share: a list shorter than that is kept whole);
+// what the short lists leave of the budget goes, under one global value threshold, to the
+// next-largest postings of the long lists, each list capped at max_fraction x n_postings.
+// Returns each list's kept size (its largest postings are kept, ties by row).
+std::vector<size_t> KeptSizes(const Lists& lists, const SeismicParams& p, size_t threads) {
+  size_t n = lists.offsets.size() - 1;
+  size_t share = static_cast<size_t>(p.n_postings);
+  size_t cap = std::max(share, static_cast<size_t>(p.max_fraction * p.n_postings));
+  std::vector<size_t> keep(n);
+  size_t nonempty = 0, used = 0;
+  for (size_t t = 0; t < n; t++) {
+    nonempty += lists.Len(t) > 0;
+    used += keep[t] = std::min(lists.Len(t), share);
+  }
+  double extra = p.n_postings * static_cast<double>(nonempty) - static_cast<double>(used);
+  // The values ranked [share, cap) within each long list: the candidates for the extra budget.
+  std::vector<std::vector<float>> cand(n);
+  ParallelFor(n, threads, [&](size_t t) {
+    size_t len = lists.Len(t);
+    if (len <= share) return;
+    std::vector<float> v(len);
+    for (size_t i = 0; i < len; i++) v[i] = lists.postings[lists.offsets[t] + i].value;
+    size_t m = std::min(len, cap);
+    auto desc = std::greater<float>();
+    if (m < len) std::nth_element(v.begin(), v.begin() + m, v.end(), desc);
+    std::nth_element(v.begin(), v.begin() + share, v.begin() + m, desc);
+    cand[t].assign(v.begin() + share, v.begin() + m);
+  });
+  std::vector<float> pool;
+  for (const auto& c : cand) pool.insert(pool.end(), c.begin(), c.end());
+  if (static_cast<double>(pool.size()) <= extra) {
+    for (size_t t = 0; t < n; t++) keep[t] += cand[t].size();
+    return keep;
+  }
+  size_t k = static_cast<size_t>(extra);
+  if (k == 0) return keep;
+  std::nth_element(pool.begin(), pool.begin() + (k - 1), pool.end(), std::greater<float>());
+  float threshold = pool[k - 1];
+  for (size_t t = 0; t < n; t++)
+    for (float x : cand[t]) keep[t] += x >= threshold;
+  return keep;
 }
 
 template <typename T>
@@ -125,17 +154,19 @@ SeismicData BuildSeismic(const CsrView& docs, const SeismicParams& params, const
   d.params = params;
   d.num_rows = static_cast<uint32_t>(docs.rows);
 
+  if (!all && nnz < params.exhaustive_below) {
+    // Too small for blocks to pay off (README "Index benchmark"): forward rows only.
+    d.layout = SeismicLayout::kExhaustive;
+    d.list_blocks = d.block_postings = d.block_summary = {0};
+    return d;
+  }
   TermDict dict(docs);
-  double fraction = std::max(params.posting_fraction, std::min(1.0, kMinPostings / std::max<double>(1, nnz)));
-  Lists lists = PrunedLists(docs, dict, all ? -INFINITY : GlobalThreshold(docs, fraction));
-  size_t nonempty = 0;
-  for (size_t t = 0; t < dict.Size(); t++) nonempty += lists.offsets[t + 1] > lists.offsets[t];
-  // Per-list cap: max_fraction x the average list under the budget (relative to this segment), but
-  // never under kMinListCap: in a small segment the average list is a handful of postings, too few
-  // to hold a query's neighbours (the global threshold still prunes).
-  double budget = fraction * static_cast<double>(nnz);
-  size_t cap = all ? SIZE_MAX
-                   : std::max<size_t>(kMinListCap, static_cast<size_t>(std::ceil(params.max_fraction * budget / std::max<size_t>(1, nonempty))));
+  Lists lists = AllLists(docs, dict);
+  CheckStop(stop);
+  // Each list's kept size: all of it when pruning is disabled, else Seismic's budget (KeptSizes).
+  std::vector<size_t> keep(dict.Size());
+  for (size_t t = 0; t < dict.Size(); t++) keep[t] = lists.Len(t);
+  if (!all) keep = KeptSizes(lists, params, threads);
   DocTops tops = ComputeDocTops(docs, dict, params.doc_cut, threads);
   CheckStop(stop);
 
@@ -149,11 +180,9 @@ SeismicData BuildSeismic(const CsrView& docs, const SeismicParams& params, const
       terms[t] = dict.Global(static_cast<uint32_t>(t));
       tmp.assign(lists.postings.begin() + lists.offsets[t], lists.postings.begin() + lists.offsets[t + 1]);
       if (tmp.empty()) continue;
-      if (tmp.size() > cap) {
-        std::nth_element(tmp.begin(), tmp.begin() + cap, tmp.end(), [](const Posting& a, const Posting& b) {
-          return a.value > b.value || (a.value == b.value && a.row < b.row);
-        });
-        tmp.resize(cap);
+      if (tmp.size() > keep[t]) {
+        std::nth_element(tmp.begin(), tmp.begin() + keep[t], tmp.end(), Before);
+        tmp.resize(keep[t]);
       }
       std::vector<uint32_t> rows(tmp.size());
       for (size_t i = 0; i < tmp.size(); i++) rows[i] = tmp[i].row;

@@ -55,7 +55,7 @@ void SaveSeismic(const std::string& path, const ForwardView& forward, const Seis
   fp.num_rows = static_cast<uint32_t>(rows);
   fp.term_width = forward.IsNarrow() ? 16u : 32u;
   fp.nnz = nnz;
-  fp.layout = static_cast<uint32_t>(SeismicLayout::kBlocked);
+  fp.layout = static_cast<uint32_t>(ix.layout);
   FileWriter w(kSeismicMagic, kSeismicKindVersion);
   w.SetParams(&fp, sizeof fp);
   w.AddSection(kIndptr, forward.Indptr(), (rows + 1) * sizeof(uint32_t));
@@ -92,7 +92,7 @@ LoadedSeismic LoadSeismic(const std::string& path) {
     f.Corrupt(e.what());
   }
   CheckFile(fp.term_width == 16 || fp.term_width == 32, f, "summary term width is neither 16 nor 32");
-  CheckFile(fp.layout == static_cast<uint32_t>(SeismicLayout::kBlocked), f, "unknown segment layout");
+  CheckFile(fp.layout <= static_cast<uint32_t>(SeismicLayout::kExhaustive), f, "unknown segment layout");
   std::span<const uint8_t> calibration = f.RawSection(kCalibration);
   CheckFile(calibration.size() <= kMaxCalibrationBytes, f, "the calibration exceeds 1 MiB");
   out.calibration = std::string_view(reinterpret_cast<const char*>(calibration.data()), calibration.size());
@@ -117,6 +117,7 @@ LoadedSeismic LoadSeismic(const std::string& path) {
 
   SeismicView& v = out.index;
   v.params = fp.params;
+  v.layout = static_cast<SeismicLayout>(fp.layout);
   v.num_rows = fp.num_rows;
   v.list_terms = f.Section<uint32_t>(kListTerms);
   v.list_blocks = f.Section<uint32_t>(kListBlocks);

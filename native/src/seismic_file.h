@@ -21,11 +21,6 @@ inline constexpr uint32_t kSeismicKindVersion = 3;
 // Longest calibration blob a segment file carries.
 inline constexpr size_t kMaxCalibrationBytes = 1u << 20;
 
-// How a segment answers an approximate search.
-enum class SeismicLayout : uint32_t {
-  kBlocked = 0,     // blocked inverted index with summaries (Seismic)
-  kExhaustive = 1,  // forward rows only: every search scores every row exactly
-};
 
 // The parameter block of a segment file (POD, fixed layout).
 struct SeismicFileParams {

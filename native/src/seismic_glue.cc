@@ -15,15 +15,17 @@ constexpr napi_type_tag kSeismicTag = {0x3f0a7d915c2e48b6ULL, 0xa41e6c0d29b75f83
 SeismicParams ParamsArg(Napi::Value v) {
   if (!v.IsObject()) ThrowTypeError(v.Env(), "params must be an object");
   Napi::Object o = v.As<Napi::Object>();
-  SeismicParams p;
-  p.posting_fraction = NumberArg(o.Get("postingFraction"), "params.postingFraction");
+  SeismicParams p{};
+  p.n_postings = NumberArg(o.Get("nPostings"), "params.nPostings");
   p.max_fraction = NumberArg(o.Get("maxFraction"), "params.maxFraction");
   p.centroid_fraction = NumberArg(o.Get("centroidFraction"), "params.centroidFraction");
   p.summary_energy = NumberArg(o.Get("summaryEnergy"), "params.summaryEnergy");
   p.doc_cut = static_cast<uint32_t>(IntegerArg(o.Get("docCut"), "params.docCut", 1, 255));
   p.n_knn = static_cast<uint32_t>(IntegerArg(o.Get("nKnn"), "params.nKnn", 0, 256));
   p.seed = static_cast<uint64_t>(IntegerArg(o.Get("seed"), "params.seed", 0, (int64_t{1} << 53) - 1));
+  p.exhaustive_below = static_cast<uint64_t>(IntegerArg(o.Get("exhaustiveBelow"), "params.exhaustiveBelow", 0, int64_t{1} << 53));
   p.pruning_disabled = o.Get("pruningDisabled").ToBoolean() ? 1 : 0;
+  p.threads = 1;
   if (p.pruning_disabled) p.summary_energy = 1.0;  // the definition of "pruning disabled"
   ValidateSeismicParams(p);
   return p;
@@ -31,13 +33,14 @@ SeismicParams ParamsArg(Napi::Value v) {
 
 Napi::Object ParamsToJs(Napi::Env env, const SeismicParams& p) {
   Napi::Object o = Napi::Object::New(env);
-  o.Set("postingFraction", p.posting_fraction);
+  o.Set("nPostings", p.n_postings);
   o.Set("maxFraction", p.max_fraction);
   o.Set("centroidFraction", p.centroid_fraction);
   o.Set("summaryEnergy", p.summary_energy);
   o.Set("docCut", p.doc_cut);
   o.Set("nKnn", p.n_knn);
   o.Set("seed", static_cast<double>(p.seed));
+  o.Set("exhaustiveBelow", static_cast<double>(p.exhaustive_below));
   o.Set("pruningDisabled", p.pruning_disabled != 0);
   return o;
 }
@@ -55,6 +58,7 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
                         InstanceMethod<&SeismicWrap::SearchSync>("searchSync"),
                         InstanceMethod<&SeismicWrap::SearchExact>("searchExact"), InstanceMethod<&SeismicWrap::Save>("save"),
                         InstanceAccessor<&SeismicWrap::Calibration>("calibration"),
+                        InstanceAccessor<&SeismicWrap::Layout>("layout"),
                         InstanceMethod<&SeismicWrap::SetCalibration>("setCalibration"),
                         InstanceMethod<&SeismicWrap::Close>("close")});
   }
@@ -94,6 +98,10 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
   }
   Napi::Value Blocks(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), double(Get(info.Env())->Index().NumBlocks()));
+  }
+  Napi::Value Layout(const Napi::CallbackInfo& info) {
+    bool exhaustive = Get(info.Env())->Index().layout == SeismicLayout::kExhaustive;
+    return Napi::String::New(info.Env(), exhaustive ? "exhaustive" : "blocked");
   }
   Napi::Value Params(const Napi::CallbackInfo& info) { return ParamsToJs(info.Env(), Get(info.Env())->Index().params); }
 

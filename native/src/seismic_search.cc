@@ -301,6 +301,28 @@ std::vector<Hit> SeismicSearch(const SeismicView& ix, const Rows& rows, const Do
   return out;
 }
 
+template <typename Rows>
+std::vector<Hit> SeismicScan(const Rows& rows, const DocNo* docnos, const TermId* q_terms, const float* q_values,
+                             size_t q_len, size_t k, float threshold, const DocFilter& filter, QueryStats* stats) {
+  thread_local Scratch scratch;
+  scratch.q.Load(q_terms, q_values, q_len);
+  TopK top(k, threshold);
+  size_t scored = 0;
+  for (uint32_t r = 0; r < rows.rows; r++) {
+    if (!filter.AcceptRow(r, docnos)) continue;
+    scored++;
+    float s = scratch.Dot(rows, r);
+    if (s > 0.0f && s >= top.Threshold()) top.Push(s, docnos ? docnos[r] : r);
+  }
+  scratch.q.Clear();
+  if (stats) stats->docs_scored += scored;
+  return top.Take();
+}
+
+template std::vector<Hit> SeismicScan(const CsrView&, const DocNo*, const TermId*, const float*, size_t, size_t, float,
+                                      const DocFilter&, QueryStats*);
+template std::vector<Hit> SeismicScan(const NarrowRows&, const DocNo*, const TermId*, const float*, size_t, size_t, float,
+                                      const DocFilter&, QueryStats*);
 template float DotRow(const CsrView&, size_t, const TermId*, const float*, size_t);
 template float DotRow(const NarrowRows&, size_t, const TermId*, const float*, size_t);
 template std::vector<Hit> SeismicSearch(const SeismicView&, const CsrView&, const DocNo*, const TermId*, const float*, size_t,

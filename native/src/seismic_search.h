@@ -27,6 +27,13 @@ template <typename Rows>
 std::vector<Hit> SeismicSearch(const SeismicView& index, const Rows& rows, const DocNo* docnos, const TermId* q_terms,
                                const float* q_values, size_t q_len, const SeismicQueryOptions& opts, QueryStats* stats);
 
+// Every row scored exactly (the oracle, and the search of an exhaustive segment): the same
+// arithmetic as DotRow (equal scores bit for bit), through the query's dense weights and the SIMD
+// gather. Results in rank order; stats count every row accepted by the filter.
+template <typename Rows>
+std::vector<Hit> SeismicScan(const Rows& rows, const DocNo* docnos, const TermId* q_terms, const float* q_values,
+                             size_t q_len, size_t k, float threshold, const DocFilter& filter, QueryStats* stats);
+
 // The inner product of forward row r with a query, summed in ascending term order in float: the
 // same arithmetic as exact search, so pruning-disabled results equal exact results bit for bit.
 template <typename Rows>

@@ -47,6 +47,7 @@ std::shared_ptr<const SeismicSegment> SeismicSegment::Load(const std::string& pa
 
 std::vector<Hit> SeismicSegment::Search(const CsrView& queries, size_t q, const SeismicQueryOptions& opts,
                                         QueryStats* stats) const {
+  if (index_.layout == SeismicLayout::kExhaustive) return SearchExact(queries, q, opts.k, opts.threshold, opts.filter, stats);
   size_t begin = queries.indptr[q];
   return forward_.Visit([&](const auto& rows) {
     return SeismicSearch(index_, rows, forward_.docnos, queries.indices + begin, queries.values + begin, queries.RowLen(q),
@@ -57,16 +58,10 @@ std::vector<Hit> SeismicSegment::Search(const CsrView& queries, size_t q, const 
 std::vector<Hit> SeismicSegment::SearchExact(const CsrView& queries, size_t q, size_t k, float threshold,
                                              const DocFilter& filter, QueryStats* stats) const {
   size_t begin = queries.indptr[q], len = queries.RowLen(q);
-  TopK top(k, threshold);
-  forward_.Visit([&](const auto& rows) {
-    for (size_t r = 0; r < NumRows(); r++) {
-      if (!filter.AcceptRow(static_cast<uint32_t>(r), forward_.docnos)) continue;
-      float s = DotRow(rows, r, queries.indices + begin, queries.values + begin, len);
-      if (s > 0.0f && s >= top.Threshold()) top.Push(s, forward_.docnos[r]);
-    }
+  return forward_.Visit([&](const auto& rows) {
+    return SeismicScan(rows, forward_.docnos, queries.indices + begin, queries.values + begin, len, k, threshold, filter,
+                       stats);
   });
-  if (stats) stats->docs_scored += NumRows();
-  return top.Take();
 }
 
 }  // namespace sparrow

@@ -22,7 +22,7 @@ class SeismicSegment {
   static std::shared_ptr<const SeismicSegment> Load(const std::string& path);
 
   std::vector<Hit> Search(const CsrView& queries, size_t q, const SeismicQueryOptions& opts, QueryStats* stats) const;
-  // Every row scored with DotRow: the oracle for this segment.
+  // Every row scored exactly (SeismicScan): the oracle for this segment.
   std::vector<Hit> SearchExact(const CsrView& queries, size_t q, size_t k, float threshold, const DocFilter& filter,
                                QueryStats* stats) const;
   // `calibration`: see SaveSeismic (the segment itself stays immutable; the caller holds the blob).

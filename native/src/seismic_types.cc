@@ -25,7 +25,7 @@ bool Offsets(std::span<const T> off, size_t count, size_t end) {
 }  // namespace
 
 void ValidateSeismicParams(const SeismicParams& p) {
-  Require(Fraction(p.posting_fraction), "postingFraction", "must be in (0, 1]");
+  Require(std::isfinite(p.n_postings) && p.n_postings >= 1.0 && p.n_postings <= 1e9, "nPostings", "must be in [1, 1e9]");
   Require(std::isfinite(p.max_fraction) && p.max_fraction >= 1.0 && p.max_fraction <= 1000.0, "maxFraction", "must be in [1, 1000]");
   Require(Fraction(p.centroid_fraction), "centroidFraction", "must be in (0, 1]");
   Require(Fraction(p.summary_energy), "summaryEnergy", "must be in (0, 1]");
@@ -33,6 +33,7 @@ void ValidateSeismicParams(const SeismicParams& p) {
   Require(p.n_knn <= 256, "nKnn", "must be an integer in [0, 256]");
   Require(p.pruning_disabled <= 1, "pruningDisabled", "must be a boolean");
   Require(p.threads >= 1 && p.threads <= 256, "threads", "must be an integer in [1, 256]");
+  Require(p.exhaustive_below <= (uint64_t{1} << 53), "exhaustiveBelow", "must be an integer in [0, 2^53]");
 }
 
 const char* CheckSeismicView(const SeismicView& v, size_t forward_rows) {
@@ -41,6 +42,9 @@ const char* CheckSeismicView(const SeismicView& v, size_t forward_rows) {
   size_t postings = v.postings.size();
   size_t entries = v.summary_codes.size();
   if (v.num_rows != forward_rows) return "row count differs from the forward index";
+  if (v.layout != SeismicLayout::kBlocked && v.layout != SeismicLayout::kExhaustive) return "unknown segment layout";
+  if (v.layout == SeismicLayout::kExhaustive && (lists != 0 || blocks != 0 || !v.knn.empty()))
+    return "an exhaustive segment has blocks";
   for (size_t i = 1; i < lists; i++)
     if (v.list_terms[i - 1] >= v.list_terms[i]) return "list terms are not strictly increasing";
   if (!Offsets(v.list_blocks, lists, blocks)) return "list offsets are inconsistent";

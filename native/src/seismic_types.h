@@ -17,28 +17,36 @@
 
 namespace sparrow {
 
-// Build parameters; stored verbatim in the segment file header (POD, fixed layout).
+// Build parameters; stored verbatim in the segment file header (POD, fixed layout). No defaults
+// here: src/config.ts (DEFAULT_SEISMIC) is their one home and every caller passes every field.
 struct SeismicParams {
-  double posting_fraction = 0.1;   // share of the segment's non-zeros kept as postings, (0, 1]
-  double max_fraction = 3.0;       // one list keeps at most max_fraction x the average kept per list
-  double centroid_fraction = 0.2;  // blocks per list = max(1, centroid_fraction x list length)
-  double summary_energy = 0.6;     // share of a block summary's L1 mass kept, (0, 1]
-  uint32_t doc_cut = 15;           // terms of a document used to assign it to a centroid
-  uint32_t n_knn = 0;              // neighbours per document in the kNN graph (0 = none)
-  uint64_t seed = 42;
-  uint32_t pruning_disabled = 0;   // 1: every posting, full summaries rounded up => exact results
-  uint32_t threads = 1;            // build threads (not a property of the index; kept for the record)
-  uint64_t reserved = 0;
+  double n_postings;         // static pruning budget: an average of n_postings per non-empty list
+  double max_fraction;       // one list keeps at most max_fraction x n_postings postings, >= 1
+  double centroid_fraction;  // blocks per list = max(1, centroid_fraction x list length)
+  double summary_energy;     // share of a block summary's L1 mass kept, (0, 1]
+  uint32_t doc_cut;          // terms of a document used to assign it to a centroid
+  uint32_t n_knn;            // neighbours per document in the kNN graph (0 = none)
+  uint64_t seed;
+  uint32_t pruning_disabled;  // 1: every posting, full summaries rounded up => exact results
+  uint32_t threads;           // build threads (not a property of the index; kept for the record)
+  uint64_t exhaustive_below;  // a segment with fewer non-zeros has no blocks: searched exhaustively
 };
 static_assert(sizeof(SeismicParams) == 64);
 
 inline constexpr uint32_t kNoRow = 0xffffffffu;
+
+// How a segment answers an approximate search (recorded in the file header).
+enum class SeismicLayout : uint32_t {
+  kBlocked = 0,     // blocked inverted index with summaries (Seismic)
+  kExhaustive = 1,  // forward rows only: every search scores every row exactly
+};
 
 // Throws std::invalid_argument naming the first bad field.
 void ValidateSeismicParams(const SeismicParams& p);
 
 struct SeismicView {
   SeismicParams params;
+  SeismicLayout layout = SeismicLayout::kBlocked;
   uint32_t num_rows = 0;
   std::span<const uint32_t> list_terms;      // L, strictly ascending
   std::span<const uint32_t> list_blocks;     // L + 1 offsets into blocks
@@ -64,6 +72,7 @@ struct SeismicView {
 // Owned arrays of a freshly built segment.
 struct SeismicData {
   SeismicParams params;
+  SeismicLayout layout = SeismicLayout::kBlocked;
   uint32_t num_rows = 0;
   std::vector<uint32_t> list_terms, list_blocks, block_postings, postings, block_summary;
   std::vector<float> summary_min, summary_scale;
@@ -73,7 +82,7 @@ struct SeismicData {
   std::vector<uint32_t> knn;
 
   SeismicView View() const {
-    return SeismicView{params,        num_rows,      list_terms,      list_blocks,     block_postings, postings,
+    return SeismicView{params,        layout,        num_rows,      list_terms,      list_blocks,     block_postings, postings,
                        block_summary, summary_min,   summary_scale,   summary_terms16, summary_terms32, summary_codes,
                        knn};
   }

@@ -193,7 +193,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .addOption(new Option('--mode <mode>', 'exact only, or exact plus the approximate sweep').choices(['exact', 'approx']).default('approx'))
       .option('--k <n>', 'results per query', positiveInt('--k'), 1000)
       .option('--sweep <grid>', 'approximate settings, e.g. queryCut=5,10,20,heapFactor=0.7,0.9 (default: the engine defaults)')
-      .option('--seismic <params>', 'build parameters of a new collection over the defaults, e.g. postingFraction=1')
+      .option('--seismic <params>', 'build parameters of a new collection over the defaults, e.g. nPostings=8000')
       .addOption(new Option('--baseline <name>', 'add a row for an embedded peer').choices(['fts5']))
       .option('--out <dir>', 'output folder', 'eval-out')
       .option('--data-dir <dir>', 'data directory (the server must be stopped)', 'index-data')

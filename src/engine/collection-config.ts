@@ -2,7 +2,8 @@
  * A collection's config: defaults merged with what the user gave, validated (INVALID_CONFIG names
  * the option). Stored in the collection's meta table at creation and read back at open.
  */
-import { DEFAULT_INDEX, LEXICAL_SEISMIC_OVERRIDES } from '../config.js';
+import { DEFAULT_INDEX, DEFAULT_SEISMIC } from '../config.js';
+import type { SeismicParams } from '../index/native-types.js';
 import { AppError } from '../errors.js';
 import { checkSeismicParams } from '../index/native.js';
 import type { CollectionConfig, IndexConfig } from './types.js';
@@ -14,8 +15,9 @@ export function resolveCollectionConfig(partial: Partial<CollectionConfig> | und
   const p = partial ?? {};
   if (typeof p !== 'object' || Array.isArray(p)) throw bad('config', 'must be an object');
   const encoder = { kind: 'lexical' as const, ...(p.encoder ?? {}) };
-  const kindDefaults = encoder.kind === 'lexical' ? LEXICAL_SEISMIC_OVERRIDES : {};
-  const seismic = { ...indexDefaults.seismic, ...kindDefaults, ...(p.index?.seismic ?? {}) };
+  // Lexical and SPLADE collections share the build defaults: a list within its nPostings share
+  // keeps every posting, so small and mid-size lexical segments lose no match to pruning.
+  const seismic = { ...indexDefaults.seismic, ...(p.index?.seismic ?? {}) };
   const index: IndexConfig = { ...indexDefaults, ...(p.index ?? {}), seismic };
   const config: CollectionConfig = {
     encoder,
@@ -26,6 +28,17 @@ export function resolveCollectionConfig(partial: Partial<CollectionConfig> | und
   if (p.dense !== undefined) config.dense = p.dense;
   validate(config);
   return config;
+}
+
+/**
+ * The Seismic build parameters of a config stored by an older Sparrow: parameters this version
+ * no longer has (postingFraction) are dropped and new ones take their defaults. The segments that
+ * older parameters built are rebuilt anyway (another segment file version).
+ */
+export function currentSeismicParams(stored: Partial<SeismicParams> & Record<string, unknown>): SeismicParams {
+  const out: Record<string, unknown> = { ...DEFAULT_SEISMIC };
+  for (const key of [...Object.keys(DEFAULT_SEISMIC), 'pruningDisabled']) if (stored[key] !== undefined) out[key] = stored[key];
+  return out as unknown as SeismicParams;
 }
 
 function validate(c: CollectionConfig): void {

@@ -13,6 +13,7 @@ import { loadSeismic } from '../index/native.js';
 import { CollectionStore, type SegmentRow } from '../store/collection-store.js';
 import { removeOrphans } from '../store/files.js';
 import { EngineCollection } from './collection.js';
+import { currentSeismicParams } from './collection-config.js';
 import { DenseField } from './dense-field.js';
 import { calibrationPlanOf } from './calibration-queries.js';
 import { rebuildSegments, unheldDocnos } from './rebuild.js';
@@ -48,6 +49,7 @@ export async function openCollection(name: string, dir: string, opts: OpenOption
     const config = JSON.parse(raw) as CollectionConfig;
     // Options added after a collection was created take their defaults.
     config.index = { ...DEFAULT_INDEX, ...config.index };
+    config.index.seismic = currentSeismicParams(config.index.seismic as unknown as Record<string, unknown>);
     store.setDurability(config.durability);
 
     const rows = store.segments();

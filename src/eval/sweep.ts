@@ -46,7 +46,7 @@ export function parseSweep(spec: string | undefined): SweepPoint[] {
   return grid;
 }
 
-/** `--seismic postingFraction=1,summaryEnergy=0.5`: build parameters of a new collection. */
+/** `--seismic nPostings=8000,summaryEnergy=0.5`: build parameters of a new collection. */
 export function parseSeismic(spec: string | undefined): Partial<SeismicParams> | undefined {
   if (spec === undefined) return undefined;
   const out: Record<string, number | boolean> = {};

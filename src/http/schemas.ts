@@ -62,13 +62,14 @@ export const CreateCollectionBody = Closed({
     Closed({
       seismic: Type.Optional(
         Closed({
-          postingFraction: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
-          maxFraction: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          nPostings: Type.Optional(Type.Number({ minimum: 1, maximum: 1e9 })),
+          maxFraction: Type.Optional(Type.Number({ minimum: 1, maximum: 1000 })),
           centroidFraction: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
           summaryEnergy: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
           docCut: Type.Optional(Type.Integer({ minimum: 1 })),
           nKnn: Type.Optional(Type.Integer({ minimum: 0 })),
           seed: Type.Optional(Type.Integer({ minimum: 0 })),
+          exhaustiveBelow: Type.Optional(Type.Integer({ minimum: 0 })),
           pruningDisabled: Type.Optional(Type.Boolean()),
         }),
       ),

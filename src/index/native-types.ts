@@ -81,17 +81,23 @@ export interface InvertedIndex {
   close(): void;
 }
 
-/** Build parameters of a Seismic segment; all stored in the segment header. */
+/** Build parameters of a Seismic segment; all stored in the segment header. Every field is
+ * required: their defaults live in src/config.ts (DEFAULT_SEISMIC) only. */
 export interface SeismicParams {
-  /** Static pruning budget relative to the segment (native/src/seismic_types.h): this share of the
-   * segment's non-zeros is kept as postings, under one global weight threshold. (0, 1] */
-  postingFraction: number;
-  maxFraction: number; // one list keeps at most maxFraction × the average postings kept per non-empty list
+  /** Static pruning budget, Seismic's n_postings: an average of this many postings per non-empty
+   * list. A list keeps its min(length, nPostings) largest postings (a shorter list is kept whole);
+   * what short lists leave of the budget goes to the long lists' next-largest postings under one
+   * global threshold, each list capped at maxFraction × nPostings. [1, 1e9] */
+  nPostings: number;
+  maxFraction: number; // [1, 1000]
   centroidFraction: number;
   summaryEnergy: number; // (0, 1]
   docCut: number;
   nKnn: number; // 0 = no graph
   seed: number;
+  /** A segment with fewer non-zeros has no blocks: every search scores all its rows exactly
+   * (layout "exhaustive"), as fast there as the approximate path (README "Index benchmark"). */
+  exhaustiveBelow: number;
   /** true = every posting kept, summary_energy 1, summaries rounded upward: results equal exact search. */
   pruningDisabled?: boolean;
 }
@@ -111,6 +117,8 @@ export interface SeismicIndex {
    * JSON object or serialises to more than 1 MiB. The segment's search is not changed by it. */
   setCalibration(calibration: SegmentCalibration | null): void;
   readonly params: SeismicParams;
+  /** "blocked": Seismic blocks and summaries; "exhaustive": forward rows only (a small segment). */
+  readonly layout: 'blocked' | 'exhaustive';
   readonly indexBytes: number; // without the forward index
   readonly forwardBytes: number;
   readonly postings: number; // postings kept by static pruning (compare with forward.nnz)

@@ -333,6 +333,7 @@ interface NativeSeismic {
   readonly postings: number;
   readonly blocks: number;
   readonly params: Required<SeismicParams>;
+  readonly layout: 'blocked' | 'exhaustive';
   readonly calibration: string; // '' when none
   setCalibration(json: string): void;
   docnos(): Uint32Array;
@@ -347,7 +348,7 @@ interface NativeSeismic {
 function checkParams(params: SeismicParams): void {
   if (typeof params !== 'object' || params === null) throw new TypeError('params must be an object');
   const p = params as unknown as Record<string, unknown>;
-  for (const key of ['postingFraction', 'maxFraction', 'centroidFraction', 'summaryEnergy', 'docCut', 'nKnn', 'seed'] as const)
+  for (const key of ['nPostings', 'maxFraction', 'centroidFraction', 'summaryEnergy', 'docCut', 'nKnn', 'seed', 'exhaustiveBelow'] as const)
     if (typeof p[key] !== 'number' || !Number.isFinite(p[key])) throw new TypeError(`params.${key} must be a finite number`);
   if (p.pruningDisabled !== undefined && typeof p.pruningDisabled !== 'boolean') throw new TypeError('params.pruningDisabled must be a boolean');
 }
@@ -405,6 +406,9 @@ class SeismicSegment implements SeismicIndex {
   }
   get params(): SeismicParams {
     return this.native().params;
+  }
+  get layout(): 'blocked' | 'exhaustive' {
+    return this.native().layout;
   }
   get calibration(): SegmentCalibration | null {
     const json = this.native().calibration;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveCollectionConfig } from '../../src/engine/collection-config.js';
+import { currentSeismicParams, resolveCollectionConfig } from '../../src/engine/collection-config.js';
 import { DEFAULT_SEISMIC } from '../../src/config.js';
 import { FilterIndex } from '../../src/engine/filter-index.js';
 import { findMerges, planOptimize, type MergePolicyParams } from '../../src/engine/merge-policy.js';
@@ -152,14 +152,16 @@ describe('resolveCollectionConfig', () => {
     expect(c.durability).toBe('process');
     expect(c.index.mergeFactor).toBeGreaterThan(1);
   });
-  it('keeps every posting by default for lexical collections only, unless the user says otherwise', () => {
-    expect(resolveCollectionConfig({}).index.seismic.postingFraction).toBe(1);
-    const splade = resolveCollectionConfig({ encoder: { kind: 'splade', model: 'm' } });
-    expect(splade.index.seismic.postingFraction).toBe(DEFAULT_SEISMIC.postingFraction);
-    expect(DEFAULT_SEISMIC.postingFraction).toBeLessThan(1);
-    const given = resolveCollectionConfig({ index: { seismic: { postingFraction: 0.3 } } } as never);
-    expect(given.index.seismic.postingFraction).toBe(0.3);
+  it('gives lexical and SPLADE collections the same build defaults, and the user the last word', () => {
+    expect(resolveCollectionConfig({}).index.seismic).toEqual(DEFAULT_SEISMIC);
+    expect(resolveCollectionConfig({ encoder: { kind: 'splade', model: 'm' } }).index.seismic).toEqual(DEFAULT_SEISMIC);
+    const given = resolveCollectionConfig({ index: { seismic: { nPostings: 300 } } } as never);
+    expect(given.index.seismic.nPostings).toBe(300);
     expect(given.index.seismic.summaryEnergy).toBe(DEFAULT_SEISMIC.summaryEnergy);
+  });
+  it('brings the Seismic parameters of a config stored by an older version up to date', () => {
+    const old = { postingFraction: 1, maxFraction: 3, centroidFraction: 0.2, summaryEnergy: 0.6, docCut: 15, nKnn: 0, seed: 42 };
+    expect(currentSeismicParams(old)).toEqual({ ...DEFAULT_SEISMIC, maxFraction: 3, centroidFraction: 0.2, summaryEnergy: 0.6 });
   });
   it.each([
     [{ durability: 'always' }],

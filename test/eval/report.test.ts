@@ -110,7 +110,7 @@ describe('parseSweep', () => {
 
 describe('parseSeismic', () => {
   it('reads build parameters, numbers and booleans', () => {
-    expect(parseSeismic('postingFraction=1,summaryEnergy=0.5,pruningDisabled=true')).toEqual({ postingFraction: 1, summaryEnergy: 0.5, pruningDisabled: true });
+    expect(parseSeismic('nPostings=8000,summaryEnergy=0.5,pruningDisabled=true')).toEqual({ nPostings: 8000, summaryEnergy: 0.5, pruningDisabled: true });
     expect(parseSeismic(undefined)).toBeUndefined();
   });
 

@@ -112,7 +112,7 @@ describe('Seismic search options', () => {
 
 describe('Seismic bad input', () => {
   it('names the bad build argument and builds nothing', async () => {
-    await expect(buildSeismic(docs, docnos, { ...DEFAULT_SEISMIC_PARAMS, postingFraction: 0 })).rejects.toThrow(/postingFraction/);
+    await expect(buildSeismic(docs, docnos, { ...DEFAULT_SEISMIC_PARAMS, nPostings: 0 })).rejects.toThrow(/nPostings/);
     await expect(buildSeismic(docs, docnos, { ...DEFAULT_SEISMIC_PARAMS, summaryEnergy: 1.5 })).rejects.toThrow(/summaryEnergy/);
     await expect(buildSeismic(docs, docnos, { ...DEFAULT_SEISMIC_PARAMS, docCut: Number.NaN })).rejects.toThrow(TypeError);
     await expect(buildSeismic(docs, docnos.subarray(1), DEFAULT_SEISMIC_PARAMS)).rejects.toThrow(/docnos/);
