@@ -18,6 +18,7 @@ import { buildSeismic, DEFAULT_SEISMIC_PARAMS, loadSeismic, setSearchThreads } f
 import type { SearchResult, SeismicIndex } from '../src/index/native-types.js';
 import { loadCsr, saveCsr } from '../test/bench/csr-builder.js';
 import { recallAtK } from '../test/bench/recall.js';
+import { everyOtherRow } from '../test/bench/csr-builder.js';
 import { generateDocs, generateQueries, readSparseJsonl, type QueryKind } from '../test/bench/synthetic.js';
 
 const { values: args } = parseArgs({
@@ -46,24 +47,10 @@ const topics = Number(args.topics);
 fs.mkdirSync(args.cache, { recursive: true });
 const stem = fromFile ? path.join(args.cache, path.basename(args['docs-file']!, '.jsonl')) : path.join(args.cache, `docs-${n}-t${topics}`);
 
-/** Every other row of a CSR batch, from `first`. */
-function alternate(b: CsrBatch, first: number): CsrBatch {
-  const rows: number[] = [];
-  for (let r = first; r + 1 < b.indptr.length; r += 2) rows.push(r);
-  const indptr = new Uint32Array(rows.length + 1);
-  rows.forEach((r, i) => (indptr[i + 1] = indptr[i] + b.indptr[r + 1] - b.indptr[r]));
-  const indices = new Uint32Array(indptr[rows.length]);
-  const values = new Float32Array(indptr[rows.length]);
-  rows.forEach((r, i) => {
-    indices.set(b.indices.subarray(b.indptr[r], b.indptr[r + 1]), indptr[i]);
-    values.set(b.values.subarray(b.indptr[r], b.indptr[r + 1]), indptr[i]);
-  });
-  return { indptr, indices, values };
-}
 
 async function loadQueries(): Promise<CsrBatch> {
   if (args['queries-file'] === undefined) return generateQueries(Number(args.queries), { topics, kind: args.kind as QueryKind, set: 'tune' });
-  return alternate((await readSparseJsonl(args['queries-file'])).rows, args.half === 'report' ? 1 : 0);
+  return everyOtherRow((await readSparseJsonl(args['queries-file'])).rows, args.half === 'report' ? 1 : 0);
 }
 
 function cachedDocs(): CsrBatch {

@@ -109,18 +109,24 @@ struct QueryStats {
   double micros = 0.0;          // wall time of the query on its search thread
 };
 
+// An IEEE 754 binary16 value (a segment's stored forward weight); see half.h for conversions.
+struct Half {
+  uint16_t bits;
+};
+
 // A batch of sparse rows (queries or documents) in CSR form; term ids strictly increasing per row.
-template <typename TermT>
+template <typename TermT, typename ValueT = float>
 struct RowsOf {
   const uint32_t* indptr = nullptr;  // rows + 1 entries
   const TermT* indices = nullptr;
-  const float* values = nullptr;
+  const ValueT* values = nullptr;
   size_t rows = 0;
   size_t RowLen(size_t r) const { return indptr[r + 1] - indptr[r]; }
 };
 using CsrView = RowsOf<TermId>;
-// The same rows with 16-bit term ids (a segment whose every term id is < 65536): 6 bytes per
-// non-zero instead of 8, so scoring a document reads a quarter less memory.
-using NarrowRows = RowsOf<uint16_t>;
+// A segment's forward rows: segment-local term ids (16 bits when the segment has at most 65,536
+// distinct terms) and binary16 weights: 4 bytes per non-zero, or 6 with 32-bit local ids.
+using HalfRows16 = RowsOf<uint16_t, Half>;
+using HalfRows32 = RowsOf<uint32_t, Half>;
 
 }  // namespace sparrow

@@ -207,6 +207,12 @@ void BlockBuilder::Summarise(const uint32_t* rows, size_t n, ListOut& out) {
     }
     keep = hi;
   }
+  // The size bound: at most summary_cap entries per posting of the block (the largest of them).
+  size_t cap = std::max<size_t>(1, static_cast<size_t>(params_.summary_cap * static_cast<double>(n)));
+  if (!params_.pruning_disabled && keep > cap) {
+    std::nth_element(keys.begin(), keys.begin() + cap, keys.begin() + keep, desc);
+    keep = cap;
+  }
   // Term order for storage (local order = term order).
   std::sort(keys.begin(), keys.begin() + keep, [](uint64_t a, uint64_t b) { return (a & 0xffffffffu) > (b & 0xffffffffu); });
   std::vector<float> vals(keep);

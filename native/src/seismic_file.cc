@@ -22,6 +22,7 @@ enum Section : uint32_t {
   kSummaryCodes,
   kKnn,
   kCalibration,
+  kTermDict,
 };
 
 template <typename T>
@@ -30,13 +31,14 @@ void Add(FileWriter& w, uint32_t id, std::span<const T> s) {
 }
 
 template <typename Rows>
-const char* CheckForward(const Rows& f, size_t nnz) {
+const char* CheckForward(const Rows& f, size_t nnz, size_t num_terms) {
   const uint32_t* p = f.indptr;
   if (p[0] != 0 || p[f.rows] != nnz) return "forward row offsets are inconsistent";
   for (size_t r = 0; r < f.rows; r++) {
     if (p[r] > p[r + 1]) return "forward row offsets decrease";
     for (size_t i = p[r] + 1; i < p[r + 1]; i++)
       if (f.indices[i - 1] >= f.indices[i]) return "forward term ids are not increasing";
+    if (p[r + 1] > p[r] && f.indices[p[r + 1] - 1] >= num_terms) return "a forward term id is past the dictionary";
   }
   return nullptr;
 }
@@ -56,13 +58,16 @@ void SaveSeismic(const std::string& path, const ForwardView& forward, const Seis
   fp.term_width = forward.IsNarrow() ? 16u : 32u;
   fp.nnz = nnz;
   fp.layout = static_cast<uint32_t>(ix.layout);
+  fp.value_exp = forward.value_exp;
+  fp.num_terms = forward.terms.size();
   FileWriter w(kSeismicMagic, kSeismicKindVersion);
   w.SetParams(&fp, sizeof fp);
   w.AddSection(kIndptr, forward.Indptr(), (rows + 1) * sizeof(uint32_t));
   forward.Visit([&](const auto& r) {
     w.AddSection(kIndices, r.indices, nnz * sizeof(*r.indices));
-    w.AddSection(kValues, r.values, nnz * sizeof(float));
+    w.AddSection(kValues, r.values, nnz * sizeof(Half));
   });
+  Add(w, kTermDict, forward.terms);
   w.AddSection(kDocnos, forward.docnos, rows * sizeof(DocNo));
   Add(w, kListTerms, ix.list_terms);
   Add(w, kListBlocks, ix.list_blocks);
@@ -96,24 +101,31 @@ LoadedSeismic LoadSeismic(const std::string& path) {
   std::span<const uint8_t> calibration = f.RawSection(kCalibration);
   CheckFile(calibration.size() <= kMaxCalibrationBytes, f, "the calibration exceeds 1 MiB");
   out.calibration = std::string_view(reinterpret_cast<const char*>(calibration.data()), calibration.size());
+  CheckFile(fp.value_exp >= -200 && fp.value_exp <= 200, f, "weight scale out of range");
   auto indptr = f.Section<uint32_t>(kIndptr);
-  auto values = f.Section<float>(kValues);
+  auto values = f.Section<Half>(kValues);
   auto docnos = f.Section<DocNo>(kDocnos);
+  out.forward.terms = f.Section<TermId>(kTermDict);
+  out.forward.value_exp = fp.value_exp;
+  CheckFile(out.forward.terms.size() == fp.num_terms, f, "term dictionary has the wrong size");
+  for (size_t i = 1; i < out.forward.terms.size(); i++)
+    CheckFile(out.forward.terms[i - 1] < out.forward.terms[i], f, "term dictionary is not strictly increasing");
+  CheckFile((fp.term_width == 16) == (fp.num_terms <= 65536), f, "term width does not fit the dictionary");
   size_t indices = 0;
   if (fp.term_width == 16) {
     auto narrow = f.Section<uint16_t>(kIndices);
-    out.forward.narrow = NarrowRows{indptr.data(), narrow.data(), values.data(), fp.num_rows};
+    out.forward.narrow = HalfRows16{indptr.data(), narrow.data(), values.data(), fp.num_rows};
     indices = narrow.size();
   } else {
-    auto wide = f.Section<TermId>(kIndices);
-    out.forward.wide = CsrView{indptr.data(), wide.data(), values.data(), fp.num_rows};
+    auto wide = f.Section<uint32_t>(kIndices);
+    out.forward.wide = HalfRows32{indptr.data(), wide.data(), values.data(), fp.num_rows};
     indices = wide.size();
   }
   out.forward.docnos = docnos.data();
   CheckFile(indptr.size() == size_t{fp.num_rows} + 1 && indices == fp.nnz && values.size() == fp.nnz &&
                 docnos.size() == fp.num_rows,
             f, "forward sections have the wrong sizes");
-  if (const char* bad = out.forward.Visit([&](const auto& r) { return CheckForward(r, fp.nnz); })) f.Corrupt(bad);
+  if (const char* bad = out.forward.Visit([&](const auto& r) { return CheckForward(r, fp.nnz, fp.num_terms); })) f.Corrupt(bad);
 
   SeismicView& v = out.index;
   v.params = fp.params;
@@ -132,7 +144,7 @@ LoadedSeismic LoadSeismic(const std::string& path) {
     v.summary_terms32 = f.Section<uint32_t>(kSummaryTerms);
   v.summary_codes = f.Section<uint8_t>(kSummaryCodes);
   v.knn = f.Section<uint32_t>(kKnn);
-  if (const char* bad = CheckSeismicView(v, fp.num_rows)) f.Corrupt(bad);
+  if (const char* bad = CheckSeismicView(v, fp.num_rows, fp.num_terms)) f.Corrupt(bad);
   return out;
 }
 

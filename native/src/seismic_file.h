@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -13,9 +14,11 @@
 namespace sparrow {
 
 inline constexpr Magic kSeismicMagic = {'S', 'P', 'R', 'W', 'S', 'E', 'I', 'S'};
-// 3: a calibration section (the segment's calibrated query settings, UTF-8 JSON written by the
-// engine) and a layout field. Files of versions 1 and 2 are refused as another version; the engine
-// then rebuilds the segment from collection.db.
+// 3: segment-local term ids (a term dictionary section; 16-bit ids when the segment has at most
+// 65,536 distinct terms), binary16 forward weights under a power-of-two segment scale, a layout
+// field (blocked or exhaustive) and a calibration section (the segment's calibrated query settings,
+// UTF-8 JSON written by the engine). Files of versions 1 and 2 are refused as another version; the
+// engine then rebuilds the segment from collection.db.
 inline constexpr uint32_t kSeismicKindVersion = 3;
 
 // Longest calibration blob a segment file carries.
@@ -29,18 +32,23 @@ struct SeismicFileParams {
   uint32_t term_width;  // 16 or 32: width of the forward and summary term ids
   uint64_t nnz;         // forward non-zeros
   uint32_t layout;      // a SeismicLayout
-  uint32_t reserved32;
-  uint64_t reserved[3];
+  int32_t value_exp;    // stored weight x 2^value_exp = the document's weight
+  uint64_t num_terms;   // distinct terms (the dictionary's size)
+  uint64_t reserved[2];
 };
-static_assert(sizeof(SeismicFileParams) == 112);
+static_assert(sizeof(SeismicFileParams) == 120);
 
-// Forward rows of a segment: rows (term-sorted) and row -> collection docno. The rows are held
-// with 16-bit term ids when every id is < 65536 (`narrow`), else with 32-bit ids (`wide`); the
-// other view has no indices.
+// Forward rows of a segment: rows (term-sorted, segment-local term ids, binary16 weights) and
+// row -> collection docno. Local id i stands for the collection term id terms[i] (ascending, so
+// local order is term order); ids are 16 bits when the dictionary has at most 65,536 terms
+// (`narrow`), else 32 bits (`wide`); the other view has no indices. A stored weight times
+// 2^value_exp is the document's weight: the segment scores in stored units and scales the results.
 struct ForwardView {
-  CsrView wide;
-  NarrowRows narrow;
+  HalfRows32 wide;
+  HalfRows16 narrow;
   const DocNo* docnos = nullptr;
+  std::span<const TermId> terms;
+  int32_t value_exp = 0;
 
   bool IsNarrow() const { return narrow.indices != nullptr; }
   size_t NumRows() const { return IsNarrow() ? narrow.rows : wide.rows; }

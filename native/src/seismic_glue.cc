@@ -1,9 +1,11 @@
 // N-API glue for Seismic segments: buildSeismic (Promise, background threads), loadSeismic (mmap),
 // and the SeismicSegment class (search / searchExact / save / close and read-only properties).
 #include <atomic>
+#include <cmath>
 
 #include "glue.h"
 #include "glue_util.h"
+#include "half.h"
 #include "seismic_glue.h"
 #include "seismic_segment.h"
 
@@ -20,13 +22,17 @@ SeismicParams ParamsArg(Napi::Value v) {
   p.max_fraction = NumberArg(o.Get("maxFraction"), "params.maxFraction");
   p.centroid_fraction = NumberArg(o.Get("centroidFraction"), "params.centroidFraction");
   p.summary_energy = NumberArg(o.Get("summaryEnergy"), "params.summaryEnergy");
+  p.summary_cap = NumberArg(o.Get("summaryCap"), "params.summaryCap");
   p.doc_cut = static_cast<uint32_t>(IntegerArg(o.Get("docCut"), "params.docCut", 1, 255));
   p.n_knn = static_cast<uint32_t>(IntegerArg(o.Get("nKnn"), "params.nKnn", 0, 256));
   p.seed = static_cast<uint64_t>(IntegerArg(o.Get("seed"), "params.seed", 0, (int64_t{1} << 53) - 1));
   p.exhaustive_below = static_cast<uint64_t>(IntegerArg(o.Get("exhaustiveBelow"), "params.exhaustiveBelow", 0, int64_t{1} << 53));
   p.pruning_disabled = o.Get("pruningDisabled").ToBoolean() ? 1 : 0;
   p.threads = 1;
-  if (p.pruning_disabled) p.summary_energy = 1.0;  // the definition of "pruning disabled"
+  if (p.pruning_disabled) {  // the definition of "pruning disabled": complete summaries
+    p.summary_energy = 1.0;
+    p.summary_cap = 1e6;
+  }
   ValidateSeismicParams(p);
   return p;
 }
@@ -37,6 +43,7 @@ Napi::Object ParamsToJs(Napi::Env env, const SeismicParams& p) {
   o.Set("maxFraction", p.max_fraction);
   o.Set("centroidFraction", p.centroid_fraction);
   o.Set("summaryEnergy", p.summary_energy);
+  o.Set("summaryCap", p.summary_cap);
   o.Set("docCut", p.doc_cut);
   o.Set("nKnn", p.n_knn);
   o.Set("seed", static_cast<double>(p.seed));
@@ -59,6 +66,7 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
                         InstanceMethod<&SeismicWrap::SearchExact>("searchExact"), InstanceMethod<&SeismicWrap::Save>("save"),
                         InstanceAccessor<&SeismicWrap::Calibration>("calibration"),
                         InstanceAccessor<&SeismicWrap::Layout>("layout"),
+                        InstanceAccessor<&SeismicWrap::Sections>("sections"),
                         InstanceMethod<&SeismicWrap::SetCalibration>("setCalibration"),
                         InstanceMethod<&SeismicWrap::Close>("close")});
   }
@@ -99,6 +107,25 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
   Napi::Value Blocks(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), double(Get(info.Env())->Index().NumBlocks()));
   }
+  // Bytes by section: forward term ids, forward weights, the rest of the forward rows (offsets,
+  // docnos, dictionary), postings, blocks (offsets, summary min/scale, list offsets and terms),
+  // summary entries (term ids and codes), kNN graph.
+  Napi::Value Sections(const Napi::CallbackInfo& info) {
+    auto seg = Get(info.Env());
+    const ForwardView& f = seg->Forward();
+    const SeismicView& ix = seg->Index();
+    size_t term_bytes = f.IsNarrow() ? 2 : 4;
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("forwardIds", double(seg->Nnz() * term_bytes));
+    o.Set("forwardValues", double(seg->Nnz() * sizeof(Half)));
+    o.Set("forwardOther", double(seg->ForwardBytes() - seg->Nnz() * (term_bytes + sizeof(Half))));
+    o.Set("postings", double(ix.postings.size_bytes()));
+    o.Set("blocks", double(ix.list_terms.size_bytes() + ix.list_blocks.size_bytes() + ix.block_postings.size_bytes() +
+                           ix.block_summary.size_bytes() + ix.summary_min.size_bytes() + ix.summary_scale.size_bytes()));
+    o.Set("summaries", double(ix.summary_terms16.size_bytes() + ix.summary_terms32.size_bytes() + ix.summary_codes.size_bytes()));
+    o.Set("knn", double(ix.knn.size_bytes()));
+    return o;
+  }
   Napi::Value Layout(const Napi::CallbackInfo& info) {
     bool exhaustive = Get(info.Env())->Index().layout == SeismicLayout::kExhaustive;
     return Napi::String::New(info.Env(), exhaustive ? "exhaustive" : "blocked");
@@ -122,8 +149,11 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
       auto indices = Napi::Uint32Array::New(info.Env(), n);
       auto values = Napi::Float32Array::New(info.Env(), n);
       fwd.Visit([&](const auto& rows) {
-        std::copy(rows.indices + begin, rows.indices + begin + n, indices.Data());  // widened to 32 bits
-        std::copy(rows.values + begin, rows.values + begin + n, values.Data());
+        // Collection term ids and weights, as the rows were given (weights rounded to binary16).
+        for (size_t i = 0; i < n; i++) {
+          indices.Data()[i] = fwd.terms[rows.indices[begin + i]];
+          values.Data()[i] = std::ldexp(HalfToFloat(rows.values[begin + i]), fwd.value_exp);
+        }
       });
       Napi::Object o = Napi::Object::New(info.Env());
       o.Set("indices", indices);
@@ -153,8 +183,9 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
     auto seg = Get(info.Env());
     Napi::Object o = info[1].As<Napi::Object>();
     SeismicQueryOptions base;
-    base.query_cut = static_cast<size_t>(IntegerArg(o.Get("queryCut"), "options.queryCut", 0, 1 << 20, 0));
-    base.heap_factor = static_cast<float>(NumberArg(o.Get("heapFactor"), "options.heapFactor", 1.0));
+    // No fallbacks here: src/index/native.ts fills what a caller leaves out (DEFAULT_SEISMIC_QUERY).
+    base.query_cut = static_cast<size_t>(IntegerArg(o.Get("queryCut"), "options.queryCut", 0, 1 << 20));
+    base.heap_factor = static_cast<float>(NumberArg(o.Get("heapFactor"), "options.heapFactor"));
     if (!(base.heap_factor > 0.0f && base.heap_factor <= 1.0f)) ThrowTypeError(info.Env(), "options.heapFactor must be in (0, 1]");
     base.n_knn = static_cast<size_t>(IntegerArg(o.Get("nKnn"), "options.nKnn", 0, 256, 0));
     return [seg, base](const CsrView& q, size_t i, const QueryContext& ctx, QueryStats* stats) {

@@ -1,6 +1,7 @@
 // Seismic query: summaries decide which blocks are scored exactly against the forward rows.
 #include "seismic_search.h"
 #include "simd_kernels.h"
+#include "half.h"
 
 #include <algorithm>
 #include <numeric>
@@ -98,7 +99,7 @@ struct Scratch {
   template <typename Rows>
   float Dot(const Rows& rows, uint32_t r) {
     const auto* t = rows.indices + rows.indptr[r];
-    const float* v = rows.values + rows.indptr[r];
+    const auto* v = rows.values + rows.indptr[r];
     size_t n = rows.RowLen(r), m = 0;
     if (products.size() < n) products.resize(n);
     float* out = products.data();
@@ -107,8 +108,7 @@ struct Scratch {
     } else {
       for (size_t i = 0; i < n; i++) {
         float w = q.Get(t[i]);
-        out[m] = w * v[i];
-        m += w != 0.0f;
+        if (w != 0.0f) out[m++] = w * AsFloat(v[i]);
       }
     }
     float s = 0.0f;
@@ -279,7 +279,7 @@ std::vector<Hit> SeismicSearch(const SeismicView& ix, const Rows& rows, const Do
         pending.push_back(r);
         for (size_t i = rows.indptr[r]; i < rows.indptr[r + 1]; i += 16) {
           __builtin_prefetch(rows.indices + i);
-          __builtin_prefetch(rows.values + i);
+          __builtin_prefetch(rows.values + i);  // 16 binary16 weights: half a cache line
         }
       }
     }
@@ -319,15 +319,16 @@ std::vector<Hit> SeismicScan(const Rows& rows, const DocNo* docnos, const TermId
   return top.Take();
 }
 
-template std::vector<Hit> SeismicScan(const CsrView&, const DocNo*, const TermId*, const float*, size_t, size_t, float,
+template std::vector<Hit> SeismicScan(const HalfRows16&, const DocNo*, const TermId*, const float*, size_t, size_t, float,
                                       const DocFilter&, QueryStats*);
-template std::vector<Hit> SeismicScan(const NarrowRows&, const DocNo*, const TermId*, const float*, size_t, size_t, float,
+template std::vector<Hit> SeismicScan(const HalfRows32&, const DocNo*, const TermId*, const float*, size_t, size_t, float,
                                       const DocFilter&, QueryStats*);
 template float DotRow(const CsrView&, size_t, const TermId*, const float*, size_t);
-template float DotRow(const NarrowRows&, size_t, const TermId*, const float*, size_t);
 template std::vector<Hit> SeismicSearch(const SeismicView&, const CsrView&, const DocNo*, const TermId*, const float*, size_t,
                                         const SeismicQueryOptions&, QueryStats*);
-template std::vector<Hit> SeismicSearch(const SeismicView&, const NarrowRows&, const DocNo*, const TermId*, const float*,
+template std::vector<Hit> SeismicSearch(const SeismicView&, const HalfRows16&, const DocNo*, const TermId*, const float*,
+                                        size_t, const SeismicQueryOptions&, QueryStats*);
+template std::vector<Hit> SeismicSearch(const SeismicView&, const HalfRows32&, const DocNo*, const TermId*, const float*,
                                         size_t, const SeismicQueryOptions&, QueryStats*);
 
 }  // namespace sparrow

@@ -22,7 +22,8 @@ struct SeismicQueryOptions {
 // One query (term-sorted, weights >= 0). `docnos` maps forward rows to collection docnos (nullptr:
 // the row is the docno). Results in rank order (score desc, docno asc). Thread-safe: per-thread
 // scratch; the view and rows are read only.
-// Rows: CsrView or NarrowRows (instantiated for both).
+// Rows: a segment's HalfRows16 / HalfRows32, or CsrView (rows being built); the view's term ids
+// and the query's are in the same (segment-local) id space.
 template <typename Rows>
 std::vector<Hit> SeismicSearch(const SeismicView& index, const Rows& rows, const DocNo* docnos, const TermId* q_terms,
                                const float* q_values, size_t q_len, const SeismicQueryOptions& opts, QueryStats* stats);

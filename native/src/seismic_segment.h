@@ -37,18 +37,30 @@ class SeismicSegment {
   size_t NumRows() const { return forward_.NumRows(); }
   size_t Nnz() const { return forward_.Nnz(); }
   size_t IndexBytes() const { return index_.Bytes(); }
+  // Rows (offsets, local ids, binary16 weights), docnos and the term dictionary.
   size_t ForwardBytes() const {
-    size_t term_bytes = forward_.IsNarrow() ? sizeof(uint16_t) : sizeof(TermId);
-    return (NumRows() + 1) * 4 + Nnz() * (term_bytes + sizeof(float)) + NumRows() * sizeof(DocNo);
+    size_t term_bytes = forward_.IsNarrow() ? sizeof(uint16_t) : sizeof(uint32_t);
+    return (NumRows() + 1) * 4 + Nnz() * (term_bytes + sizeof(Half)) + NumRows() * sizeof(DocNo) +
+           forward_.terms.size_bytes();
   }
 
  private:
+  // Maps a query's collection term ids to this segment's local ids (terms the segment lacks are
+  // dropped); the arrays are per thread and valid until the next call on the thread.
+  struct LocalQuery {
+    const uint32_t* terms;
+    const float* values;
+    size_t len;
+  };
+  LocalQuery ToLocal(const CsrView& queries, size_t q) const;
+
   struct Owned {
     std::vector<uint32_t> indptr;
-    std::vector<TermId> indices;    // until the build ends, or for good when an id is >= 65536
+    std::vector<uint32_t> indices;  // local ids: until the build ends, or for good past 65,536 terms
     std::vector<uint16_t> indices16;
-    std::vector<float> values;
+    std::vector<Half> values;
     std::vector<DocNo> docnos;
+    std::vector<TermId> terms;
     SeismicData data;
   };
   std::variant<std::monostate, Owned, std::shared_ptr<const MappedFile>> storage_;

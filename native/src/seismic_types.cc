@@ -29,6 +29,7 @@ void ValidateSeismicParams(const SeismicParams& p) {
   Require(std::isfinite(p.max_fraction) && p.max_fraction >= 1.0 && p.max_fraction <= 1000.0, "maxFraction", "must be in [1, 1000]");
   Require(Fraction(p.centroid_fraction), "centroidFraction", "must be in (0, 1]");
   Require(Fraction(p.summary_energy), "summaryEnergy", "must be in (0, 1]");
+  Require(std::isfinite(p.summary_cap) && p.summary_cap > 0.0 && p.summary_cap <= 1e6, "summaryCap", "must be in (0, 1e6]");
   Require(p.doc_cut >= 1 && p.doc_cut <= 255, "docCut", "must be an integer in [1, 255]");
   Require(p.n_knn <= 256, "nKnn", "must be an integer in [0, 256]");
   Require(p.pruning_disabled <= 1, "pruningDisabled", "must be a boolean");
@@ -36,7 +37,7 @@ void ValidateSeismicParams(const SeismicParams& p) {
   Require(p.exhaustive_below <= (uint64_t{1} << 53), "exhaustiveBelow", "must be an integer in [0, 2^53]");
 }
 
-const char* CheckSeismicView(const SeismicView& v, size_t forward_rows) {
+const char* CheckSeismicView(const SeismicView& v, size_t forward_rows, size_t num_terms) {
   size_t lists = v.list_terms.size();
   size_t blocks = v.summary_min.size();
   size_t postings = v.postings.size();
@@ -57,6 +58,11 @@ const char* CheckSeismicView(const SeismicView& v, size_t forward_rows) {
   for (size_t b = 0; b < blocks; b++)
     if (!std::isfinite(v.summary_min[b]) || !std::isfinite(v.summary_scale[b]) || v.summary_scale[b] < 0.0f)
       return "a summary scale is not finite";
+  if (lists > 0 && v.list_terms[lists - 1] >= num_terms) return "a list term is past the dictionary";
+  for (uint16_t t : v.summary_terms16)
+    if (t >= num_terms) return "a summary term is past the dictionary";
+  for (uint32_t t : v.summary_terms32)
+    if (t >= num_terms) return "a summary term is past the dictionary";
   for (uint32_t r : v.postings)
     if (r >= forward_rows) return "a posting points past the forward index";
   if (!v.knn.empty()) {

@@ -24,6 +24,7 @@ struct SeismicParams {
   double max_fraction;       // one list keeps at most max_fraction x n_postings postings, >= 1
   double centroid_fraction;  // blocks per list = max(1, centroid_fraction x list length)
   double summary_energy;     // share of a block summary's L1 mass kept, (0, 1]
+  double summary_cap;        // a block summary keeps at most max(1, summary_cap x the block's postings) entries
   uint32_t doc_cut;          // terms of a document used to assign it to a centroid
   uint32_t n_knn;            // neighbours per document in the kNN graph (0 = none)
   uint64_t seed;
@@ -31,7 +32,7 @@ struct SeismicParams {
   uint32_t threads;           // build threads (not a property of the index; kept for the record)
   uint64_t exhaustive_below;  // a segment with fewer non-zeros has no blocks: searched exhaustively
 };
-static_assert(sizeof(SeismicParams) == 64);
+static_assert(sizeof(SeismicParams) == 72);
 
 inline constexpr uint32_t kNoRow = 0xffffffffu;
 
@@ -90,6 +91,7 @@ struct SeismicData {
 
 // Checks every offset and id of a view against the sizes it indexes (for files read from disk);
 // returns a description of the first inconsistency, or nullptr when the view is sound.
-const char* CheckSeismicView(const SeismicView& v, size_t forward_rows);
+// Term ids (lists and summaries) are segment-local: below num_terms.
+const char* CheckSeismicView(const SeismicView& v, size_t forward_rows, size_t num_terms);
 
 }  // namespace sparrow

@@ -2,6 +2,8 @@
 // addon keeps its baseline; one CPU check at load picks the version.
 #include "simd_kernels.h"
 
+#include "half.h"
+
 #include <cstdlib>
 #include <cstring>
 
@@ -14,15 +16,16 @@ namespace sparrow {
 namespace {
 
 inline float Weight(const float* q, uint32_t limit, uint32_t t) { return t < limit ? q[t] : 0.0f; }
+inline float ValueOf(float v) { return v; }
+inline float ValueOf(Half v) { return HalfToFloat(v); }
 
-template <typename TermT>
-size_t GatherProductsPortable(const float* q, uint32_t limit, const TermT* terms, const float* values, size_t n,
+template <typename TermT, typename ValueT>
+size_t GatherProductsPortable(const float* q, uint32_t limit, const TermT* terms, const ValueT* values, size_t n,
                               float* out) {
   size_t m = 0;
   for (size_t i = 0; i < n; i++) {
     float w = Weight(q, limit, terms[i]);
-    out[m] = w * values[i];
-    m += w != 0.0f;
+    if (w != 0.0f) out[m++] = w * ValueOf(values[i]);
   }
   return m;
 }
@@ -54,9 +57,17 @@ __attribute__((target("avx2"))) inline __m256i LoadTerms(const TermT* terms) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(terms));
 }
 
-template <typename TermT>
-__attribute__((target("avx2,bmi"))) size_t GatherProductsAvx2(const float* q, uint32_t limit, const TermT* terms,
-                                                               const float* values, size_t n, float* out) {
+template <typename ValueT>
+__attribute__((target("avx2,f16c"))) inline __m256 LoadValues(const ValueT* values) {
+  if constexpr (sizeof(ValueT) == 2)
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(values)));
+  else
+    return _mm256_loadu_ps(reinterpret_cast<const float*>(values));
+}
+
+template <typename TermT, typename ValueT>
+__attribute__((target("avx2,bmi,f16c"))) size_t GatherProductsAvx2(const float* q, uint32_t limit, const TermT* terms,
+                                                                    const ValueT* values, size_t n, float* out) {
   const __m256i lim = _mm256_set1_epi32(static_cast<int>(limit));
   size_t m = 0, i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -64,7 +75,7 @@ __attribute__((target("avx2,bmi"))) size_t GatherProductsAvx2(const float* q, ui
     unsigned nz = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(w, _mm256_setzero_ps(), _CMP_NEQ_UQ)));
     if (nz == 0) continue;
     alignas(32) float p[8];
-    _mm256_store_ps(p, _mm256_mul_ps(w, _mm256_loadu_ps(values + i)));
+    _mm256_store_ps(p, _mm256_mul_ps(w, LoadValues(values + i)));
     for (; nz != 0; nz &= nz - 1) out[m++] = p[__builtin_ctz(nz)];
   }
   return m + GatherProductsPortable(q, limit, terms + i, values + i, n - i, out + m);
@@ -91,7 +102,8 @@ __attribute__((target("avx2"))) float SummaryDotAvx2(const float* q, uint32_t li
 
 struct Kernels {
   size_t (*products)(const float*, uint32_t, const uint32_t*, const float*, size_t, float*);
-  size_t (*products16)(const float*, uint32_t, const uint16_t*, const float*, size_t, float*);
+  size_t (*half16)(const float*, uint32_t, const uint16_t*, const Half*, size_t, float*);
+  size_t (*half32)(const float*, uint32_t, const uint32_t*, const Half*, size_t, float*);
   float (*summary16)(const float*, uint32_t, const uint16_t*, const uint8_t*, size_t, float, float);
   float (*summary32)(const float*, uint32_t, const uint32_t*, const uint8_t*, size_t, float, float);
   const char* name;
@@ -102,12 +114,14 @@ Kernels Pick() {
   const char* force = std::getenv("SPARROW_SIMD");
   bool portable = force != nullptr && std::strcmp(force, "portable") == 0;
 #ifdef SPARROW_X86_SIMD
-  if (!portable && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi"))
-    return {GatherProductsAvx2<uint32_t>, GatherProductsAvx2<uint16_t>, SummaryDotAvx2<uint16_t>, SummaryDotAvx2<uint32_t>, "avx2"};
+  if (!portable && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("f16c"))
+    return {GatherProductsAvx2<uint32_t, float>, GatherProductsAvx2<uint16_t, Half>, GatherProductsAvx2<uint32_t, Half>,
+            SummaryDotAvx2<uint16_t>,           SummaryDotAvx2<uint32_t>,          "avx2"};
 #endif
   (void)portable;
-  return {GatherProductsPortable<uint32_t>, GatherProductsPortable<uint16_t>, SummaryDotPortable<uint16_t>,
-          SummaryDotPortable<uint32_t>, "portable"};
+  return {GatherProductsPortable<uint32_t, float>, GatherProductsPortable<uint16_t, Half>,
+          GatherProductsPortable<uint32_t, Half>,  SummaryDotPortable<uint16_t>,
+          SummaryDotPortable<uint32_t>,            "portable"};
 }
 
 const Kernels kKernels = Pick();
@@ -117,8 +131,11 @@ const Kernels kKernels = Pick();
 size_t GatherProducts(const float* q, uint32_t limit, const uint32_t* terms, const float* values, size_t n, float* out) {
   return kKernels.products(q, limit, terms, values, n, out);
 }
-size_t GatherProducts(const float* q, uint32_t limit, const uint16_t* terms, const float* values, size_t n, float* out) {
-  return kKernels.products16(q, limit, terms, values, n, out);
+size_t GatherProducts(const float* q, uint32_t limit, const uint16_t* terms, const Half* values, size_t n, float* out) {
+  return kKernels.half16(q, limit, terms, values, n, out);
+}
+size_t GatherProducts(const float* q, uint32_t limit, const uint32_t* terms, const Half* values, size_t n, float* out) {
+  return kKernels.half32(q, limit, terms, values, n, out);
 }
 float SummaryDot(const float* q, uint32_t limit, const uint16_t* terms, const uint8_t* codes, size_t n, float min,
                  float scale) {

@@ -66,6 +66,7 @@ export const CreateCollectionBody = Closed({
           maxFraction: Type.Optional(Type.Number({ minimum: 1, maximum: 1000 })),
           centroidFraction: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
           summaryEnergy: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+          summaryCap: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e6 })),
           docCut: Type.Optional(Type.Integer({ minimum: 1 })),
           nKnn: Type.Optional(Type.Integer({ minimum: 0 })),
           seed: Type.Optional(Type.Integer({ minimum: 0 })),

@@ -37,9 +37,10 @@ export interface SearchOptions {
   stats?: boolean;
 }
 
+/** queryCut and heapFactor default to DEFAULT_SEISMIC_QUERY (src/index/native.ts) when not given. */
 export interface SeismicSearchOptions extends SearchOptions {
-  queryCut?: number; // keep this many largest query terms (0 or undefined: all)
-  heapFactor?: number; // (0, 1]; 1 = skip a block only when it cannot enter the top-k
+  queryCut?: number; // keep this many largest query terms (0: all)
+  heapFactor?: number; // (0, 1]; skip a block when its summary score < heapFactor × the k-th best
   nKnn?: number; // refine with this many kNN neighbours per result (needs a graph)
 }
 
@@ -92,6 +93,9 @@ export interface SeismicParams {
   maxFraction: number; // [1, 1000]
   centroidFraction: number;
   summaryEnergy: number; // (0, 1]
+  /** Size bound of the summaries: a block's summary keeps at most max(1, summaryCap × the block's
+   * postings) entries (3 bytes each with 16-bit local ids). (0, 1e6] */
+  summaryCap: number;
   docCut: number;
   nKnn: number; // 0 = no graph
   seed: number;
@@ -100,6 +104,16 @@ export interface SeismicParams {
   exhaustiveBelow: number;
   /** true = every posting kept, summary_energy 1, summaries rounded upward: results equal exact search. */
   pruningDisabled?: boolean;
+}
+
+export interface SeismicSections {
+  forwardIds: number;
+  forwardValues: number;
+  forwardOther: number; // row offsets, docnos, term dictionary
+  postings: number;
+  blocks: number; // list and block offsets, summary min/scale
+  summaries: number; // summary term ids and 8-bit codes
+  knn: number;
 }
 
 /**
@@ -119,6 +133,8 @@ export interface SeismicIndex {
   readonly params: SeismicParams;
   /** "blocked": Seismic blocks and summaries; "exhaustive": forward rows only (a small segment). */
   readonly layout: 'blocked' | 'exhaustive';
+  /** Bytes by section (forwardIds + forwardValues + forwardOther = forwardBytes; the rest = indexBytes). */
+  readonly sections: SeismicSections;
   readonly indexBytes: number; // without the forward index
   readonly forwardBytes: number;
   readonly postings: number; // postings kept by static pruning (compare with forward.nnz)

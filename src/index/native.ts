@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { checkCsr, checkDocnos, checkPath, checkSearchOptions } from './native-args.js';
 import { AppError } from '../errors.js';
 import type { CsrBatch } from '../core/types.js';
-import { DEFAULT_SEISMIC } from '../config.js';
+import { DEFAULT_SEISMIC, DEFAULT_SEISMIC_QUERY as DEFAULT_SEISMIC_QUERY_KNOBS } from '../config.js';
 import type {
   Bitmap,
   DenseIndex,
@@ -27,6 +27,7 @@ import type {
   SeismicIndex,
   SeismicParams,
   SeismicSearchOptions,
+  SeismicSections,
 } from './native-types.js';
 
 // ---- loading (native core) ----
@@ -322,8 +323,8 @@ export function createDenseIndex(dims: number, metric: 'dot' | 'cosine'): DenseI
 
 /** Build defaults: one place (src/config.ts), exported here for callers of the index layer. */
 export const DEFAULT_SEISMIC_PARAMS: SeismicParams = DEFAULT_SEISMIC;
-/** Query knobs used when a request names none (chosen on the tuning query set; see README). */
-export const DEFAULT_SEISMIC_QUERY = { queryCut: 10, heapFactor: 0.9 } as const;
+/** Query knobs for searches that name none: one place too (src/config.ts). */
+export const DEFAULT_SEISMIC_QUERY = DEFAULT_SEISMIC_QUERY_KNOBS;
 
 interface NativeSeismic {
   readonly numDocs: number;
@@ -334,6 +335,7 @@ interface NativeSeismic {
   readonly blocks: number;
   readonly params: Required<SeismicParams>;
   readonly layout: 'blocked' | 'exhaustive';
+  readonly sections: SeismicSections;
   readonly calibration: string; // '' when none
   setCalibration(json: string): void;
   docnos(): Uint32Array;
@@ -348,7 +350,7 @@ interface NativeSeismic {
 function checkParams(params: SeismicParams): void {
   if (typeof params !== 'object' || params === null) throw new TypeError('params must be an object');
   const p = params as unknown as Record<string, unknown>;
-  for (const key of ['nPostings', 'maxFraction', 'centroidFraction', 'summaryEnergy', 'docCut', 'nKnn', 'seed', 'exhaustiveBelow'] as const)
+  for (const key of ['nPostings', 'maxFraction', 'centroidFraction', 'summaryEnergy', 'summaryCap', 'docCut', 'nKnn', 'seed', 'exhaustiveBelow'] as const)
     if (typeof p[key] !== 'number' || !Number.isFinite(p[key])) throw new TypeError(`params.${key} must be a finite number`);
   if (p.pruningDisabled !== undefined && typeof p.pruningDisabled !== 'boolean') throw new TypeError('params.pruningDisabled must be a boolean');
 }
@@ -382,6 +384,12 @@ class SegmentForward implements ForwardIndex {
   }
 }
 
+/** The query knobs a search names, DEFAULT_SEISMIC_QUERY for the others (the addon has no fallbacks). */
+function withQueryDefaults(options: SeismicSearchOptions): SeismicSearchOptions {
+  if (options === null || typeof options !== 'object') return options;
+  return { ...options, queryCut: options.queryCut ?? DEFAULT_SEISMIC_QUERY.queryCut, heapFactor: options.heapFactor ?? DEFAULT_SEISMIC_QUERY.heapFactor };
+}
+
 /** Longest calibration JSON a segment file holds (native/src/seismic_file.h kMaxCalibrationBytes). */
 const MAX_CALIBRATION_BYTES = 1 << 20;
 
@@ -409,6 +417,9 @@ class SeismicSegment implements SeismicIndex {
   }
   get layout(): 'blocked' | 'exhaustive' {
     return this.native().layout;
+  }
+  get sections(): SeismicSections {
+    return this.native().sections;
   }
   get calibration(): SegmentCalibration | null {
     const json = this.native().calibration;
@@ -442,10 +453,10 @@ class SeismicSegment implements SeismicIndex {
     return this.native().blocks;
   }
   async search(queries: CsrBatch, options: SeismicSearchOptions): Promise<SearchResult> {
-    return awaitNative(callNative(() => this.native().search(queries, options)));
+    return awaitNative(callNative(() => this.native().search(queries, withQueryDefaults(options))));
   }
   searchSync(queries: CsrBatch, options: SeismicSearchOptions): SearchResult {
-    return callNative(() => this.native().searchSync(queries, options));
+    return callNative(() => this.native().searchSync(queries, withQueryDefaults(options)));
   }
   async searchExact(queries: CsrBatch, options: SearchOptions): Promise<SearchResult> {
     return awaitNative(callNative(() => this.native().searchExact(queries, options)));

@@ -120,4 +120,18 @@ export function loadCsr(stem: string): CsrBatch | undefined {
   const [ip, ix, va] = parts.map((p) => readFileSync(p));
   const view = <T>(b: Buffer, C: new (a: ArrayBuffer) => T): T => new C(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
   return { indptr: view(ip, Uint32Array), indices: view(ix, Uint32Array), values: view(va, Float32Array) };
+
+/** Every other row of a CSR batch, from `first`: the tune (0) and report (1) halves of a query file. */
+export function everyOtherRow(b: CsrBatch, first: number): CsrBatch {
+  const rows: number[] = [];
+  for (let r = first; r + 1 < b.indptr.length; r += 2) rows.push(r);
+  const indptr = new Uint32Array(rows.length + 1);
+  rows.forEach((r, i) => (indptr[i + 1] = indptr[i] + b.indptr[r + 1] - b.indptr[r]));
+  const indices = new Uint32Array(indptr[rows.length]);
+  const values = new Float32Array(indptr[rows.length]);
+  rows.forEach((r, i) => {
+    indices.set(b.indices.subarray(b.indptr[r], b.indptr[r + 1]), indptr[i]);
+    values.set(b.values.subarray(b.indptr[r], b.indptr[r + 1]), indptr[i]);
+  });
+  return { indptr, indices, values };
 }

@@ -57,3 +57,25 @@ export function hitsOf(result: SearchResult, q: number): BruteHit[] {
   for (let i = result.offsets[q]; i < result.offsets[q + 1]; i++) out.push({ docno: result.docnos[i], score: result.scores[i] });
   return out;
 }
+
+/** x rounded to binary16 (round to nearest, ties to even; x finite, >= 0, within range). */
+export function toHalf(x: number): number {
+  if (x === 0) return 0;
+  const ulp = x < 2 ** -14 ? 2 ** -24 : 2 ** (Math.floor(Math.log2(x)) - 10);
+  const y = x / ulp;
+  const f = Math.floor(y);
+  const d = y - f;
+  return (d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f) * ulp;
+}
+
+/**
+ * The weights a Seismic segment stores for these rows (native/src/seismic_segment.cc): binary16
+ * under the power-of-two scale that puts the segment's largest weight in [2^14, 2^15). Exact search
+ * over a segment equals bruteForce over these rows.
+ */
+export function storedWeights(docs: CsrBatch): CsrBatch {
+  let max = 0;
+  for (const v of docs.values) max = Math.max(max, v);
+  const scale = max > 0 ? 2 ** (Math.floor(Math.log2(max)) - 14) : 1;
+  return { ...docs, values: docs.values.map((v) => toHalf(v / scale) * scale) };
+}

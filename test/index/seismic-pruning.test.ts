@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CsrBatch } from '../../src/core/types.js';
 import { buildSeismic, DEFAULT_SEISMIC_PARAMS, loadSeismic } from '../../src/index/native.js';
 import type { SeismicParams } from '../../src/index/native-types.js';
+import { storedWeights } from '../bench/recall.js';
 import { generateDocs, generateQueries } from '../bench/synthetic.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sparrow-pruning-'));
@@ -39,7 +40,8 @@ describe('static pruning', () => {
     const nPostings = 40;
     const maxFraction = 2;
     const index = await buildSeismic(docs, docnos, { ...BLOCKED, nPostings, maxFraction });
-    const lists = postingLists(docs);
+    // Pruning ranks the stored (binary16) weights; ties among them go to the smaller row.
+    const lists = postingLists(storedWeights(docs));
     const short = [...lists].filter(([, l]) => l.length <= nPostings);
     const long = [...lists].filter(([, l]) => l.length > nPostings);
     expect(short.length).toBeGreaterThan(50);

@@ -6,7 +6,7 @@ import { recallAtK } from '../bench/recall.js';
 import { generateDocs, generateQueries } from '../bench/synthetic.js';
 
 describe('Seismic defaults on 20k synthetic documents', () => {
-  it('reach recall@10 >= 0.9 with postings kept and blocks scored well below 100%', async () => {
+  it('reach recall@10 >= 0.9 scoring well under half the blocks, within the footprint bound', async () => {
     const N = 20_000;
     const docs = generateDocs(N);
     const queries = generateQueries(200, { set: 'tune' });
@@ -14,7 +14,8 @@ describe('Seismic defaults on 20k synthetic documents', () => {
     const exact = await index.searchExact(queries, { k: 10 });
     const approx = await index.search(queries, { k: 10, ...DEFAULT_SEISMIC_QUERY, stats: true });
     expect(recallAtK(exact, approx, 10)).toBeGreaterThanOrEqual(0.9);
-    expect(index.postings / index.forward.nnz).toBeLessThan(0.3);
+    // Lists within their nPostings share are kept whole; the long ones are capped.
+    expect(index.postings).toBeLessThan(index.forward.nnz);
     let scored = 0;
     let skipped = 0;
     for (const s of approx.stats!) {
@@ -22,10 +23,10 @@ describe('Seismic defaults on 20k synthetic documents', () => {
       skipped += s.blocksSkipped;
     }
     expect(scored / (scored + skipped)).toBeLessThan(0.5);
-    // Smaller than an exhaustive inverted index of these rows (8 bytes per non-zero). The forward
-    // rows here take 6 bytes per non-zero (16-bit term ids); the 1M benchmark reports index/forward.
-    expect(index.indexBytes).toBeLessThan(8 * index.forward.nnz);
-    expect(index.forwardBytes).toBeLessThan(6.5 * index.forward.nnz);
+    // Forward rows: 16-bit local ids and binary16 weights (4 bytes per non-zero, plus offsets and
+    // docnos); the whole segment stays under 17 bytes per non-zero (README "Index benchmark").
+    expect(index.forwardBytes).toBeLessThan(4.2 * index.forward.nnz);
+    expect(index.indexBytes + index.forwardBytes).toBeLessThan(17 * index.forward.nnz);
     index.close();
   });
 
@@ -34,9 +35,9 @@ describe('Seismic defaults on 20k synthetic documents', () => {
     const queries = generateQueries(20, { seed: 5, set: 'tune' });
     const index = await buildSeismic(small, Uint32Array.from({ length: 2_000 }, (_, i) => i), DEFAULT_SEISMIC_PARAMS);
     const expected = await index.search(queries, { k: 10, ...DEFAULT_SEISMIC_QUERY });
-    const big = generateDocs(60_000, { seed: 6 });
+    const big = generateDocs(20_000, { seed: 6 });
     let done = false;
-    const building = buildSeismic(big, Uint32Array.from({ length: 60_000 }, (_, i) => i), DEFAULT_SEISMIC_PARAMS).then((b) => {
+    const building = buildSeismic(big, Uint32Array.from({ length: 20_000 }, (_, i) => i), DEFAULT_SEISMIC_PARAMS).then((b) => {
       done = true;
       return b;
     });

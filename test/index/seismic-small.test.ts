@@ -34,7 +34,8 @@ describe('Seismic on small segments with default parameters', () => {
     const N = 300;
     const docs = generateDocs(N);
     const queries = generateQueries(50, { set: 'tune' });
-    const blocked = { ...DEFAULT_SEISMIC_PARAMS, exhaustiveBelow: 0 };
+    // Summaries cut by energy only (no size bound), as the comment below assumes.
+    const blocked = { ...DEFAULT_SEISMIC_PARAMS, exhaustiveBelow: 0, summaryCap: 1e6 };
     const index = await buildSeismic(docs, Uint32Array.from({ length: N }, (_, i) => i), blocked);
     expect(index.layout).toBe('blocked');
     expect(index.postings).toBe(docs.indices.length);

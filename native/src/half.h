@@ -1,0 +1,59 @@
+// binary16 <-> float conversions (portable; the SIMD loops convert with F16C where available).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "common.h"
+
+namespace sparrow {
+
+inline float HalfToFloat(Half h) {
+  uint32_t sign = uint32_t{h.bits & 0x8000u} << 16;
+  uint32_t exp = (h.bits >> 10) & 0x1fu;
+  uint32_t mant = h.bits & 0x3ffu;
+  uint32_t bits;
+  if (exp == 0) {
+    if (mant == 0) {
+      bits = sign;
+    } else {  // subnormal: mant x 2^-24, exact in float
+      float f = static_cast<float>(mant) * 0x1p-24f;
+      std::memcpy(&bits, &f, sizeof bits);
+      bits |= sign;
+    }
+  } else if (exp == 31) {
+    bits = sign | 0x7f800000u | (mant << 13);
+  } else {
+    bits = sign | ((exp + 112) << 23) | (mant << 13);
+  }
+  float out;
+  std::memcpy(&out, &bits, sizeof out);
+  return out;
+}
+
+// Round to nearest, ties to even; values past the binary16 range become infinity (callers scale
+// first: see SegmentValueScale).
+inline Half FloatToHalf(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, sizeof x);
+  uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
+  uint32_t abs = x & 0x7fffffffu;
+  if (abs >= 0x7f800000u) return Half{static_cast<uint16_t>(sign | 0x7c00u | (abs > 0x7f800000u ? 0x200u : 0u))};
+  if (abs >= 0x477ff000u) return Half{static_cast<uint16_t>(sign | 0x7c00u)};  // rounds past 65504
+  if (abs < 0x38800000u) {  // below the smallest normal half (2^-14): a multiple of 2^-24
+    float a;
+    std::memcpy(&a, &abs, sizeof a);
+    return Half{static_cast<uint16_t>(sign | static_cast<uint16_t>(std::nearbyint(a * 0x1p24f)))};
+  }
+  uint32_t mant = abs & 0x7fffffu;
+  uint32_t h = ((abs >> 23) - 112) << 10 | (mant >> 13);
+  uint32_t rest = mant & 0x1fffu;
+  if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) h++;  // carries into the exponent correctly
+  return Half{static_cast<uint16_t>(sign | h)};
+}
+
+inline float AsFloat(float v) { return v; }
+inline float AsFloat(Half v) { return HalfToFloat(v); }
+
+}  // namespace sparrow
