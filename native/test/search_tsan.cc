@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "test_params.h"
 #include "bitmap.h"
 #include "check.h"
 #include "dense.h"
@@ -77,7 +78,7 @@ static void Seismic(ThreadPool& pool) {
   Csr docs = Random(rows, 30, 2000, 1), queries = Random(12, 8, 2000, 2);
   std::vector<DocNo> docnos(rows);
   for (size_t i = 0; i < rows; i++) docnos[i] = static_cast<DocNo>(2 * i);
-  SeismicParams params;
+  SeismicParams params = TestParams();
   params.threads = 2;
   params.n_knn = 4;
   auto built = SeismicSegment::Build(docs.indptr, docs.indices, docs.values, docnos, params);

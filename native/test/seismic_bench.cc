@@ -2,7 +2,7 @@
 //   g++ -std=c++20 -O3 -march=x86-64-v2 -ffp-contract=off -pthread -I native/src native/test/seismic_bench.cc
 //       native/src/seismic_{types,blocks,build,search}.cc native/src/{thread_pool,simd_kernels}.cc -o /tmp/seismic_bench
 //   (`npm run test:native` only checks that it builds)
-//   /tmp/seismic_bench docs.bin queries.bin [posting_fraction centroid_fraction summary_energy max_fraction]
+//   /tmp/seismic_bench docs.bin queries.bin [n_postings centroid_fraction summary_energy max_fraction]
 // A dump is: uint32 rows, uint32 nnz, indptr[rows+1], indices[nnz], float values[nnz].
 #include <chrono>
 #include <cstdio>
@@ -10,6 +10,7 @@
 #include <fstream>
 #include <string>
 
+#include "test_params.h"
 #include "seismic_build.h"
 #include "seismic_search.h"
 
@@ -41,8 +42,8 @@ int main(int argc, char** argv) {
   if (argc < 3) return 2;
   Dump docs = Load(argv[1]), qs = Load(argv[2]);
   CsrView dv = docs.View(), qv = qs.View();
-  SeismicParams p;
-  if (argc > 3) p.posting_fraction = std::atof(argv[3]);
+  SeismicParams p = TestParams();
+  if (argc > 3) p.n_postings = std::atof(argv[3]);
   if (argc > 4) p.centroid_fraction = std::atof(argv[4]);
   if (argc > 5) p.summary_energy = std::atof(argv[5]);
   if (argc > 6) p.max_fraction = std::atof(argv[6]);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "test_params.h"
 #include "check.h"
 #include "file_format.h"
 #include "seismic_segment.h"
@@ -53,7 +54,7 @@ int main() {
       indptr.push_back(static_cast<uint32_t>(indices.size()));
       docnos.push_back(static_cast<DocNo>(r * 3));
     }
-    SeismicParams params;
+    SeismicParams params = TestParams();
     params.n_knn = 3;
     auto seg = SeismicSegment::Build(indptr, indices, values, docnos, params);
     std::string path = "/tmp/sparrow-seismic-file-test-" + std::to_string(getpid()) + ".seg";

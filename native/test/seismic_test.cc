@@ -4,6 +4,7 @@
 #include <map>
 #include <random>
 
+#include "test_params.h"
 #include "seismic_build.h"
 #include "seismic_search.h"
 
@@ -60,12 +61,12 @@ int failures = 0;
 
 void Run(const char* name, uint32_t stride, size_t vocab) {
   Csr docs = Random(5000, 60, vocab, stride, 50, 1), queries = Random(50, 20, vocab, stride, 50, 2);
-  SeismicParams exact;
+  SeismicParams exact = TestParams();
   exact.pruning_disabled = 1;
   exact.summary_energy = 1.0;
   exact.threads = 2;
   SeismicData d = BuildSeismic(docs.View(), exact);
-  const char* bad = CheckSeismicView(d.View(), docs.indptr.size() - 1);
+  const char* bad = CheckSeismicView(d.View(), docs.indptr.size() - 1, size_t{1} << 32)  // BuildSeismic alone: collection ids;
   CHECK(bad == nullptr, "%s: view check: %s", name, bad);
   std::vector<uint64_t> tomb_words(5000 / 64 + 1, 0);
   for (size_t i = 0; i < 5000; i += 3) tomb_words[i / 64] |= uint64_t{1} << (i % 64);
@@ -87,8 +88,8 @@ void Run(const char* name, uint32_t stride, size_t vocab) {
               q, i, got[i].docno, got[i].score, want[i].docno, want[i].score);
     }
   }
-  SeismicParams approx;
-  approx.posting_fraction = 0.3;
+  SeismicParams approx = TestParams();
+  approx.n_postings = 30;
   approx.threads = 1;
   SeismicData a = BuildSeismic(docs.View(), approx);
   approx.threads = 2;

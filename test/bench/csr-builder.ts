@@ -120,6 +120,7 @@ export function loadCsr(stem: string): CsrBatch | undefined {
   const [ip, ix, va] = parts.map((p) => readFileSync(p));
   const view = <T>(b: Buffer, C: new (a: ArrayBuffer) => T): T => new C(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
   return { indptr: view(ip, Uint32Array), indices: view(ix, Uint32Array), values: view(va, Float32Array) };
+}
 
 /** Every other row of a CSR batch, from `first`: the tune (0) and report (1) halves of a query file. */
 export function everyOtherRow(b: CsrBatch, first: number): CsrBatch {
