@@ -66,7 +66,7 @@ void Run(const char* name, uint32_t stride, size_t vocab) {
   exact.summary_energy = 1.0;
   exact.threads = 2;
   SeismicData d = BuildSeismic(docs.View(), exact);
-  const char* bad = CheckSeismicView(d.View(), docs.indptr.size() - 1, size_t{1} << 32)  // BuildSeismic alone: collection ids;
+  const char* bad = CheckSeismicView(d.View(), docs.indptr.size() - 1, size_t{1} << 32);  // BuildSeismic alone: collection ids
   CHECK(bad == nullptr, "%s: view check: %s", name, bad);
   std::vector<uint64_t> tomb_words(5000 / 64 + 1, 0);
   for (size_t i = 0; i < 5000; i += 3) tomb_words[i / 64] |= uint64_t{1} << (i % 64);

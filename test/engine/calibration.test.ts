@@ -129,10 +129,10 @@ describe('calibration: pure parts', () => {
       k100: { queryCut: 10, heapFactor: 0.7, recall: 1, lowerBound: 1, docsScored: 1 },
     };
     expect(settingsFor(cal, 10, {})).toEqual({ queryCut: 5, heapFactor: 0.8 });
-    expect(settingsFor(cal, 11, {})).toEqual({ queryCut: 10, heapFactor: 0.8 });
-    expect(settingsFor({ ...cal, k100: { ...cal.k100, queryCut: 0, exact: true } }, 100, {})).toEqual({ queryCut: 0, heapFactor: 0.8, exact: true });
+    expect(settingsFor(cal, 11, {})).toEqual({ queryCut: 10, heapFactor: 0.7 });
+    expect(settingsFor({ ...cal, k100: { ...cal.k100, queryCut: 0, exact: true } }, 100, {})).toEqual({ queryCut: 0, heapFactor: 0.7, exact: true });
     expect(settingsFor(cal, 10, { heapFactor: 1 })).toEqual({ queryCut: 5, heapFactor: 1 });
-    expect(settingsFor(undefined, 10, {})).toEqual({ queryCut: 0, heapFactor: 1 });
+    expect(settingsFor(undefined, 10, {})).toEqual({ queryCut: 0, heapFactor: 0.2 });
   });
 
   it('makes pseudo-queries of the asked lengths from distinct source rows, terms taken from the source', () => {
