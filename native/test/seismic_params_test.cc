@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "test_params.h"
 #include "check.h"
 #include "seismic_segment.h"
 
@@ -46,8 +47,10 @@ int main() {
   } shapes[] = {{1, 1, 1}, {1, 0, 5}, {3, 4, 3}, {40, 6, 30}, {200, 12, 500}};
   size_t builds = 0;
   for (int trial = 0; trial < 160; trial++) {
-    SeismicParams p;
-    p.posting_fraction = fractions[rng() % 4];
+    SeismicParams p = TestParams();
+    p.n_postings = 1 + 4000 * fractions[rng() % 4];
+    p.summary_cap = 1e6 * fractions[rng() % 4];
+    p.exhaustive_below = rng() % 2 ? 0 : 1000;
     p.max_fraction = max_fractions[rng() % 2];
     p.centroid_fraction = fractions[rng() % 4];
     p.summary_energy = fractions[rng() % 4];
@@ -61,7 +64,7 @@ int main() {
     Rows rows = Make(s.rows, s.nnz, s.vocab, static_cast<uint32_t>(trial));
     auto seg = SeismicSegment::Build(rows.indptr, rows.indices, rows.values, rows.docnos, p);
     builds++;
-    const char* bad = CheckSeismicView(seg->Index(), seg->NumRows());
+    const char* bad = CheckSeismicView(seg->Index(), seg->NumRows(), seg->Forward().terms.size());
     CHECK(bad == nullptr, "trial %d: %s", trial, bad);
     CHECK(seg->NumRows() == s.rows, "trial %d: %zu rows, built from %zu", trial, seg->NumRows(), s.rows);
     // Saved and mapped back, it is the same segment (every seal saves its segment).

@@ -4,9 +4,9 @@
  * Pure: the index body (settings + mappings), `_bulk` NDJSON lines and a query body.
  *
  * Seismic parameters, ours → OpenSearch's (method.parameters):
- * - n_postings (postings kept per list, absolute): our per-list cap for this corpus,
- *   maxFraction × postingFraction × nnz / (non-empty lists), at least 1; every posting
- *   (the longest list) when pruning keeps everything (postingFraction 1 or pruningDisabled).
+ * - n_postings (postings kept per list, absolute): our per-list cap, maxFraction × nPostings,
+ *   at least 1; every posting (the longest list) when pruning keeps everything (pruningDisabled,
+ *   or a cap at least the longest list).
  * - cluster_ratio = centroidFraction (blocks per posting list), kept inside OpenSearch's (0, 1).
  * - summary_prune_ratio = summaryEnergy (the share of a summary's L1 mass kept); 1 without pruning.
  * - approximate_threshold = index.mutableMaxDocs: below it Sparrow searches exactly (the mutable
@@ -52,8 +52,8 @@ const OPENSEARCH_FIELD_TYPE: Record<FieldType, string> = { keyword: 'keyword', n
 
 export function seismicMethod(config: CollectionConfig, shape: CorpusShape): SeismicMethod {
   const p = config.index.seismic;
-  const keepsAll = p.pruningDisabled === true || p.postingFraction >= 1;
-  const nPostings = keepsAll ? shape.longestList : Math.ceil((p.maxFraction * p.postingFraction * shape.nnz) / Math.max(1, shape.lists));
+  const cap = Math.ceil(p.maxFraction * p.nPostings);
+  const nPostings = p.pruningDisabled === true || cap >= shape.longestList ? shape.longestList : cap;
   return {
     name: 'seismic',
     parameters: {
