@@ -65,19 +65,12 @@ uint64_t EstimatePostings(const std::vector<SegmentQuery>& parts, const CsrView&
   std::stable_sort(order.begin(), order.end(),
                    [&](uint32_t a, uint32_t b) { return queries.values[begin + a] > queries.values[begin + b]; });
   for (const SegmentQuery& p : parts) {
-    if (exact || p.exact) {
+    if (exact || p.exact || p.segment->Exhaustive()) {
       total += p.segment->NumRows();
       continue;
     }
-    const SeismicView& ix = p.segment->Index();
     size_t cut = p.query_cut == 0 ? len : std::min(p.query_cut, len);
-    for (size_t i = 0; i < cut; i++) {
-      TermId t = queries.indices[begin + order[i]];
-      auto it = std::lower_bound(ix.list_terms.begin(), ix.list_terms.end(), t);
-      if (it == ix.list_terms.end() || *it != t) continue;
-      size_t list = static_cast<size_t>(it - ix.list_terms.begin());
-      total += ix.block_postings[ix.list_blocks[list + 1]] - ix.block_postings[ix.list_blocks[list]];
-    }
+    for (size_t i = 0; i < cut; i++) total += p.segment->ListPostings(queries.indices[begin + order[i]]);
   }
   return total;
 }

@@ -84,6 +84,18 @@ SeismicSegment::LocalQuery SeismicSegment::ToLocal(const CsrView& queries, size_
   return {terms.data(), values.data(), terms.size()};
 }
 
+size_t SeismicSegment::ListPostings(TermId term) const {
+  std::span<const TermId> dict = forward_.terms;
+  auto d = std::lower_bound(dict.begin(), dict.end(), term);
+  if (d == dict.end() || *d != term) return 0;
+  uint32_t local = static_cast<uint32_t>(d - dict.begin());
+  const SeismicView& ix = index_;
+  auto it = std::lower_bound(ix.list_terms.begin(), ix.list_terms.end(), local);
+  if (it == ix.list_terms.end() || *it != local) return 0;
+  size_t list = static_cast<size_t>(it - ix.list_terms.begin());
+  return ix.block_postings[ix.list_blocks[list + 1]] - ix.block_postings[ix.list_blocks[list]];
+}
+
 namespace {
 // Scores leave the segment in collection units (x 2^exp: exact, a power of two).
 std::vector<Hit> Scaled(std::vector<Hit> hits, int32_t exp) {

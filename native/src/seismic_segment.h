@@ -32,6 +32,9 @@ class SeismicSegment {
   // The calibration blob of a loaded segment (empty for a built one).
   std::string_view Calibration() const { return calibration_; }
 
+  // Postings of the list of collection term `term` (0 when the segment keeps none): a cost estimate.
+  size_t ListPostings(TermId term) const;
+  bool Exhaustive() const { return index_.layout == SeismicLayout::kExhaustive; }
   const ForwardView& Forward() const { return forward_; }
   const SeismicView& Index() const { return index_; }
   size_t NumRows() const { return forward_.NumRows(); }
