@@ -520,10 +520,10 @@ export function createRowBitmap(rows: number): RowBitmap {
 
 /**
  * Where a one-query search runs, by its estimated postings (the posting-list lengths of the terms
- * it visits, summed over segments; every row for exact search). Measured with
- * scripts/search-placement.ts on the 2-core machine: a pool round trip (thread hop, threadsafe
- * function, promise) costs about as much as scoring INLINE_POSTINGS postings, so smaller searches
- * run on the calling thread; from PARALLEL_POSTINGS on, the segments are spread over the pool.
+ * it visits, summed over segments; every row for exact search). Smaller searches than
+ * INLINE_POSTINGS run on the calling thread (a pool round trip — thread hop, threadsafe function,
+ * promise — costs more than their scoring); from PARALLEL_POSTINGS on, the segments are spread
+ * over the pool. Both limits are estimates, not yet measured: no script measures them today.
  */
 export const SEARCH_PLACEMENT = { inlinePostings: 2_000, parallelPostings: 60_000 } as const;
 
