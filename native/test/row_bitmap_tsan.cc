@@ -14,6 +14,7 @@
 #include "check.h"
 #include "multi_search.h"
 #include "row_bitmap.h"
+#include "test_params.h"
 
 using namespace sparrow;
 
@@ -111,8 +112,7 @@ std::shared_ptr<const SeismicSegment> Segment(size_t rows, size_t first, std::mt
     indptr.push_back(static_cast<uint32_t>(indices.size()));
     docnos.push_back(static_cast<DocNo>(1000 + first + r));
   }
-  SeismicParams params;
-  params.n_knn = 0;
+  SeismicParams params = TestParams();
   return SeismicSegment::Build(std::move(indptr), std::move(indices), std::move(values), std::move(docnos), params);
 }
 
