@@ -201,6 +201,8 @@ interface SparseRun {
   stats?: QueryStats;
   /** with req.stats: the settings each sealed segment was searched with */
   settings?: SegmentSearchSettings[];
+  /** the recall monitor had its chance at this request (one per request, however deep paging goes) */
+  offered?: boolean;
 }
 
 /** The sparse top-k over every segment of the run's searcher. */
@@ -216,7 +218,9 @@ async function sparseTop(run: SparseRun, query: SparseVector, k: number): Promis
   if (res.stats?.[0]) run.stats = res.stats[0];
   if (res.settings) run.settings = res.settings;
   // A default search that ran approximately somewhere: maybe checked exactly, on this same snapshot.
-  if (res.approximate && settingsFrom(req) !== 'request' && run.c.monitor.sample()) {
+  const offer = res.approximate && settingsFrom(req) !== 'request' && !run.offered;
+  if (offer) run.offered = true;
+  if (offer && run.c.monitor.sample()) {
     const release = run.searcher.hold(); // the segments stay mapped until the check has run
     const exactTop = async (): Promise<number[]> => (await res.exactAgain(0)).map((h) => h.docno);
     void run.c.monitor.check(res.hits[0].map((h) => h.docno), exactTop, release);

@@ -34,6 +34,7 @@ beforeAll(async () => {
     beirDir: beir,
     split: 'test',
     encoder: { kind: 'lexical' },
+    seismic: { exhaustiveBelow: 0 }, // blocked lists even at this size, so the skip statistics exist
     mode: 'approx',
     k: 100,
     sweep: [{ queryCut: 1 }, { queryCut: 10, heapFactor: 0.9 }],

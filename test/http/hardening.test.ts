@@ -63,7 +63,7 @@ describe('bad input is refused before anything is stored', () => {
   });
 
   it.each([
-    [{ maxFraction: 0.5 }, 'index.seismic.maxFraction'],
+    [{ exhaustiveBelow: 1e16 }, 'index.seismic.exhaustiveBelow'],
     [{ docCut: 300 }, 'index.seismic.docCut'],
     [{ nKnn: 1000 }, 'index.seismic.nKnn'],
   ])('index parameters %j are refused at PUT by the native build check (400 INVALID_CONFIG naming %s)', async (seismic, option) => {

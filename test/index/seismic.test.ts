@@ -12,6 +12,8 @@ const stored = storedWeights(docs); // what the segment keeps (binary16)
 const queries = generateQueries(30, { seed: 7, topics: 100, set: 'tune' });
 const docnos = Uint32Array.from({ length: N }, (_, i) => 10 + 3 * i); // collection docnos, not rows
 const EXACT: SeismicParams = { ...DEFAULT_SEISMIC_PARAMS, pruningDisabled: true };
+/** every query term, and a block is skipped only when its (upper-bound) summary cannot enter the top k */
+const ALL = { queryCut: 0, heapFactor: 1 };
 
 function expectSameAsBrute(result: Awaited<ReturnType<Awaited<ReturnType<typeof buildSeismic>>['search']>>, rows: CsrBatch, ids: Uint32Array, k: number, accept?: (d: number) => boolean): void {
   for (let q = 0; q < queries.indptr.length - 1; q++) expect(hitsOf(result, q)).toEqual(bruteForce(rows, ids, rowOf(queries, q), k, accept));
@@ -22,8 +24,8 @@ describe('Seismic with pruning disabled', () => {
     const index = await buildSeismic(docs, docnos, EXACT);
     expect(index.postings).toBe(docs.indices.length); // every posting kept
     for (const k of [1, 10, 57]) {
-      expectSameAsBrute(await index.search(queries, { k }), stored, docnos, k);
-      expect(await index.search(queries, { k })).toEqual(await index.searchExact(queries, { k }));
+      expectSameAsBrute(await index.search(queries, { k, ...ALL }), stored, docnos, k);
+      expect(await index.search(queries, { k, ...ALL })).toEqual(await index.searchExact(queries, { k }));
     }
     index.close();
   });
@@ -38,7 +40,7 @@ describe('Seismic with pruning disabled', () => {
     tomb.forEach((d) => t.set(d));
     allow.forEach((d) => a.set(d));
     const accept = (d: number): boolean => !tomb.has(d) && allow.has(d);
-    expectSameAsBrute(await index.search(queries, { k: 10, tombstones: t, allow: a }), stored, docnos, 10, accept);
+    expectSameAsBrute(await index.search(queries, { k: 10, ...ALL, tombstones: t, allow: a }), stored, docnos, 10, accept);
     // Approximate settings never return a tombstoned or disallowed document either.
     const approx = await buildSeismic(docs, docnos, DEFAULT_SEISMIC_PARAMS);
     const res = await approx.search(queries, { k: 10, queryCut: 5, heapFactor: 0.8, tombstones: t, allow: a });
@@ -53,7 +55,7 @@ describe('Seismic with pruning disabled', () => {
     const wideDocs = spread(docs);
     const wideQueries = spread(queries);
     const index = await buildSeismic(wideDocs, docnos, EXACT);
-    const res = await index.search(wideQueries, { k: 10 });
+    const res = await index.search(wideQueries, { k: 10, ...ALL });
     for (let q = 0; q < 30; q++) expect(hitsOf(res, q)).toEqual(bruteForce(storedWeights(wideDocs), docnos, rowOf(wideQueries, q), 10));
     index.close();
   });
