@@ -405,10 +405,11 @@ export class EngineCollection implements Collection {
 
   async backup(targetDir: string): Promise<void> {
     this.checkOpen();
-    await fs.mkdir(targetDir, { recursive: true });
-    if ((await fs.readdir(targetDir)).length > 0) throw new AppError('VALIDATION_ERROR', `backup target ${targetDir} is not empty`);
-    // In `jobs`: no manifest commit can happen between copying the files and the database.
+    // In `jobs`: no manifest commit can happen between copying the files and the database, and two
+    // backups to the same target run one after the other (the second finds it not empty).
     await this.enqueue(async () => {
+      await fs.mkdir(targetDir, { recursive: true });
+      if ((await fs.readdir(targetDir)).length > 0) throw new AppError('VALIDATION_ERROR', `backup target ${targetDir} is not empty`);
       const segDir = path.join(targetDir, 'segments');
       await fs.mkdir(segDir);
       for (const s of this.sealed) await copyDurable(s.path, path.join(segDir, s.id));

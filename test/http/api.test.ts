@@ -190,13 +190,19 @@ describe('collections, documents and search over HTTP', () => {
     expect((await fs.readdir(done.result?.path as string)).length).toBeGreaterThan(0);
     // The same backup name again: the directory is not empty, so the task fails with a code.
     const again = await waitTask(app, body<Task>(await app.inject({ method: 'POST', url: `${C}/_backup?name=snap1` })));
-    expect(again).toMatchObject({ status: 'failed', error: { code: expect.any(String), detail: expect.any(String) } });
+    expect(again).toMatchObject({ status: 'failed', error: { code: 'VALIDATION_ERROR', detail: expect.stringMatching(/not empty/) } });
+    // Two at once to one new name: one succeeds, the other finds it taken (not a file-system error).
+    const [a, b] = await Promise.all([1, 2].map(async () => waitTask(app, body<Task>(await app.inject({ method: 'POST', url: `${C}/_backup?name=snap2` })))));
+    expect([a.status, b.status].sort()).toEqual(['failed', 'succeeded']);
+    expect([a, b].find((t) => t.status === 'failed')).toMatchObject({ error: { code: 'VALIDATION_ERROR' } });
     const tasks = body<{ tasks: Task[] }>(await app.inject({ method: 'GET', url: '/v1/tasks' }));
     expect(tasks.tasks.map((t) => [t.type, t.status])).toEqual([
       ['flush', 'succeeded'],
       ['optimize', 'succeeded'],
       ['backup', 'succeeded'],
       ['backup', 'failed'],
+      ['backup', expect.any(String)],
+      ['backup', expect.any(String)],
     ]);
   });
 

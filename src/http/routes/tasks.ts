@@ -5,10 +5,12 @@ import { mayAccess } from '../auth.js';
 import type { HttpContext } from '../context.js';
 import { BackupQuery, NameParams, Task, TaskList, TaskParams } from '../schemas.js';
 
+let unnamed = 0;
+
 /** Backups go under <dataDir>/backups/<name>: a client never chooses a path on the server. */
 export function backupDir(dataDir: string, collection: string, name: string | undefined): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').toLowerCase();
-  return path.join(dataDir, 'backups', name ?? `${collection}-${stamp}`);
+  return path.join(dataDir, 'backups', name ?? `${collection}-${stamp}-${(unnamed++).toString(36)}`); // two in one millisecond differ
 }
 
 export async function taskRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
