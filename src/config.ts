@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { AppError } from './errors.js';
 import type { IndexConfig } from './engine/types.js';
 import type { SeismicParams } from './index/native-types.js';
-import { DEFAULT_RECALL_MONITOR, type RecallMonitorOptions } from './engine/recall-monitor.js';
+import { DEFAULT_RECALL_MONITOR, type RecallMonitorOptions } from './engine/search/recall-monitor.js';
 
 /** One CPU budget shared by encoder workers, ONNX intra-op threads, native search and build threads. */
 export interface CpuConfig {
@@ -50,7 +50,7 @@ export interface ServerConfig {
   maxK: number;
   maxQueryLength: number;
   logLevel: string;
-  /** the recall monitor of every collection (src/engine/recall-monitor.ts) */
+  /** the recall monitor of every collection (src/engine/search/recall-monitor.ts) */
   recallMonitor: RecallMonitorOptions;
 }
 

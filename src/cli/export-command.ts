@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { resolveCollectionConfig } from '../engine/collection-config.js';
-import { DB_FILE } from '../engine/open-collection.js';
+import { DB_FILE } from '../engine/write/open-collection.js';
 import type { CollectionConfig } from '../engine/types.js';
 import { AppError } from '../errors.js';
 import { bulkLines, indexBody, OPENSEARCH_VERSION, queryBody, seismicMethod, type CorpusShape } from '../export/opensearch.js';

@@ -3,7 +3,7 @@
  * on a terminal; plain periodic lines otherwise (logs, CI, pipes).
  */
 import cliProgress from 'cli-progress';
-import type { IndexProgress, IndexSummary } from './index-job.js';
+import type { IndexProgress, IndexSummary } from '../bulk/index-job.js';
 
 export interface ProgressReporter {
   update(p: IndexProgress): void;

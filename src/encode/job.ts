@@ -10,7 +10,7 @@
  * batches stay aligned.
  */
 import type { SparseVector } from '../core/types.js';
-import type { IndexProgress } from '../cli/index-job.js';
+import type { IndexProgress } from '../bulk/index-job.js';
 import type { EncodeOutput, RunPosition } from './output.js';
 import { readRecords, type EncodeRecord, type EncodeSide } from './records.js';
 import { vectorLine } from './vector-line.js';

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../errors.js';
-import { writeJsonAtomic } from '../cli/checkpoint.js';
+import { writeJsonAtomic } from '../bulk/checkpoint.js';
 import { INPUT_START, type EncodeSide, type InputPosition } from './records.js';
 
 /** What a run is: a resumed run must be the same one (same input, batches and encoder). */

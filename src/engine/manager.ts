@@ -2,7 +2,7 @@
  * The collections of one data directory: `<dataDir>/<name>/collection.db` + `segments/`.
  * Opens every collection at start; create/drop validate names and configs.
  */
-import { DEFAULT_RECALL_MONITOR, type RecallMonitorOptions } from './recall-monitor.js';
+import { DEFAULT_RECALL_MONITOR, type RecallMonitorOptions } from './search/recall-monitor.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { defaultCpu, DEFAULT_INDEX, type CpuConfig } from '../config.js';
@@ -12,8 +12,8 @@ import { AppError } from '../errors.js';
 import { DataDirStore } from '../store/data-dir-store.js';
 import { setSearchThreads } from '../index/native.js';
 import { resolveCollectionConfig } from './collection-config.js';
-import type { EngineCollection } from './collection.js';
-import { DB_FILE, openCollection } from './open-collection.js';
+import type { EngineCollection } from './write/collection.js';
+import { DB_FILE, openCollection } from './write/open-collection.js';
 import type { Collection, CollectionConfig, CollectionManager, IndexConfig } from './types.js';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;

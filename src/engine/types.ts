@@ -4,9 +4,9 @@
  */
 import type { SparseVector } from '../core/types.js';
 import type { Highlight } from '../highlight/highlight.js';
-import type { HighlightOptions } from '../highlight/hit.js';
+import type { HighlightOptions } from '../highlight/fragments.js';
 import type { QueryStats, SeismicParams } from '../index/native-types.js';
-import type { RecallFigure } from './recall-monitor.js';
+import type { RecallFigure } from './search/recall-monitor.js';
 
 export type FieldType = 'keyword' | 'number' | 'boolean';
 

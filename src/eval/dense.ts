@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import readline from 'node:readline';
-import type { DocumentSink } from '../cli/index-job.js';
+import type { DocumentSink } from '../bulk/index-job.js';
 import type { DenseConfig, DocumentInput, SearchRequest } from '../engine/types.js';
 import { AppError } from '../errors.js';
 

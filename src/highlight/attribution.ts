@@ -8,7 +8,7 @@
  */
 import type { SparseEncoder } from '../encoder/types.js';
 import { CLS_POSITION } from '../encoder/splade-math.js';
-import { encodedContent } from '../engine/document-input.js';
+import { encodedContent } from '../engine/write/document-input.js';
 import { fieldOf, layoutOf, type Attribution, type Highlight } from './highlight.js';
 
 export const ATTRIBUTION_TIMEOUT_MS = 2_000;

@@ -13,6 +13,16 @@ export interface FragmentOptions {
   postTag: string;
 }
 
+/** what a search asks of its highlights (carried in the engine's search options) */
+export interface HighlightOptions {
+  /** snippets around the best spans of each field; none unless asked */
+  fragments?: Partial<FragmentOptions>;
+  /** re-run the model to find the words behind each expansion term (SPLADE) */
+  attribute?: boolean;
+  /** bound on the attribution of one search, in milliseconds */
+  timeoutMs?: number;
+}
+
 export const FRAGMENT_DEFAULTS: FragmentOptions = { count: 3, size: 160, preTag: '<mark>', postTag: '</mark>' };
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

@@ -1,17 +1,10 @@
 /** A search hit's highlight: the document's tokens read by the collection's encoder, spans, expansions, fragments. */
 import type { SparseEncoder } from '../encoder/types.js';
-import { encodedContent } from '../engine/document-input.js';
-import { fragmentsOf, FRAGMENT_DEFAULTS, type FragmentOptions } from './fragments.js';
-import { highlightDocument, layoutOf, type Highlight, type MatchedTerm } from './highlight.js';
+import { encodedContent } from '../engine/write/document-input.js';
+import { fragmentsOf, FRAGMENT_DEFAULTS, type HighlightOptions } from './fragments.js';
 
-export interface HighlightOptions {
-  /** snippets around the best spans of each field; none unless asked */
-  fragments?: Partial<FragmentOptions>;
-  /** re-run the model to find the words behind each expansion term (SPLADE) */
-  attribute?: boolean;
-  /** bound on the attribution of one search, in milliseconds */
-  timeoutMs?: number;
-}
+export type { HighlightOptions } from './fragments.js';
+import { highlightDocument, layoutOf, type Highlight, type MatchedTerm } from './highlight.js';
 
 export function highlightHit(encoder: SparseEncoder | undefined, title: string | null, text: string | null, terms: readonly MatchedTerm[], options: HighlightOptions = {}): Highlight {
   if (encoder === undefined) {

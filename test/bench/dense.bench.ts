@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_DENSE_INDEX, type DenseIndexConfig } from '../../src/config.js';
-import { DenseField, type DenseRow } from '../../src/engine/dense-field.js';
+import { DenseField, type DenseRow } from '../../src/engine/segments/dense-field.js';
 import { EngineManager } from '../../src/engine/manager.js';
 import type { SearchRequest } from '../../src/engine/types.js';
 import type { Hit } from '../../src/core/types.js';

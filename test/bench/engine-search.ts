@@ -6,9 +6,9 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { CsrBatch, Hit, SparseVector } from '../../src/core/types.js';
-import type { EngineCollection } from '../../src/engine/collection.js';
-import { topK } from '../../src/engine/mutable-segment.js';
-import { Searcher } from '../../src/engine/searcher.js';
+import type { EngineCollection } from '../../src/engine/write/collection.js';
+import { topK } from '../../src/engine/write/mutable-segment.js';
+import { Searcher } from '../../src/engine/search/searcher.js';
 import type { Collection } from '../../src/engine/types.js';
 import { searchSegments } from '../../src/index/native.js';
 import type { MultiSearchOptions } from '../../src/index/native-types.js';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVE_FLAG_HELP } from '../../src/cli/serve-help.js';
-import { runIndexJob, type DocumentSink } from '../../src/cli/index-job.js';
+import { runIndexJob, type DocumentSink } from '../../src/bulk/index-job.js';
 import { OPTIONS } from '../../src/config.js';
 import { createEncoder } from '../../src/encoder/factory.js';
 import { EngineManager } from '../../src/engine/manager.js';

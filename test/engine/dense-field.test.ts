@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_DENSE_INDEX, type DenseIndexConfig } from '../../src/config.js';
-import { DenseField, type DenseRow } from '../../src/engine/dense-field.js';
+import { DenseField, type DenseRow } from '../../src/engine/segments/dense-field.js';
 import { createBitmap } from '../../src/index/native.js';
 import { clusteredVectors, exactTopK, tempDirs } from '../helpers/dense-data.js';
 

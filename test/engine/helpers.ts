@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { SparseVector } from '../../src/core/types.js';
-import { sparseDot } from '../../src/engine/sparse-input.js';
+import { sparseDot } from '../../src/engine/write/sparse-input.js';
 
 export function tempDir(prefix = 'sparrow-engine-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));

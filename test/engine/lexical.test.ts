@@ -9,7 +9,7 @@ import { defaultCpu, DEFAULT_INDEX } from '../../src/config.js';
 import { bm25DocumentWeights } from '../../src/encoder/bm25.js';
 import { createEncoder } from '../../src/encoder/factory.js';
 import { EngineManager } from '../../src/engine/manager.js';
-import { sparseDot } from '../../src/engine/sparse-input.js';
+import { sparseDot } from '../../src/engine/write/sparse-input.js';
 import type { Collection } from '../../src/engine/types.js';
 import { closeEncoderPool } from '../../src/workers/pool.js';
 import { tempDir } from './helpers.js';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { currentSeismicParams, resolveCollectionConfig } from '../../src/engine/collection-config.js';
 import { DEFAULT_SEISMIC } from '../../src/config.js';
-import { FilterIndex } from '../../src/engine/filter-index.js';
-import { findMerges, planOptimize, type MergePolicyParams } from '../../src/engine/merge-policy.js';
-import { MutableSegment } from '../../src/engine/mutable-segment.js';
-import { parseSparseInput, sparseDot } from '../../src/engine/sparse-input.js';
+import { FilterIndex } from '../../src/engine/segments/filter-index.js';
+import { findMerges, planOptimize, type MergePolicyParams } from '../../src/engine/segments/merge-policy.js';
+import { MutableSegment } from '../../src/engine/write/mutable-segment.js';
+import { parseSparseInput, sparseDot } from '../../src/engine/write/sparse-input.js';
 import type { Filter } from '../../src/engine/types.js';
 import { AppError } from '../../src/errors.js';
 

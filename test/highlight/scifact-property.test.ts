@@ -11,7 +11,7 @@ import { encodeLexicalDocument } from '../../src/encoder/lexical-document.js';
 import { getAnalyzer } from '../../src/encoder/analyzer.js';
 import { SpladeDocumentEncoder, SPLADE_DEFAULTS } from '../../src/encoder/splade.js';
 import { CLS_POSITION, SEP_POSITION } from '../../src/encoder/splade-math.js';
-import { encodedContent } from '../../src/engine/document-input.js';
+import { encodedContent } from '../../src/engine/write/document-input.js';
 import { SAMPLE_DIR } from '../../src/http/sample.js';
 import { highlightDocument, layoutOf, type Highlight, type MatchedTerm } from '../../src/highlight/highlight.js';
 import { referenceLogits } from '../encoder/tiny-reference.js';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineCollection } from '../../src/engine/collection.js';
+import type { EngineCollection } from '../../src/engine/write/collection.js';
 import { body, expectProblem, openApp, tempDir, testConfig } from './helpers.js';
 
 const apps: FastifyInstance[] = [];

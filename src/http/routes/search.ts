@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Collection, Filter, SearchRequest } from '../../engine/types.js';
-import { checkPage } from '../../engine/paging.js';
+import { checkPage } from '../../engine/search/paging.js';
 import { AppError } from '../../errors.js';
 import { itemValidationError, problemOf, toAppError } from '../problem.js';
 import type { ItemValidator } from '../validation.js';

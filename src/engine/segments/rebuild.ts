@@ -13,8 +13,8 @@
  * A crash in the middle leaves the lost row in the manifest and the new files as orphans: the next
  * open deletes them and rebuilds again.
  */
-import type { SeismicParams } from '../index/native-types.js';
-import type { CollectionStore, SegmentRow, VectorRow } from '../store/collection-store.js';
+import type { SeismicParams } from '../../index/native-types.js';
+import type { CollectionStore, SegmentRow, VectorRow } from '../../store/collection-store.js';
 import { SealedSegment } from './sealed-segment.js';
 import { buildSegment, type SegmentCalibrationPlan, type BuiltSegment } from './segment-build.js';
 

@@ -4,25 +4,25 @@
  * native call for all sealed segments), optionally fused with the dense side, and the hits' stored
  * fields read; the searcher is released when the response is built.
  */
-import type { SideScore } from '../core/fusion.js';
-import type { DocNo, Hit, SparseVector } from '../core/types.js';
-import { AppError } from '../errors.js';
-import type { QueryStats } from '../index/native-types.js';
-import { bitmapFromWords } from '../index/native.js';
-import type { CollectionStore, DocumentRow, HitFields } from '../store/collection-store.js';
-import type { SparseEncoder } from '../encoder/types.js';
-import type { DenseEncoder } from '../encoder/dense.js';
-import type { RecentQueries } from '../store/recent-queries.js';
-import { bm25DocWeight } from './bm25.js';
-import type { CollectionConfig } from './types.js';
-import type { LiveCorpusStats } from './corpus-stats.js';
-import type { DenseField } from './dense-field.js';
-import type { DocSet, FilterIndex } from './filter-index.js';
+import type { SideScore } from '../../core/fusion.js';
+import type { DocNo, Hit, SparseVector } from '../../core/types.js';
+import { AppError } from '../../errors.js';
+import type { QueryStats } from '../../index/native-types.js';
+import { bitmapFromWords } from '../../index/native.js';
+import type { CollectionStore, DocumentRow, HitFields } from '../../store/collection-store.js';
+import type { SparseEncoder } from '../../encoder/types.js';
+import type { DenseEncoder } from '../../encoder/dense.js';
+import type { RecentQueries } from '../../store/recent-queries.js';
+import { bm25DocWeight } from '../scoring/bm25.js';
+import type { CollectionConfig } from '../types.js';
+import type { LiveCorpusStats } from '../scoring/corpus-stats.js';
+import type { DenseField } from '../segments/dense-field.js';
+import type { DocSet, FilterIndex } from '../segments/filter-index.js';
 import { denseSearch, hybridSearch, type HybridResult } from './hybrid.js';
 import { checkPage, pageHits } from './paging.js';
-import { AttributionCache, attributeExpansions, type AttributionDocument } from '../highlight/attribution.js';
-import type { Highlight } from '../highlight/highlight.js';
-import { highlightHit } from '../highlight/hit.js';
+import { AttributionCache, attributeExpansions, type AttributionDocument } from '../../highlight/attribution.js';
+import type { Highlight } from '../../highlight/highlight.js';
+import { highlightHit } from '../../highlight/hit.js';
 
 type AttributionItem = { doc: AttributionDocument; highlight: Highlight };
 const attributionCaches = new WeakMap<SearchSource, AttributionCache>();
@@ -34,10 +34,10 @@ function attributionCacheOf(c: SearchSource): AttributionCache {
   return cache;
 }
 import { Searcher, type SegmentSource } from './searcher.js';
-import { parseSparseInput } from './sparse-input.js';
-import { settingsFrom } from './calibrate.js';
+import { parseSparseInput } from '../write/sparse-input.js';
+import { settingsFrom } from '../scoring/calibrate.js';
 import type { RecallMonitor } from './recall-monitor.js';
-import type { EncodedTerm, ExplainTerm, SearchHit, SearchRequest, SearchResponse, SegmentSearchSettings } from './types.js';
+import type { EncodedTerm, ExplainTerm, SearchHit, SearchRequest, SearchResponse, SegmentSearchSettings } from '../types.js';
 
 /** What search needs of a collection (EngineCollection implements it; no import of the write path). */
 export interface SearchSource extends SegmentSource {

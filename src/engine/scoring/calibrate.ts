@@ -14,8 +14,8 @@
  * otherwise pseudo-queries made from held-apart documents of the segment (pseudo-queries.ts), whose
  * source document is left out of both result lists before recall is counted.
  */
-import type { CsrBatch } from '../core/types.js';
-import type { QueryStats, SearchResult, SeismicIndex } from '../index/native-types.js';
+import type { CsrBatch } from '../../core/types.js';
+import type { QueryStats, SearchResult, SeismicIndex } from '../../index/native-types.js';
 
 /** What a search with no knobs uses on a segment. */
 export interface QuerySettings {

@@ -8,11 +8,11 @@
  * Deleted documents never come back: each side skips them, and exact scoring of a deleted docno is
  * never needed because candidates only come from the sides' own live results.
  */
-import { candidateUnion, fuseConvex, fuseRrf, resolveFusionOptions, type FusedHit, type FusionOptions, type SideScore } from '../core/fusion.js';
-import type { DocNo, Hit } from '../core/types.js';
-import type { Bitmap } from '../index/native-types.js';
-import type { DenseField } from './dense-field.js';
-import type { SearchRequest } from './types.js';
+import { candidateUnion, fuseConvex, fuseRrf, resolveFusionOptions, type FusedHit, type FusionOptions, type SideScore } from '../../core/fusion.js';
+import type { DocNo, Hit } from '../../core/types.js';
+import type { Bitmap } from '../../index/native-types.js';
+import type { DenseField } from '../segments/dense-field.js';
+import type { SearchRequest } from '../types.js';
 
 export interface SparseSide {
   /** the top n live documents by sparse score (the engine's normal sparse search) */

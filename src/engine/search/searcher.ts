@@ -7,15 +7,15 @@
  * searches the mutable segments, so an update (delete + insert, applied in one tick) is seen as
  * exactly one version.
  */
-import type { CsrBatch, DocNo, Hit, SparseVector } from '../core/types.js';
-import { searchSegments } from '../index/native.js';
-import type { QueryStats, SegmentPart } from '../index/native-types.js';
-import { bm25DocWeight } from './bm25.js';
-import { segmentSettings } from './calibrate.js';
-import type { DocSet } from './filter-index.js';
-import { topK, type MutableSegment } from './mutable-segment.js';
-import type { SealedSegment } from './sealed-segment.js';
-import type { SegmentSearchSettings } from './types.js';
+import type { CsrBatch, DocNo, Hit, SparseVector } from '../../core/types.js';
+import { searchSegments } from '../../index/native.js';
+import type { QueryStats, SegmentPart } from '../../index/native-types.js';
+import { bm25DocWeight } from '../scoring/bm25.js';
+import { segmentSettings } from '../scoring/calibrate.js';
+import type { DocSet } from '../segments/filter-index.js';
+import { topK, type MutableSegment } from '../write/mutable-segment.js';
+import type { SealedSegment } from '../segments/sealed-segment.js';
+import type { SegmentSearchSettings } from '../types.js';
 
 /** What the read path needs of a collection (EngineCollection implements it). */
 export interface SegmentSource {

@@ -4,8 +4,8 @@
  * The order is stable: score descending, then id ascending, so page 2 of k = 10 is hits 11-20 of
  * k = 20 (the same search at the same depth) and a cursor continues exactly where its page ended.
  */
-import type { Hit } from '../core/types.js';
-import { AppError } from '../errors.js';
+import type { Hit } from '../../core/types.js';
+import { AppError } from '../../errors.js';
 
 export interface PageRequest {
   offset?: number;

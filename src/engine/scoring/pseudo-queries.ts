@@ -13,8 +13,8 @@
  * The source document is returned per query; calibration leaves it out of both result lists, so a
  * query is not credited for finding the document it was cut from. Pure and seeded.
  */
-import type { CsrBatch } from '../core/types.js';
-import { luceneIdf } from '../encoder/bm25.js';
+import type { CsrBatch } from '../../core/types.js';
+import { luceneIdf } from '../../encoder/bm25.js';
 import type { CalibrationQueries } from './calibrate.js';
 
 export type QueryWeighting = 'idf' | 'document';

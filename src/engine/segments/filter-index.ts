@@ -4,9 +4,9 @@
  * sorted by value (plus a small unsorted tail of recent inserts). Append-only: docnos are never
  * reused and deleted ones are removed by the tombstones at search time. Rebuilt from SQLite at open.
  */
-import type { DocNo } from '../core/types.js';
-import { AppError } from '../errors.js';
-import type { FieldType, Filter } from './types.js';
+import type { DocNo } from '../../core/types.js';
+import { AppError } from '../../errors.js';
+import type { FieldType, Filter } from '../types.js';
 
 /** A docno set as a bitset of 32-bit words. */
 export class DocSet {

@@ -5,9 +5,9 @@
  * INVALID_SPARSE_VECTOR. Weights are checked as they are stored, in float32: one beyond float32's
  * range (1e39) is rejected; zero weights, and weights too small to survive float32, are dropped. Tokens go through the vocabulary (UNKNOWN_TOKEN).
  */
-import type { SparseVector, TermId } from '../core/types.js';
-import { AppError } from '../errors.js';
-import type { SparseInput } from './types.js';
+import type { SparseVector, TermId } from '../../core/types.js';
+import { AppError } from '../../errors.js';
+import type { SparseInput } from '../types.js';
 
 const MAX_TERM_ID = 0xffff_ffff;
 

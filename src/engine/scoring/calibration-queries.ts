@@ -3,13 +3,13 @@
  * MIN_RECENT_QUERIES of them, else pseudo-queries from the segment's own documents shaped like the
  * collection's query encoder (their lengths follow the recent queries when there are some).
  */
-import type { CsrBatch } from '../core/types.js';
-import type { CollectionStore } from '../store/collection-store.js';
-import { RecentQueries } from '../store/recent-queries.js';
+import type { CsrBatch } from '../../core/types.js';
+import type { CollectionStore } from '../../store/collection-store.js';
+import { RecentQueries } from '../../store/recent-queries.js';
 import { CALIBRATION_QUERIES, MIN_RECENT_QUERIES, type CalibrationQueries } from './calibrate.js';
 import { pseudoQueries, QUERY_LENGTHS, type QueryProfile } from './pseudo-queries.js';
-import type { SegmentCalibrationPlan } from './segment-build.js';
-import type { CollectionConfig, EncoderConfig } from './types.js';
+import type { SegmentCalibrationPlan } from '../segments/segment-build.js';
+import type { CollectionConfig, EncoderConfig } from '../types.js';
 
 export type QueryEncoderKind = keyof typeof QUERY_LENGTHS;
 

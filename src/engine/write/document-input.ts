@@ -2,14 +2,14 @@
  * Validation and encoding of documents before they reach the store: every error a user can cause
  * is found here, before anything is written (a batch is all-or-nothing).
  */
-import type { SparseVector } from '../core/types.js';
-import type { DenseEncoder } from '../encoder/dense.js';
-import type { SparseEncoder } from '../encoder/types.js';
-import { AppError } from '../errors.js';
-import { checkDenseVectors } from '../index/native.js';
-import type { FilterIndex } from './filter-index.js';
+import type { SparseVector } from '../../core/types.js';
+import type { DenseEncoder } from '../../encoder/dense.js';
+import type { SparseEncoder } from '../../encoder/types.js';
+import { AppError } from '../../errors.js';
+import { checkDenseVectors } from '../../index/native.js';
+import type { FilterIndex } from '../segments/filter-index.js';
 import { parseSparseInput } from './sparse-input.js';
-import type { CollectionConfig, DocumentInput } from './types.js';
+import type { CollectionConfig, DocumentInput } from '../types.js';
 
 export const USER_VECTOR_VERSION = 'user';
 const MAX_ID_LENGTH = 512;

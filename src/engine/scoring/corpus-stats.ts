@@ -3,8 +3,8 @@
  * term, average length. Kept in memory, updated on every acknowledged insert/delete, rebuilt from
  * SQLite at open (derived data: never persisted separately).
  */
-import type { TermId } from '../core/types.js';
-import type { CorpusStats } from '../encoder/types.js';
+import type { TermId } from '../../core/types.js';
+import type { CorpusStats } from '../../encoder/types.js';
 
 export class LiveCorpusStats implements CorpusStats {
   private readonly df = new Map<TermId, number>();

@@ -5,15 +5,15 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { CsrBatch } from '../core/types.js';
-import { buildSeismic, loadSeismic } from '../index/native.js';
-import type { SeismicIndex, SeismicParams } from '../index/native-types.js';
-import type { SegmentRow } from '../store/collection-store.js';
-import { publishByContent, tempPath } from '../store/files.js';
-import { bm25DocumentWeights } from '../encoder/bm25.js';
-import { calibrateSegment, CALIBRATION_BUILD_SHARE, MIN_CALIBRATED_DOCS, type CalibrationQueries } from './calibrate.js';
-import { crashPoint, type CrashPoint } from './crash-points.js';
-import type { MutableRow } from './mutable-segment.js';
+import type { CsrBatch } from '../../core/types.js';
+import { buildSeismic, loadSeismic } from '../../index/native.js';
+import type { SeismicIndex, SeismicParams } from '../../index/native-types.js';
+import type { SegmentRow } from '../../store/collection-store.js';
+import { publishByContent, tempPath } from '../../store/files.js';
+import { bm25DocumentWeights } from '../../encoder/bm25.js';
+import { calibrateSegment, CALIBRATION_BUILD_SHARE, MIN_CALIBRATED_DOCS, type CalibrationQueries } from '../scoring/calibrate.js';
+import { crashPoint, type CrashPoint } from '../write/crash-points.js';
+import type { MutableRow } from '../write/mutable-segment.js';
 
 export type BuildRow = Pick<MutableRow, 'docno' | 'vector' | 'tf' | 'length'>;
 

@@ -14,13 +14,13 @@
  * snapshot lists the docnos it holds, rows it lacks (newer than it) are inserted and docnos no
  * longer live are removed.
  */
-import { DEFAULT_DENSE_INDEX, type DenseIndexConfig } from '../config.js';
-import type { DocNo, Hit } from '../core/types.js';
-import { AppError } from '../errors.js';
-import { AnnIndex } from '../index/ann.js';
-import type { Bitmap, DenseIndex } from '../index/native-types.js';
-import { createBitmap, createDenseIndex } from '../index/native.js';
-import type { DenseConfig } from './types.js';
+import { DEFAULT_DENSE_INDEX, type DenseIndexConfig } from '../../config.js';
+import type { DocNo, Hit } from '../../core/types.js';
+import { AppError } from '../../errors.js';
+import { AnnIndex } from '../../index/ann.js';
+import type { Bitmap, DenseIndex } from '../../index/native-types.js';
+import { createBitmap, createDenseIndex } from '../../index/native.js';
+import type { DenseConfig } from '../types.js';
 
 export interface DenseRow {
   docno: DocNo;

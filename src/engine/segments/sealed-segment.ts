@@ -5,11 +5,11 @@
  * holding it releases it, so no running query ever reads unmapped memory.
  */
 import fs from 'node:fs';
-import type { DocNo } from '../core/types.js';
-import { createRowBitmap } from '../index/native.js';
-import type { RowBitmap, SeismicIndex } from '../index/native-types.js';
-import type { SegmentRow } from '../store/collection-store.js';
-import { calibrationOf, type Calibration } from './calibrate.js';
+import type { DocNo } from '../../core/types.js';
+import { createRowBitmap } from '../../index/native.js';
+import type { RowBitmap, SeismicIndex } from '../../index/native-types.js';
+import type { SegmentRow } from '../../store/collection-store.js';
+import { calibrationOf, type Calibration } from '../scoring/calibrate.js';
 
 export class SealedSegment {
   private refs = 1; // the engine's own reference, dropped by retire()

@@ -4,7 +4,7 @@
  * Rows are appended in docno order and never change; a deleted row is only marked. Once frozen
  * (handed to a seal) it accepts no more rows but stays searchable until its sealed segment is live.
  */
-import type { DocNo, Hit, SparseVector } from '../core/types.js';
+import type { DocNo, Hit, SparseVector } from '../../core/types.js';
 
 export interface MutableRow {
   docno: DocNo;
