@@ -143,8 +143,9 @@ std::shared_ptr<MultiJob> JobArg(const Napi::CallbackInfo& info) {
     Napi::Object o = v.As<Napi::Object>();
     SegmentQuery p;
     p.segment = SeismicSegmentArg(o.Get("segment"), name + ".segment");
-    p.query_cut = static_cast<size_t>(IntegerArg(o.Get("queryCut"), name + ".queryCut", 0, 1 << 20, 0));
-    p.heap_factor = static_cast<float>(NumberArg(o.Get("heapFactor"), name + ".heapFactor", 1.0));
+    // No fallbacks: the TS side passes each segment's setting (src/index/native.ts, defaults in src/config.ts).
+    p.query_cut = static_cast<size_t>(IntegerArg(o.Get("queryCut"), name + ".queryCut", 0, 1 << 20));
+    p.heap_factor = static_cast<float>(NumberArg(o.Get("heapFactor"), name + ".heapFactor"));
     if (!(p.heap_factor > 0.0f && p.heap_factor <= 1.0f)) ThrowTypeError(env, name + ".heapFactor must be in (0, 1]");
     p.n_knn = static_cast<size_t>(IntegerArg(o.Get("nKnn"), name + ".nKnn", 0, 256, 0));
     p.exact = o.Get("exact").ToBoolean();
@@ -189,7 +190,7 @@ std::shared_ptr<MultiJob> JobArg(const Napi::CallbackInfo& info) {
   return job;
 }
 
-// searchSegments(parts: [{segment, deleted?, queryCut?, heapFactor?, nKnn?, exact?}], queries: CsrBatch,
+// searchSegments(parts: [{segment, deleted?, queryCut, heapFactor, nKnn?, exact?}], queries: CsrBatch,
 //   options: {k, exact?, threshold? | thresholds?: Float32Array (per query, NaN = none), stats?,
 //             allow?: Uint32Array, inlinePostings, parallelPostings, mode?})
 // -> Promise<{offsets, docnos, scores, stats?, ran: "inline" | "pool" | "parallel"}>.

@@ -166,6 +166,23 @@ export interface CollectionHealth {
   reason?: string;
 }
 
+/** A sealed segment's calibration as GET /v1/collections/{name} shows it. */
+export interface SegmentCalibrationStats {
+  source: 'recent' | 'pseudo';
+  queries: number;
+  seconds: number;
+  buildSeconds?: number;
+  k10: CalibratedSettingStats;
+  k100: CalibratedSettingStats;
+}
+export interface CalibratedSettingStats {
+  queryCut: number;
+  heapFactor: number;
+  exact?: boolean;
+  recall: number;
+  lowerBound: number;
+}
+
 export interface CollectionStats {
   name: string;
   status: CollectionHealth['status'];
@@ -174,7 +191,7 @@ export interface CollectionStats {
   quarantine?: { count: number; rows: Array<{ id: string; docno: number; reason: string; at: string }> };
   documents: number;
   deleted: number;
-  segments: Array<{ id: string; documents: number; deleted: number; bytes: number; sealed: boolean }>;
+  segments: Array<{ id: string; documents: number; deleted: number; bytes: number; sealed: boolean; calibration?: SegmentCalibrationStats }>;
   bytes: number;
   /** the recall monitor's figure (recall-monitor.ts) */
   recall: RecallFigure;

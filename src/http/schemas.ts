@@ -204,6 +204,14 @@ export const EncodeResponse = Type.Object({
 });
 export const Acknowledged = Type.Object({ acknowledged: Type.Boolean() });
 
+const CalibratedSetting = Type.Object({
+  queryCut: Type.Integer(),
+  heapFactor: Type.Number(),
+  exact: Type.Optional(Type.Boolean()),
+  recall: Type.Number(),
+  lowerBound: Type.Number(),
+});
+
 export const CollectionStats = Type.Object({
   name: Type.String(),
   status: StringEnum(['ok', 'read-only', 'degraded'] as const),
@@ -217,7 +225,23 @@ export const CollectionStats = Type.Object({
   documents: Type.Integer(),
   deleted: Type.Integer(),
   segments: Type.Array(
-    Type.Object({ id: Type.String(), documents: Type.Integer(), deleted: Type.Integer(), bytes: Type.Integer(), sealed: Type.Boolean() }),
+    Type.Object({
+      id: Type.String(),
+      documents: Type.Integer(),
+      deleted: Type.Integer(),
+      bytes: Type.Integer(),
+      sealed: Type.Boolean(),
+      calibration: Type.Optional(
+        Type.Object({
+          source: StringEnum(['recent', 'pseudo'] as const),
+          queries: Type.Integer(),
+          seconds: Type.Number(),
+          buildSeconds: Type.Optional(Type.Number()),
+          k10: CalibratedSetting,
+          k100: CalibratedSetting,
+        }),
+      ),
+    }),
   ),
   bytes: Type.Integer(),
   recall: Type.Object({

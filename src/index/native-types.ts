@@ -174,6 +174,7 @@ export interface SegmentPart {
   segment: SeismicIndex;
   /** its deleted rows (snapshotted when the search starts) */
   deleted?: RowBitmap;
+  /** DEFAULT_SEISMIC_QUERY's value when not given (the addon has no fallbacks) */
   queryCut?: number;
   heapFactor?: number;
   nKnn?: number;

@@ -538,7 +538,8 @@ export function searchSegments(parts: SegmentPart[], queries: CsrBatch, options:
   if (!Array.isArray(parts)) throw new TypeError('parts must be an array');
   const raw = parts.map((p, i) => {
     if (!(p.segment instanceof SeismicSegment)) throw new TypeError(`parts[${i}].segment must be a SeismicIndex from buildSeismic or loadSeismic`);
-    return { segment: p.segment.native(), deleted: p.deleted, queryCut: p.queryCut, heapFactor: p.heapFactor, nKnn: p.nKnn, exact: p.exact };
+    const { queryCut, heapFactor } = withQueryDefaults({ k: options.k, queryCut: p.queryCut, heapFactor: p.heapFactor });
+    return { segment: p.segment.native(), deleted: p.deleted, queryCut, heapFactor, nKnn: p.nKnn, exact: p.exact };
   });
   if (options.allow !== undefined && !(options.allow instanceof Uint32Array)) throw new TypeError('options.allow must be a Uint32Array');
   const search = addon.searchSegments as (parts: unknown[], queries: CsrBatch, options: object) => Promise<MultiSearchResult>;

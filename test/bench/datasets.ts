@@ -63,6 +63,12 @@ const SPLADE_WORDS = 96;
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SCIFACT = path.join(REPO, 'index-data/samples/scifact');
 
+/** ../shared/datasets beside the checkout (or beside its parent, for a worktree one level down). */
+export function defaultShared(): string {
+  const candidates = [path.resolve(REPO, '../shared/datasets'), path.resolve(REPO, '../../shared/datasets')];
+  return candidates.find((c) => fs.existsSync(c)) ?? candidates[0];
+}
+
 function readJsonl<T>(file: string): T[] {
   return fs
     .readFileSync(file, 'utf8')

@@ -7,13 +7,11 @@
  *              on a collection of --docs SYNTHETIC SPLADE-like documents (test/bench/synthetic.ts;
  *              there are no real SPLADE document vectors here), ingested over HTTP and flushed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import type { CsrBatch } from '../../src/core/types.js';
+import fs from 'node:fs';
+import { post, runTask, sparseRows, startServer, stop } from './http-server.js';
 import { generateDocBatch, generateQueries } from './synthetic.js';
 
 const arg = (name: string, dflt: string): string => {
@@ -24,42 +22,7 @@ const MODE = arg('mode', 'both');
 const CONNECTIONS = Number(arg('connections', '16'));
 const DURATION = Number(arg('duration', '10'));
 const DOCS = Number(arg('docs', '1000000'));
-const CHILD = fileURLToPath(new URL('../http/fixtures/serve-child.ts', import.meta.url));
 const SCIFACT_QUERIES = fileURLToPath(new URL('../../index-data/samples/scifact/queries.jsonl', import.meta.url));
-
-interface Server {
-  child: ChildProcess;
-  url: string;
-}
-
-async function startServer(env: Record<string, string>): Promise<Server> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparrow-bench-http-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
-    env: { ...process.env, SPARROW_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let log = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      log += d;
-      const m = /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(log);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', () => reject(new Error(`server exited:\n${log}`)));
-    setTimeout(() => reject(new Error(`server did not start in 60 s:\n${log}`)), 60_000).unref();
-  });
-  for (;;) {
-    if ((await fetch(`${url}/ready`)).status === 200) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { child, url };
-}
-
-async function stop(server: Server): Promise<void> {
-  const exited = new Promise((r) => server.child.once('exit', r));
-  server.child.kill('SIGTERM');
-  await exited;
-}
 
 interface Row {
   run: string;
@@ -95,37 +58,6 @@ async function load(run: string, documents: number, url: string, bodies: string[
     max: result.latency.max,
     failures: result.errors + result.non2xx + result.timeouts,
   };
-}
-
-function sparseRows(batch: CsrBatch): Array<{ indices: number[]; values: number[] }> {
-  const rows = [];
-  for (let r = 0; r + 1 < batch.indptr.length; r++) {
-    const [s, e] = [batch.indptr[r], batch.indptr[r + 1]];
-    rows.push({ indices: Array.from(batch.indices.subarray(s, e)), values: Array.from(batch.values.subarray(s, e)) });
-  }
-  return rows;
-}
-
-async function post(url: string, payload: unknown): Promise<void> {
-  for (;;) {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
-    if (res.status === 503) {
-      await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('retry-after') ?? 1)));
-      continue;
-    }
-    if (res.status >= 300) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-    return;
-  }
-}
-
-async function runTask(server: Server, url: string): Promise<void> {
-  const task = (await (await fetch(url, { method: 'POST' })).json()) as { id: string };
-  for (;;) {
-    const now = (await (await fetch(`${server.url}/v1/tasks/${task.id}`)).json()) as { status: string; error?: unknown };
-    if (now.status === 'failed') throw new Error(`${url}: ${JSON.stringify(now.error)}`);
-    if (now.status !== 'running') return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 async function lexical(): Promise<Row[]> {

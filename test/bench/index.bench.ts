@@ -19,26 +19,18 @@
  * warm-up on the other half). Recall@10 and @100 against exact search; docs scored: mean per query at
  * k = 10. Filtered: recall@10 of the default settings under random filters of 5-50% selectivity.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { CsrBatch } from '../../src/core/types.js';
-import { calibrateSegment, settingsFor, type Calibration, type QuerySettings } from '../../src/engine/scoring/calibrate.js';
+import { calibrateSegment, CALIBRATION_DEADLINE_SHARE, settingsFor, type Calibration, type QuerySettings } from '../../src/engine/scoring/calibrate.js';
 import { pseudoQueries, QUERY_LENGTHS, type QueryProfile } from '../../src/engine/scoring/pseudo-queries.js';
 import { buildInvertedIndex, buildSeismic, createBitmap, createForwardIndex, DEFAULT_SEISMIC_PARAMS, setSearchThreads } from '../../src/index/native.js';
 import type { Bitmap, SearchOptions, SearchResult, SeismicIndex } from '../../src/index/native-types.js';
-import { DATASETS, loadDataset, splitHalves, type DatasetName } from './datasets.js';
+import { DATASETS, defaultShared, loadDataset, splitHalves, type DatasetName } from './datasets.js';
 import { recallAtK } from './recall.js';
 import { readSparseJsonl, type QueryKind } from './synthetic.js';
-
-/** ../shared/datasets beside the checkout (or beside its parent, for a worktree one level down). */
-function defaultShared(): string {
-  const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-  const candidates = [path.resolve(repo, '../shared/datasets'), path.resolve(repo, '../../shared/datasets')];
-  return candidates.find((c) => existsSync(c)) ?? candidates[0];
-}
 
 const { values: args } = parseArgs({
   options: {
@@ -203,7 +195,7 @@ async function main(): Promise<void> {
     ['default (tune)', { queries: sliceRows(tune, 0, Math.min(Number(args['calibration-queries']), tune.indptr.length - 1)), source: 'recent' as const }],
   ] as const) {
     const tc = performance.now();
-    const cal = await calibrateSegment(seismic, calQueries, target, 0.2 * buildS * 1000); // at most 20% of the build
+    const cal = await calibrateSegment({ index: seismic, csr: docs, docnos }, calQueries, target, { deadline: performance.now() + CALIBRATION_DEADLINE_SHARE * buildS * 1000 }); // as a sealed segment calibrates
     const seconds = (performance.now() - tc) / 1000;
     calibrations.push({ label, cal, seconds });
     console.log(`calibration "${label}" (${cal.source} queries, ${cal.queries}, profile ${profile}): ${seconds.toFixed(1)} s; k=10 ${JSON.stringify(cal.k10)}; k=100 ${JSON.stringify(cal.k100)}`);

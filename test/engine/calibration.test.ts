@@ -10,7 +10,11 @@ import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEncoder } from '../../src/encoder/factory.js';
-import { lowerBound, perQueryRecall, settingsFor, type Calibration } from '../../src/engine/scoring/calibrate.js';
+import { calibrateSegment, cutsFor, lowerBound, perQueryRecall, settingsFor, type Calibration } from '../../src/engine/scoring/calibrate.js';
+import { exactTopK, roundToHalfPrecision } from '../../src/engine/scoring/exact-reference.js';
+import { buildSeismic, DEFAULT_SEISMIC_PARAMS } from '../../src/index/native.js';
+import type { SeismicIndex } from '../../src/index/native-types.js';
+import { generateDocs, generateQueries } from '../bench/synthetic.js';
 import type { EngineCollection } from '../../src/engine/write/collection.js';
 import type { IndexConfig } from '../../src/engine/types.js';
 import { EngineManager } from '../../src/engine/manager.js';
@@ -67,6 +71,11 @@ describe('calibration on a sealed SciFact segment', () => {
       if (!s.exact) expect(s.lowerBound).toBeGreaterThanOrEqual(TARGET);
       expect(s.lowerBound).toBeLessThanOrEqual(s.recall);
     }
+    // GET /v1/collections/{name} shows it beside the build time
+    const shown = col.stats().segments[0].calibration!;
+    expect(shown).toMatchObject({ source: 'pseudo', queries: 200, k10: { queryCut: stored.k10.queryCut, heapFactor: stored.k10.heapFactor } });
+    expect(shown.seconds).toBeGreaterThan(0);
+    expect(shown.buildSeconds).toBeGreaterThan(0);
     await manager.close();
     manager = await open();
     col = manager.get('scifact') as EngineCollection;
@@ -100,7 +109,63 @@ describe('calibration on a sealed SciFact segment', () => {
   });
 });
 
+describe('calibration walk on a synthetic segment (3,000 documents with blocks)', () => {
+  const docs = generateDocs(3000);
+  const docnos = Uint32Array.from({ length: 3000 }, (_, i) => i * 2 + 1); // docnos are not rows
+  const cal = { queries: generateQueries(120, { set: 'tune' }), source: 'recent' as const };
+  let seg: SeismicIndex;
+  beforeAll(async () => {
+    seg = await buildSeismic(docs, docnos, { ...DEFAULT_SEISMIC_PARAMS, exhaustiveBelow: 1000 }, { threads: 2 });
+  }, 120_000);
+  afterAll(() => seg?.close());
+
+  it('the exact reference ranks as the segment exact search over its stored weights', async () => {
+    const want = await seg.searchExact(cal.queries, { k: 20 });
+    const got = await exactTopK(docs, docnos, cal.queries, 20);
+    expect([...got.offsets]).toEqual([...want.offsets]);
+    expect([...got.docnos]).toEqual([...want.docnos]);
+    for (let i = 0; i < got.scores.length; i++) expect(got.scores[i]).toBeCloseTo(want.scores[i], 3);
+  });
+
+  it('is deterministic, within its budget in documents scored, and keeps a passing setting or exact', async () => {
+    const target = 0.9;
+    const a = await calibrateSegment({ index: seg, csr: docs, docnos }, cal, target);
+    const b = await calibrateSegment({ index: seg, csr: docs, docnos }, cal, target);
+    const { ms: _a, ...restA } = a;
+    const { ms: _b, ...restB } = b;
+    expect(restA).toEqual(restB); // the same walk and setting however loaded the machine is
+    expect(a.stopped).toBeUndefined();
+    expect(a.work).toBeLessThanOrEqual(a.budget!);
+    for (const s of [a.k10, a.k100]) if (!s.exact) expect(s.lowerBound).toBeGreaterThanOrEqual(target);
+    // a budget spent after the first setting: the walk stops there, the same way every time
+    const small = await calibrateSegment({ index: seg, csr: docs, docnos }, cal, target, { budget: 1 });
+    expect(small.stopped).toBe('budget');
+    expect(small.k10.exact).toBe(small.k10.lowerBound < target ? true : undefined);
+    const again = await calibrateSegment({ index: seg, csr: docs, docnos }, cal, target, { budget: 1 });
+    expect({ ...again, ms: 0 }).toEqual({ ...small, ms: 0 });
+    // the wall-clock guard (last resort) stops it too
+    expect((await calibrateSegment({ index: seg, csr: docs, docnos }, cal, target, { deadline: 0 })).stopped).toBe('deadline');
+  }, 120_000);
+});
+
 describe('calibration: pure parts', () => {
+  it('rounds reference weights to binary16 precision, ties to even', () => {
+    expect(roundToHalfPrecision(1)).toBe(1);
+    expect(roundToHalfPrecision(1 + 2 ** -11)).toBe(1); // halfway: to the even neighbour
+    expect(roundToHalfPrecision(1 + 3 * 2 ** -11)).toBe(1 + 2 ** -9);
+    expect(roundToHalfPrecision(3.14159)).toBe(3.140625);
+  });
+
+  it('measures query cuts below the longest query, then every term', () => {
+    const q = (lens: number[]): { indptr: Uint32Array; indices: Uint32Array; values: Float32Array } => {
+      const indptr = Uint32Array.from([0, ...lens.map((_, i) => lens.slice(0, i + 1).reduce((a, b) => a + b, 0))]);
+      return { indptr, indices: new Uint32Array(indptr[lens.length]), values: new Float32Array(indptr[lens.length]) };
+    };
+    expect(cutsFor(q([4, 12]))).toEqual([3, 5, 8, 10, 0]);
+    expect(cutsFor(q([64]))).toEqual([3, 5, 8, 10, 15, 20, 30, 0]);
+    expect(cutsFor(q([2]))).toEqual([0]);
+  });
+
   const result = (lists: number[][]): { offsets: Uint32Array; docnos: Uint32Array; scores: Float32Array } => {
     const offsets = new Uint32Array(lists.length + 1);
     lists.forEach((l, i) => (offsets[i + 1] = offsets[i] + l.length));

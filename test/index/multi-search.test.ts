@@ -93,7 +93,7 @@ describe('searchSegments (one native call over every sealed segment)', { timeout
     const tombstones = createBitmap();
     exactParams.deletedDocnos.forEach((d) => tombstones.set(d));
     const want = await exactParams.all.searchExact(queries, { k: 10, tombstones });
-    const got = await searchSegments(exactParams.parts.map((p) => ({ ...p, heapFactor: 1 })), queries, { k: 10 });
+    const got = await searchSegments(exactParams.parts.map((p) => ({ ...p, queryCut: 0, heapFactor: 1 })), queries, { k: 10 });
     for (let q = 0; q < 30; q++) expect(hitsOf(got, q), `q=${q}`).toEqual(hitsOf(want, q));
     exactParams.close();
 

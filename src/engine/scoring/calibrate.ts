@@ -15,7 +15,8 @@
  * source document is left out of both result lists before recall is counted.
  */
 import type { CsrBatch } from '../../core/types.js';
-import type { QueryStats, SearchResult, SeismicIndex } from '../../index/native-types.js';
+import type { SearchResult, SeismicIndex } from '../../index/native-types.js';
+import { exactTopK } from './exact-reference.js';
 
 /** What a search with no knobs uses on a segment. */
 export interface QuerySettings {
@@ -38,6 +39,13 @@ export interface Calibration {
   source: 'recent' | 'pseudo';
   queries: number;
   ms: number;
+  /** the segment's build time (ms), beside `ms` */
+  buildMs?: number;
+  /** documents scored by the calibration's approximate searches, and its budget */
+  work?: number;
+  budget?: number;
+  /** why the walk stopped before the end of the grid, if it did */
+  stopped?: 'budget' | 'deadline';
   k10: CalibratedSetting;
   k100: CalibratedSetting;
 }
@@ -53,10 +61,19 @@ export const CALIBRATION_GRID: ReadonlyArray<{ queryCut: number; heapFactor: num
 
 /** Segments smaller than this are not calibrated (their recall figures would be noise; a thorough search is cheap). */
 export const MIN_CALIBRATED_DOCS = 1_000;
-/** Calibration may take at most this share of the segment's build time (the walk stops; see calibrateSegment). */
-export const CALIBRATION_BUILD_SHARE = 0.2;
+/**
+ * The calibration's budget, in documents scored by its approximate searches per document of the
+ * segment: deterministic (the same segment and queries give the same walk and setting on an idle or a
+ * loaded machine). Chosen so calibration takes well under 20 % of the build on every measured segment
+ * (README "Calibrated query defaults"); past it the walk stops with the best passing setting found.
+ */
+export const CALIBRATION_WORK_PER_DOC = 250;
+/** Last resort only: past this share of the segment's build time the walk stops as it does past the budget. */
+export const CALIBRATION_DEADLINE_SHARE = 0.5;
 /** Calibration queries per segment. */
 export const CALIBRATION_QUERIES = 200;
+/** A setting is first searched with this many queries, then twice as many, … only while they leave it in doubt. */
+export const CALIBRATION_PREFIX = 50;
 /** Recent queries needed before they replace pseudo-queries. */
 export const MIN_RECENT_QUERIES = 100;
 
@@ -64,6 +81,7 @@ export const MIN_RECENT_QUERIES = 100;
 export const THOROUGH: QuerySettings = { queryCut: 0, heapFactor: 0.2 };
 
 const Z95 = 1.645;
+const Z99 = 2.326;
 
 export interface CalibrationQueries {
   queries: CsrBatch;
@@ -103,47 +121,130 @@ export function lowerBound(xs: number[]): { mean: number; lower: number } {
   return { mean, lower: mean - (Z95 * Math.sqrt(variance)) / Math.sqrt(n) };
 }
 
-const meanDocs = (stats: QueryStats[] | undefined): number => (stats && stats.length > 0 ? stats.reduce((a, s) => a + s.docsScored, 0) / stats.length : 0);
+/** The calibration's segment: the index, and the rows it was built from (for the exact reference). */
+export interface CalibrationSegment {
+  index: SeismicIndex;
+  csr: CsrBatch;
+  docnos: Uint32Array;
+}
 
-async function calibrateAt(seg: SeismicIndex, cal: CalibrationQueries, k: number, target: number, deadline: number): Promise<CalibratedSetting> {
-  const extra = cal.sources ? 1 : 0; // the source document may take a place in either list
-  const want = await seg.searchExact(cal.queries, { k: k + extra });
-  const measure = async (s: QuerySettings): Promise<CalibratedSetting> => {
-    const got = await seg.search(cal.queries, { k: k + extra, queryCut: s.queryCut, heapFactor: s.heapFactor, stats: true });
-    const { mean, lower } = lowerBound(perQueryRecall(want, got, k, cal.sources));
-    return { queryCut: s.queryCut, heapFactor: s.heapFactor, recall: mean, lowerBound: lower, docsScored: meanDocs(got.stats) };
-  };
-  const thorough = await measure(THOROUGH);
-  if (thorough.lowerBound < target) return { ...thorough, exact: true };
-  // Recall grows as the query cut grows (0 = every term) and as the heap factor falls (a block is
-  // skipped when its summary score < heapFactor x the k-th best; summaries underestimate, so a
-  // lower factor skips less). Per heap factor (cheapest, highest, first) the smallest passing query
-  // cut; the cheapest of those in documents scored. Out of time: the best so far.
-  let best = thorough;
-  const cuts = [...new Set(CALIBRATION_GRID.map((s) => s.queryCut))];
-  const factors = [...new Set(CALIBRATION_GRID.map((s) => s.heapFactor))].sort((a, b) => b - a);
-  for (const heapFactor of factors) {
-    for (const queryCut of cuts) {
-      if (performance.now() > deadline) return best;
-      const row = queryCut === THOROUGH.queryCut && heapFactor === THOROUGH.heapFactor ? thorough : await measure({ queryCut, heapFactor });
-      if (row.lowerBound < target) continue;
-      if (row.docsScored < best.docsScored) best = row;
-      break;
-    }
-  }
-  return best;
+export interface CalibrationLimits {
+  /** documents scored by approximate searches, at most (default CALIBRATION_WORK_PER_DOC x the segment's documents) */
+  budget?: number;
+  /** performance.now() past which the walk stops (last resort) */
+  deadline?: number;
+}
+
+function sliceQueries(b: CsrBatch, from: number, to: number): CsrBatch {
+  const base = b.indptr[from];
+  return { indptr: b.indptr.slice(from, to + 1).map((x) => x - base), indices: b.indices.subarray(base, b.indptr[to]), values: b.values.subarray(base, b.indptr[to]) };
+}
+
+function sliceResult(r: SearchResult, from: number, to: number): SearchResult {
+  const base = r.offsets[from];
+  return { offsets: r.offsets.slice(from, to + 1).map((x) => x - base), docnos: r.docnos.subarray(base, r.offsets[to]), scores: r.scores.subarray(base, r.offsets[to]) };
 }
 
 /**
- * Measures and returns the segment's calibration (the caller stores it with setCalibration).
- * `budgetMs` bounds the walk (the build's time × 0.2, say); past it the best setting found so far
- * is kept (at worst the thorough one, which was measured first).
+ * The query cuts worth measuring for these queries: the grid's cuts below the longest query (a cut
+ * at or above it keeps every term, like 0), ascending, then 0 (every term).
  */
-export async function calibrateSegment(seg: SeismicIndex, cal: CalibrationQueries, target: number, budgetMs = Infinity): Promise<Calibration> {
+export function cutsFor(queries: CsrBatch): number[] {
+  let longest = 0;
+  for (let q = 0; q + 1 < queries.indptr.length; q++) longest = Math.max(longest, queries.indptr[q + 1] - queries.indptr[q]);
+  const cuts = [...new Set(CALIBRATION_GRID.map((s) => s.queryCut))].filter((c) => c > 0 && c < longest).sort((a, b) => a - b);
+  return [...cuts, 0];
+}
+
+/** Heap factors, most thorough (lowest) first. */
+const FACTORS = [...new Set(CALIBRATION_GRID.map((s) => s.heapFactor))].sort((a, b) => a - b);
+
+/** The calibration's running state: its reference, its spending, and why it stopped. */
+class Walk {
+  work = 0;
+  stopped: 'budget' | 'deadline' | undefined;
+
+  constructor(
+    private readonly seg: SeismicIndex,
+    private readonly cal: CalibrationQueries,
+    private readonly want: SearchResult,
+    private readonly target: number,
+    private readonly deadline: number,
+  ) {}
+
+  /** false (and why) once the budget or the deadline is spent */
+  canGo(budget: number): boolean {
+    const stop = this.work >= budget ? 'budget' : performance.now() > this.deadline ? 'deadline' : undefined;
+    this.stopped ??= stop;
+    return stop === undefined;
+  }
+
+  /**
+   * Recall of a setting at k: on the first CALIBRATION_PREFIX queries, then twice as many, then all,
+   * stopping early when the queries so far decide it (its 99 % lower bound above the target, or its
+   * 99 % upper bound below).
+   */
+  async measure(s: QuerySettings, k: number): Promise<CalibratedSetting> {
+    const nq = this.cal.queries.indptr.length - 1;
+    const recalls: number[] = [];
+    let docs = 0;
+    for (let from = 0; from < nq; ) {
+      const to = Math.min(nq, Math.max(CALIBRATION_PREFIX, 2 * from)); // 50, 100, 200 queries
+
+      const extra = this.cal.sources ? 1 : 0; // the source document may take a place in either list
+      const got = await this.seg.search(sliceQueries(this.cal.queries, from, to), { k: k + extra, queryCut: s.queryCut, heapFactor: s.heapFactor, stats: true });
+      recalls.push(...perQueryRecall(sliceResult(this.want, from, to), got, k, this.cal.sources?.subarray(from, to)));
+      for (const st of got.stats ?? []) docs += st.docsScored;
+      // On the prefix a setting is decided when a stricter (99 %) bound is clear of the target either way.
+      const { mean, lower } = lowerBound(recalls);
+      const margin = ((mean - lower) * Z99) / Z95;
+      if (to < nq && (mean - margin >= this.target || mean + margin < this.target)) break;
+      from = to;
+    }
+    this.work += docs;
+    const { mean, lower } = lowerBound(recalls);
+    return { queryCut: s.queryCut, heapFactor: s.heapFactor, recall: mean, lowerBound: lower, docsScored: docs / recalls.length };
+  }
+
+  /**
+   * The cheapest passing setting at k, walking the staircase of the grid: recall grows as the query
+   * cut grows (0 = every term) and as the heap factor falls (a block is skipped when its summary score
+   * < heapFactor x the k-th best; summaries underestimate, so a lower factor skips less). From the
+   * most thorough factor and the smallest cut: a setting that passes moves to the next (cheaper)
+   * factor at the same cut, one that fails to the next cut at the same factor; the walk ends past the
+   * last factor or cut (at most factors + cuts settings measured). No passing setting: exact.
+   */
+  async cheapest(k: number, budget: number): Promise<CalibratedSetting> {
+    const cuts = cutsFor(this.cal.queries);
+    let best: CalibratedSetting | undefined;
+    let last: CalibratedSetting | undefined;
+    for (let i = 0, j = 0; i < FACTORS.length && j < cuts.length; ) {
+      if (!this.canGo(budget)) break;
+      last = await this.measure({ queryCut: cuts[j], heapFactor: FACTORS[i] }, k);
+      if (last.lowerBound >= this.target) {
+        if (!best || last.docsScored < best.docsScored) best = last;
+        i++;
+      } else j++;
+    }
+    return best ?? { ...THOROUGH, recall: last?.recall ?? 0, lowerBound: last?.lowerBound ?? 0, docsScored: last?.docsScored ?? 0, exact: true };
+  }
+}
+
+/**
+ * Measures and returns the segment's calibration (the caller stores it with setCalibration): one
+ * exact reference at k = 100 (exact-reference.ts) serves both k; then the walk at k = 10 (at most
+ * half the budget) and at k = 100 (the rest). Past the budget (or, as a last resort, the deadline)
+ * the best passing setting found so far is kept, or exact search when none was found.
+ */
+export async function calibrateSegment(seg: CalibrationSegment, cal: CalibrationQueries, target: number, limits: CalibrationLimits = {}): Promise<Calibration> {
   const t0 = performance.now();
-  const k10 = await calibrateAt(seg, cal, 10, target, t0 + budgetMs / 2);
-  const k100 = await calibrateAt(seg, cal, 100, target, t0 + budgetMs);
-  return { version: 1, target, source: cal.source, queries: cal.queries.indptr.length - 1, ms: performance.now() - t0, k10, k100 };
+  const budget = limits.budget ?? CALIBRATION_WORK_PER_DOC * seg.index.numDocs;
+  const want = await exactTopK(seg.csr, seg.docnos, cal.queries, 100 + (cal.sources ? 1 : 0));
+  const walk = new Walk(seg.index, cal, want, target, limits.deadline ?? Infinity);
+  const k10 = await walk.cheapest(10, budget / 2);
+  const k100 = await walk.cheapest(100, budget);
+  const ms = performance.now() - t0;
+  return { version: 1, target, source: cal.source, queries: cal.queries.indptr.length - 1, ms, work: walk.work, budget, ...(walk.stopped ? { stopped: walk.stopped } : {}), k10, k100 };
 }
 
 function isSetting(v: unknown): v is CalibratedSetting {

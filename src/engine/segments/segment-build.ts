@@ -11,7 +11,7 @@ import type { SeismicIndex, SeismicParams } from '../../index/native-types.js';
 import type { SegmentRow } from '../../store/collection-store.js';
 import { publishByContent, tempPath } from '../../store/files.js';
 import { bm25DocumentWeights } from '../../encoder/bm25.js';
-import { calibrateSegment, CALIBRATION_BUILD_SHARE, MIN_CALIBRATED_DOCS, type CalibrationQueries } from '../scoring/calibrate.js';
+import { calibrateSegment, CALIBRATION_DEADLINE_SHARE, MIN_CALIBRATED_DOCS, type CalibrationQueries } from '../scoring/calibrate.js';
 import { crashPoint, type CrashPoint } from '../write/crash-points.js';
 import type { MutableRow } from '../write/mutable-segment.js';
 
@@ -86,8 +86,9 @@ export async function buildSegment(
   try {
     try {
       if (calibration && built.blocks > 0 && built.numDocs >= MIN_CALIBRATED_DOCS) {
-        const cal = await calibrateSegment(built, calibration.queries(csr, docnos), calibration.target, CALIBRATION_BUILD_SHARE * buildMs);
-        built.setCalibration({ ...cal });
+        const deadline = performance.now() + CALIBRATION_DEADLINE_SHARE * buildMs;
+        const cal = await calibrateSegment({ index: built, csr, docnos }, calibration.queries(csr, docnos), calibration.target, { deadline });
+        built.setCalibration({ ...cal, buildMs });
       }
       crashPoint(crashAt);
       await built.save(tmp);

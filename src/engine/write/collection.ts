@@ -36,7 +36,8 @@ import { calibrationPlanOf } from '../scoring/calibration-queries.js';
 import { RecentQueries } from '../../store/recent-queries.js';
 import { RecallMonitor } from '../search/recall-monitor.js';
 import { encodeText, searchBatch, searchCollection } from '../search/search.js';
-import type { Collection, CollectionConfig, CollectionHealth, CollectionStats, DocumentInput, EncodedTerm, SearchRequest, SearchResponse, StoredDocument } from '../types.js';
+import type { CalibratedSettingStats, Collection, CollectionConfig, CollectionHealth, CollectionStats, DocumentInput, EncodedTerm, SearchRequest, SearchResponse, SegmentCalibrationStats, StoredDocument } from '../types.js';
+import type { CalibratedSetting, Calibration } from '../scoring/calibrate.js';
 
 const BACKPRESSURE_RETRY_SECONDS = 1;
 
@@ -423,7 +424,7 @@ export class EngineCollection implements Collection {
   stats(): CollectionStats {
     this.checkOpen();
     const segments = [
-      ...this.sealed.map((s) => ({ id: s.id, documents: s.row.docs - s.deleted, deleted: s.deleted, bytes: s.row.bytes, sealed: true })),
+      ...this.sealed.map((s) => ({ id: s.id, documents: s.row.docs - s.deleted, deleted: s.deleted, bytes: s.row.bytes, sealed: true, ...calibrationStats(s.calibration) })),
       ...[...this.frozen, this.active].map((m, i) => ({ id: `mutable-${i}`, documents: m.liveCount, deleted: 0, bytes: 0, sealed: false })),
     ];
     const quarantined = this.store.countQuarantined();
@@ -472,4 +473,11 @@ export class EngineCollection implements Collection {
 
 function segmentInfo(s: SealedSegment): { id: string; docs: number; deleted: number } {
   return { id: s.id, docs: s.row.docs, deleted: s.deleted };
+}
+
+function calibrationStats(c: Calibration | undefined): { calibration?: SegmentCalibrationStats } {
+  if (!c) return {};
+  const setting = (x: CalibratedSetting): CalibratedSettingStats => ({ queryCut: x.queryCut, heapFactor: x.heapFactor, ...(x.exact ? { exact: true } : {}), recall: x.recall, lowerBound: x.lowerBound });
+  const buildSeconds = c.buildMs === undefined ? {} : { buildSeconds: c.buildMs / 1000 };
+  return { calibration: { source: c.source, queries: c.queries, seconds: c.ms / 1000, ...buildSeconds, k10: setting(c.k10), k100: setting(c.k100) } };
 }
