@@ -274,6 +274,17 @@ Napi::Value LoadSeismicJs(const Napi::CallbackInfo& info) {
   });
 }
 
+// loadSeismicAsync(path): Promise<SeismicSegment>: the same load (mmap, every check, the CRC over
+// the whole file) on a background thread, so a large segment never stalls the event loop.
+Napi::Value LoadSeismicAsyncJs(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    std::string path = StringArg(info[0], "path");
+    return RunInBackground<std::shared_ptr<const SeismicSegment>>(
+        info.Env(), [path] { return SeismicSegment::Load(path); },
+        [](Napi::Env env, std::shared_ptr<const SeismicSegment>& seg) -> Napi::Value { return SeismicWrap::Wrap(env, seg); });
+  });
+}
+
 }  // namespace
 
 std::shared_ptr<const SeismicSegment> SeismicSegmentArg(Napi::Value v, const std::string& name) {
@@ -284,6 +295,7 @@ void InitSeismic(Napi::Env env, Napi::Object exports) {
   RegisterClass(env, "SeismicSegment", SeismicWrap::Define(env));
   exports.Set("buildSeismic", Napi::Function::New(env, BuildSeismicJs, "buildSeismic"));
   exports.Set("loadSeismic", Napi::Function::New(env, LoadSeismicJs, "loadSeismic"));
+  exports.Set("loadSeismicAsync", Napi::Function::New(env, LoadSeismicAsyncJs, "loadSeismicAsync"));
   exports.Set("checkSeismicParams", Napi::Function::New(env, CheckSeismicParamsJs, "checkSeismicParams"));
 }
 

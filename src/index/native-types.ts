@@ -236,6 +236,7 @@ export interface DenseIndex {
  *   createForwardIndexAsync(rows, docnos) / buildInvertedIndexAsync(forward): the same, built on a background thread
  *   buildSeismic(rows: CsrBatch, docnos: Uint32Array, params: SeismicParams, options?: { threads?: number }): Promise<SeismicIndex>
  *   loadSeismic(path: string): SeismicIndex                                  // mmap; INDEX_FILE_CORRUPT on damage
+ *   loadSeismicAsync(path: string): Promise<SeismicIndex>                    // the same, on a background thread
  *   setSearchThreads(n: number): void                                        // the native search pool size
  *   createRowBitmap(rows: number): RowBitmap                                 // a segment's deleted rows
  *   searchSegments(parts: SegmentPart[], queries: CsrBatch, options: MultiSearchOptions): Promise<MultiSearchResult>

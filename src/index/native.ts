@@ -509,6 +509,13 @@ export function loadSeismic(file: string): SeismicIndex {
   return new SeismicSegment(callNative(() => load(file)));
 }
 
+/** loadSeismic on a background thread (the mmap checks and the whole-file CRC stay off the event loop). */
+export async function loadSeismicAsync(file: string): Promise<SeismicIndex> {
+  if (typeof file !== 'string' || file === '') throw new TypeError('path must be a non-empty string');
+  const load = addon.loadSeismicAsync as (path: string) => Promise<NativeSeismic>;
+  return new SeismicSegment(await awaitNative(callNative(() => load(file))));
+}
+
 // ---- the read path over sealed segments ----
 
 /** A segment's deleted rows: `rows` bits, all 0 (chunked copy-on-write; see RowBitmap). */

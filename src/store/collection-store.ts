@@ -97,6 +97,21 @@ export interface ManifestChange {
   purgeTombstones: Iterable<number>;
 }
 
+/** Reads the vector rows of a docno range, in docno order: one statement on any connection to a collection.db (the build worker opens its own, read-only). */
+export function vectorRowReader(db: Database.Database): (from: number, to: number, limit: number) => VectorRow[] {
+  const stmt = db.prepare<[number, number, number], RawBuildRow>(
+    'SELECT docno, indices, vals, weighting, length, seq FROM documents WHERE docno >= ? AND docno <= ? ORDER BY docno LIMIT ?',
+  );
+  return (from, to, limit) =>
+    stmt.all(from, to, limit).map((r) => ({
+      docno: r.docno,
+      vector: { indices: typed(r.indices, Uint32Array), values: typed(r.vals, Float32Array) },
+      tf: r.weighting === 1,
+      length: r.length,
+      seq: r.seq,
+    }));
+}
+
 /** Copies: a Buffer from SQLite may not be 4-byte aligned. */
 export function typed<T extends Uint32Array | Float32Array>(buf: Buffer, Ctor: new (b: ArrayBuffer) => T): T {
   return new Ctor(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
@@ -129,6 +144,7 @@ export class CollectionStore {
   private seq: number;
   private durability: Durability = 'process';
   private readonly stmt;
+  private readonly readVectorRows: ReturnType<typeof vectorRowReader>;
 
   constructor(path: string, durability: Durability) {
     this.db = new Database(path);
@@ -137,6 +153,7 @@ export class CollectionStore {
     this.db.pragma('foreign_keys = ON');
     migrate(this.db);
     const db = this.db;
+    this.readVectorRows = vectorRowReader(db);
     this.stmt = {
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -157,9 +174,6 @@ export class CollectionStore {
       maxSeq: db.prepare<[], { s: number | null }>('SELECT MAX(seq) AS s FROM oplog'),
       rowsAfterSeq: db.prepare<[number], RawDoc>(`SELECT ${DOC_COLUMNS} FROM documents WHERE seq > ? ORDER BY docno`),
       rowsFromDocno: db.prepare<[number, number, number], RawDoc>(`SELECT ${DOC_COLUMNS} FROM documents WHERE docno >= ? AND docno <= ? ORDER BY docno LIMIT ?`),
-      buildRowsInRange: db.prepare<[number, number, number], RawBuildRow>(
-        'SELECT docno, indices, vals, weighting, length, seq FROM documents WHERE docno >= ? AND docno <= ? ORDER BY docno LIMIT ?',
-      ),
       allDocnos: db.prepare<[], number>('SELECT docno FROM documents ORDER BY docno').pluck(),
       allMetadata: db.prepare<[], { docno: number; metadata: string | null }>('SELECT docno, metadata FROM documents ORDER BY docno'),
       allTfVectors: db.prepare<[], { indices: Buffer; length: number }>('SELECT indices, length FROM documents WHERE weighting = 1'),
@@ -279,13 +293,7 @@ export class CollectionStore {
 
   /** Like rowsInRange, but only what a segment build needs (no text, metadata or dense vector). */
   vectorRowsInRange(from: number, to: number, limit: number): VectorRow[] {
-    return this.stmt.buildRowsInRange.all(from, to, limit).map((r) => ({
-      docno: r.docno,
-      vector: { indices: typed(r.indices, Uint32Array), values: typed(r.vals, Float32Array) },
-      tf: r.weighting === 1,
-      length: r.length,
-      seq: r.seq,
-    }));
+    return this.readVectorRows(from, to, limit);
   }
 
   *allDocnos(): Generator<number> {

@@ -5,18 +5,22 @@
  * threshold is read off the `tune` set). Prints tables:
  *   1. ingest docs/s of pre-encoded vectors (durability process vs fsync, big and small batches)
  *   2. seal and merge times (seal = build + save + fsync + rename + mmap of one segment;
- *      merge = optimize() of 10 segments into one, reading live rows back from SQLite)
+ *      merge = optimize() of 10 segments into one, reading live rows back from SQLite), and the
+ *      event-loop delay during that merge (perf_hooks.monitorEventLoopDelay, p50/p99/max), with the
+ *      time a seal of mutableMaxDocs documents queued while the merge runs takes to finish
  *   3. recall@10 of the approximate filtered search vs exact, at 50/20/10/5/1/0.1 % selectivity
  *   4. search latency of the same documents in 1, 5, 20 and 50 sealed segments (--segments), with
  *      recall@10 and documents scored; the engine's one native call (auto placement) beside forced
  *      placements and the old one-call-per-segment path, interleaved query by query
  *   5. with --live N: search p50/p99 idle vs while 200,000 documents (--live-ingest) are ingested at
  *      1,000 docs/s (--live-rate) into a collection of N; event-loop delay; most sealed segments seen
- * --ingest-only runs only table 1; --search-only only tables 4 and 5. --big runs only table 2, at 1,000,000 documents (tens of minutes on 2 cores, ~2 GB of disk).
+ * --ingest-only runs only table 1; --search-only only tables 4 and 5. --big runs only table 2, at 1,000,000 documents
+ * (--big-docs N for another size; tens of minutes on 2 cores, ~2 GB of disk at 1M).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DEFAULT_INDEX } from '../../src/config.js';
 import type { CsrBatch } from '../../src/core/types.js';
 import type { EngineCollection } from '../../src/engine/write/collection.js';
@@ -34,6 +38,7 @@ const arg = (name: string, dflt: number): number => {
 const DOCS = arg('docs', 100_000);
 const QUERIES = arg('queries', 200);
 const BIG = process.argv.includes('--big');
+const BIG_DOCS = arg('big-docs', 1_000_000);
 /** --ingest-only: table 1 alone */
 const INGEST_ONLY = process.argv.includes('--ingest-only');
 /** --segments 1,5,20,50: sealed-segment counts of table 4 */
@@ -98,7 +103,7 @@ async function main(): Promise<void> {
   console.log(`engine bench: ${DOCS} synthetic documents, ${QUERIES} synthetic queries, ${os.availableParallelism()} cores (shared machine)\n`);
 
   if (BIG) {
-    table('2. seal and merge (1 build thread)', ['docs', 'seal s', 'merge 10→1 s', 'segment MiB'], [await sealAndMerge(manager, 1_000_000)]);
+    table(TABLE2, TABLE2_HEAD, [await sealAndMerge(manager, BIG_DOCS)]);
     await manager.close();
     fs.rmSync(root, { recursive: true, force: true });
     return;
@@ -136,7 +141,7 @@ async function main(): Promise<void> {
   }
 
   // 2. seal and merge
-  table('2. seal and merge (1 build thread)', ['docs', 'seal s', 'merge 10→1 s', 'segment MiB'], [await sealAndMerge(manager, DOCS)]);
+  table(TABLE2, TABLE2_HEAD, [await sealAndMerge(manager, DOCS)]);
 
   // 3. filter recall (the optimized collection: one sealed segment)
   const base = manager.get(`merge-${DOCS}`);
@@ -225,14 +230,39 @@ async function ingestTable(manager: EngineManager, qs: Array<{ indices: number[]
   );
 }
 
-/** Ingests n docs as 10 sealed segments, times optimize() (the merge) and one direct seal of n rows. */
+const TABLE2 = '2. seal and merge (1 build thread); event-loop delay during the merge; a seal queued during the merge';
+const TABLE2_HEAD = ['docs', 'seal s', 'merge 10→1 s', 'loop delay p50 / p99 / max ms', 'seal during merge s', 'segment MiB'];
+
+/**
+ * Ingests n docs as 10 sealed segments, times optimize() (the merge) with the event-loop delay
+ * sampled every millisecond meanwhile, a seal of mutableMaxDocs documents queued once the merge has
+ * started, and one direct seal of n rows.
+ */
 async function sealAndMerge(manager: EngineManager, n: number): Promise<string[]> {
+  const mutableMaxDocs = Math.min(DEFAULT_INDEX.mutableMaxDocs, n / 10);
   const c = (await manager.create(`merge-${n}`, config({ mutableMaxDocs: n / 10, maxUnsealedDocs: n, mergeFactor: 1000 }))) as EngineCollection;
   await ingest(c, n, 1000, 2);
   await c.flush();
+  c.config.index.mutableMaxDocs = mutableMaxDocs; // the seal queued during the merge is a normal one
+  const extra = docsOf(generateDocBatch(n, mutableMaxDocs), n);
   let mergeMs = 0;
-  c.onJob = (j) => (mergeMs += j.kind === 'merge' ? j.ms : 0);
-  await c.optimize();
+  let sealDuringMergeMs = NaN;
+  let merging = true;
+  c.onJob = (j) => {
+    if (j.kind === 'merge') {
+      mergeMs += j.ms;
+      merging = false;
+    } else if (merging) sealDuringMergeMs = j.ms;
+  };
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const merged = c.optimize();
+  await new Promise((r) => setTimeout(r, 200));
+  for (let i = 0; i < extra.length; i += 500) await c.upsert(extra.slice(i, i + 500)); // fills the mutable segment: its seal is queued while the merge runs
+  await merged;
+  delay.disable();
+  await c.flush();
+  const ms = (x: number): string => f1(x / 1e6);
   const rows: BuildRow[] = [];
   for (let from = 0; from < n; from += 50_000) {
     const b = generateDocBatch(from, Math.min(50_000, n - from));
@@ -246,7 +276,14 @@ async function sealAndMerge(manager: EngineManager, n: number): Promise<string[]
   const built = await buildSegment(rows, dir, DEFAULT_INDEX.seismic, 1, 'seal-build');
   const sealMs = performance.now() - t0;
   built.index.close();
-  return [String(n), f1(sealMs / 1000), f1(mergeMs / 1000), (built.row.bytes / 2 ** 20).toFixed(0)];
+  return [
+    String(n),
+    f1(sealMs / 1000),
+    f1(mergeMs / 1000),
+    `${ms(delay.percentile(50))} / ${ms(delay.percentile(99))} / ${ms(delay.max)}`,
+    Number.isNaN(sealDuringMergeMs) ? 'after the merge' : f1(sealDuringMergeMs / 1000),
+    (built.row.bytes / 2 ** 20).toFixed(0),
+  ];
 }
 
 function table(title: string, head: string[], rows: string[][]): void {

@@ -20,18 +20,39 @@ export function queryEncoderKind(encoder: EncoderConfig, inferenceFree: boolean)
   return inferenceFree ? 'inference-free' : 'siamese';
 }
 
-export function calibrationQueries(kind: QueryEncoderKind, recent: RecentQueries | undefined, docs: CsrBatch, docnos: Uint32Array): CalibrationQueries {
+/**
+ * What a segment build needs to make its calibration queries, as plain data (it crosses to the build
+ * worker): the recent queries themselves when there are enough, else the pseudo-query profile.
+ */
+export type CalibrationSource = { target: number; recent: CsrBatch } | { target: number; profile: QueryProfile };
+
+function sourceOf(kind: QueryEncoderKind, recent: RecentQueries | undefined, target: number): CalibrationSource {
   const have = recent?.size() ?? 0;
-  if (recent && have >= MIN_RECENT_QUERIES) return { queries: recent.sample(CALIBRATION_QUERIES), source: 'recent' };
+  if (recent && have >= MIN_RECENT_QUERIES) return { target, recent: recent.sample(CALIBRATION_QUERIES) };
   const seen = have >= 10 ? recent!.sample(have) : undefined;
   const lengths = seen ? Array.from({ length: seen.indptr.length - 1 }, (_, q) => seen.indptr[q + 1] - seen.indptr[q]) : [...QUERY_LENGTHS[kind]];
-  const profile: QueryProfile = { lengths, weighting: kind === 'siamese' ? 'document' : 'idf' };
-  return pseudoQueries(docs, docnos, profile, CALIBRATION_QUERIES);
+  return { target, profile: { lengths, weighting: kind === 'siamese' ? 'document' : 'idf' } };
 }
 
-/** A collection's calibration plan: its target, its recent queries (unless opted out), its query encoder. */
-export function calibrationPlanOf(config: CollectionConfig, store: CollectionStore, inferenceFree: boolean, recent?: RecentQueries): SegmentCalibrationPlan {
+/** The calibration queries of a segment's rows under a source. */
+export function queriesOf(source: CalibrationSource, docs: CsrBatch, docnos: Uint32Array): CalibrationQueries {
+  if ('recent' in source) return { queries: source.recent, source: 'recent' };
+  return pseudoQueries(docs, docnos, source.profile, CALIBRATION_QUERIES);
+}
+
+/** A collection's calibration source now: its target, its recent queries (unless opted out), its query encoder. */
+export function calibrationSourceOf(config: CollectionConfig, store: CollectionStore, inferenceFree: boolean, recent?: RecentQueries): CalibrationSource {
   const kind = queryEncoderKind(config.encoder, inferenceFree);
   const sample = recent ?? (config.index.recentQueries ? new RecentQueries(store.db) : undefined);
-  return { target: config.index.targetRecall, queries: (csr, docnos) => calibrationQueries(kind, sample, csr, docnos) };
+  return sourceOf(kind, sample, config.index.targetRecall);
+}
+
+/** The plan a build follows for a source. */
+export function planOf(source: CalibrationSource): SegmentCalibrationPlan {
+  return { target: source.target, queries: (csr, docnos) => queriesOf(source, csr, docnos) };
+}
+
+/** A collection's calibration plan (its source taken when the plan is made). */
+export function calibrationPlanOf(config: CollectionConfig, store: CollectionStore, inferenceFree: boolean, recent?: RecentQueries): SegmentCalibrationPlan {
+  return planOf(calibrationSourceOf(config, store, inferenceFree, recent));
 }

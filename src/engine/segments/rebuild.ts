@@ -33,7 +33,7 @@ export interface RebuildContext {
 }
 
 /** The live rows among `wanted` (ascending docnos), read from SQLite a chunk at a time, in docno order. */
-export async function* vectorRowsOf(store: CollectionStore, wanted: Uint32Array, chunk = READ_CHUNK): AsyncGenerator<VectorRow[]> {
+export async function* vectorRowsOf(store: Pick<CollectionStore, 'vectorRowsInRange'>, wanted: Uint32Array, chunk = READ_CHUNK): AsyncGenerator<VectorRow[]> {
   let p = 0;
   while (p < wanted.length) {
     const rows = store.vectorRowsInRange(wanted[p], wanted[wanted.length - 1], chunk);

@@ -5,10 +5,14 @@
  * Invariants:
  * - Memory changes only in GroupCommitter apply callbacks, i.e. right after the SQLite commit and
  *   before the writer is answered: acknowledged = durable = visible.
- * - Seals run one at a time in freezing order (the `jobs` queue). sealed_seq only advances past a
+ * - Seals run one at a time in freezing order (the seal lane). sealed_seq only advances past a
  *   frozen segment's rows once every older frozen segment is sealed, so rows with seq <= sealed_seq
  *   are all in sealed segments (startup also skips rows a sealed segment already holds).
- * - The manifest (segments table) changes only inside `jobs`, so a backup in `jobs` sees a stable one.
+ * - Merges run one at a time in their own lane, so a seal never waits behind a merge. Both build on
+ *   worker threads (build-runner.ts) and load the result off the event loop; what stays on it is
+ *   the manifest commit and swapping the segment list, both synchronous (atomic for searches).
+ * - The manifest (segments table) changes only inside a lane's job; a backup holds both lanes, so
+ *   it sees a stable one.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -30,9 +34,11 @@ import { FilterIndex } from '../segments/filter-index.js';
 import { findMerges, planOptimize, type MergePolicyParams } from '../segments/merge-policy.js';
 import { MutableSegment } from './mutable-segment.js';
 import { SealedSegment } from '../segments/sealed-segment.js';
-import { vectorRowsOf } from '../segments/rebuild.js';
-import { buildSegment, type BuildRow, type SegmentCalibrationPlan } from '../segments/segment-build.js';
-import { calibrationPlanOf } from '../scoring/calibration-queries.js';
+import type { BuildJob } from '../segments/build-job.js';
+import { runBuild, type BuildLane } from '../segments/build-runner.js';
+import { calibrationSourceOf, type CalibrationSource } from '../scoring/calibration-queries.js';
+import { loadSeismicAsync } from '../../index/native.js';
+import type { SeismicIndex } from '../../index/native-types.js';
 import { RecentQueries } from '../../store/recent-queries.js';
 import { RecallMonitor } from '../search/recall-monitor.js';
 import { encodeText, searchBatch, searchCollection } from '../search/search.js';
@@ -60,8 +66,11 @@ export class EngineCollection implements Collection {
   readonly filters: FilterIndex;
   readonly segmentsDir: string;
   private readonly committer: GroupCommitter;
-  private jobs: Promise<void> = Promise.resolve();
+  /** the tail of each lane's job queue */
+  private readonly lanes: Record<BuildLane, Promise<void>> = { seal: Promise.resolve(), merge: Promise.resolve() };
   private readonly sealing = new Set<MutableSegment>();
+  /** ids of sealed segments a queued or running merge takes (planning leaves them out) */
+  private readonly merging = new Set<string>();
   /** per running seal or merge: docnos deleted since it read its rows (its new segment must hide them) */
   private readonly removedDuringJobs = new Set<DocNo[]>();
   private closing = false;
@@ -270,41 +279,56 @@ export class EngineCollection implements Collection {
     }
     const queued = this.frozen.filter((m) => !this.sealing.has(m)).map((seg) => {
       this.sealing.add(seg);
-      return this.enqueue(() => this.sealFrozen(seg)).finally(() => this.sealing.delete(seg));
+      return this.enqueue('seal', () => this.sealFrozen(seg)).finally(() => this.sealing.delete(seg));
     });
     return Promise.all(queued).then(() => undefined);
   }
 
-  /** Runs background jobs one at a time; a failure is recorded and does not stop later jobs. */
-  private enqueue(job: () => Promise<void>): Promise<void> {
-    const run = this.jobs.then(job);
-    this.jobs = run.catch((error: unknown) => {
-      this.lastJobError = error;
-      if (!this.closed) console.error(`sparrow: background job failed in collection ${this.name}:`, error);
-    });
+  /** Runs a lane's jobs one at a time; a failure is recorded and does not stop later jobs. */
+  private enqueue<T>(lane: BuildLane, job: () => Promise<T>): Promise<T> {
+    const run = this.lanes[lane].then(job);
+    this.lanes[lane] = run.then(
+      () => undefined,
+      (error: unknown) => {
+        this.lastJobError = error;
+        if (!this.closed) console.error(`sparrow: background job failed in collection ${this.name}:`, error);
+      },
+    );
     return run;
+  }
+
+  /** Runs a job once both lanes are idle, holding both until it ends (no manifest change meanwhile). */
+  private exclusive<T>(job: () => Promise<T>): Promise<T> {
+    let sealHeld!: () => void;
+    const sealIdle = new Promise<void>((resolve) => (sealHeld = resolve));
+    let release!: () => void;
+    const done = new Promise<void>((resolve) => (release = resolve));
+    void this.enqueue('seal', () => {
+      sealHeld();
+      return done;
+    });
+    return this.enqueue('merge', async () => {
+      await sealIdle;
+      return job();
+    }).finally(release);
   }
 
   private async sealFrozen(seg: MutableSegment): Promise<void> {
     const started = performance.now();
     const removed = this.watchRemovals();
-    const rows = seg.liveRows();
+    let docs = 0;
     try {
-      const excluded = seg.rows.filter((r) => seg.isDeleted(r.docno)).map((r) => r.docno);
       const sealedSeq = this.frozen[0] === seg ? seg.lastSeq : undefined;
-      if (rows.length === 0) {
-        this.store.commitManifest({ add: [], remove: [], sealedSeq, purgeTombstones: excluded });
-      } else {
-        const sealed = await this.publish(rows, 'seal-build', [], excluded, removed, sealedSeq);
-        this.sealed.push(sealed);
-      }
+      const sealed = await this.publish('seal', Uint32Array.from(seg.rows, (r) => r.docno), [], removed, sealedSeq);
+      if (sealed) this.sealed.push(sealed);
+      docs = sealed?.docnos.length ?? 0;
     } finally {
       this.removedDuringJobs.delete(removed);
     }
     this.frozen = this.frozen.filter((m) => m !== seg);
     await this.dense?.maybeSnapshot(this.store.lastSeq);
-    this.onJob?.({ kind: 'seal', docs: rows.length, ms: performance.now() - started });
-    if (!this.closing) this.scheduleMerges(findMerges(this.sealed.map(segmentInfo), this.policy()));
+    this.onJob?.({ kind: 'seal', docs, ms: performance.now() - started });
+    if (!this.closing) this.scheduleMerges(findMerges(this.sealed.filter((s) => !this.merging.has(s.id)).map(segmentInfo), this.policy()));
   }
 
   /** A list that collects the docnos deleted from now until it is dropped from removedDuringJobs. */
@@ -314,32 +338,44 @@ export class EngineCollection implements Collection {
     return removed;
   }
 
-  /** Build → publish → manifest commit → a live SealedSegment (rows deleted during the job marked). */
-  private async publish(
-    rows: BuildRow[],
-    crashAt: 'seal-build' | 'merge-build',
-    remove: string[],
-    purge: DocNo[],
-    removedMeanwhile: DocNo[],
-    sealedSeq?: number,
-  ): Promise<SealedSegment> {
-    const built = await buildSegment(rows, this.segmentsDir, this.config.index.seismic, this.buildThreads, crashAt, undefined, this.calibrationPlan());
+  /**
+   * Build (on the lane's worker, from the rows of `docnos` in collection.db) → load off the event
+   * loop → manifest commit → a live SealedSegment with the rows deleted during the job marked;
+   * undefined when none of the rows exists any more (the manifest still commits `remove`).
+   */
+  private async publish(lane: BuildLane, docnos: Uint32Array | Uint32Array[], remove: string[], removedMeanwhile: DocNo[], sealedSeq?: number): Promise<SealedSegment | undefined> {
+    const job: BuildJob = {
+      dbPath: this.store.db.name,
+      docnos: Array.isArray(docnos) ? docnos : [docnos],
+      segmentsDir: this.segmentsDir,
+      params: this.config.index.seismic,
+      threads: this.buildThreads,
+      crashAt: lane === 'seal' ? 'seal-build' : 'merge-build',
+      calibration: this.calibrationSource(),
+    };
+    const { built, purge } = await runBuild(lane, job);
+    if (!built) {
+      this.store.commitManifest({ add: [], remove, sealedSeq, purgeTombstones: purge });
+      return undefined;
+    }
     crashPoint('segment-written');
+    let index: SeismicIndex | undefined;
     try {
+      index = await loadSeismicAsync(built.path);
       this.store.commitManifest({ add: [built.row], remove, sealedSeq, purgeTombstones: purge });
     } catch (error) {
-      built.index.close();
+      index?.close();
       await fs.rm(built.path, { force: true });
       throw error;
     }
-    const seg = new SealedSegment(built.row, built.path, built.index, built.docnos);
+    const seg = new SealedSegment(built.row, built.path, index, built.docnos);
     seg.deleteDocnos(removedMeanwhile);
     return seg;
   }
 
-  private calibrationPlan(): SegmentCalibrationPlan {
+  private calibrationSource(): CalibrationSource {
     const inferenceFree = (this.encoder as { queryMode?: string } | undefined)?.queryMode === 'inference-free';
-    return calibrationPlanOf(this.config, this.store, inferenceFree, this.recent);
+    return calibrationSourceOf(this.config, this.store, inferenceFree, this.recent);
   }
 
   private policy(): MergePolicyParams {
@@ -348,7 +384,13 @@ export class EngineCollection implements Collection {
   }
 
   private scheduleMerges(groups: string[][]): void {
-    for (const ids of groups) this.enqueue(() => this.merge(ids)).catch(() => undefined); // recorded in lastJobError
+    for (const ids of groups) {
+      if (ids.some((id) => this.merging.has(id))) continue; // already taken by a queued merge
+      ids.forEach((id) => this.merging.add(id));
+      this.enqueue('merge', () => this.merge(ids))
+        .finally(() => ids.forEach((id) => this.merging.delete(id)))
+        .catch(() => undefined); // recorded in lastJobError
+    }
   }
 
   private async merge(ids: string[]): Promise<void> {
@@ -356,37 +398,26 @@ export class EngineCollection implements Collection {
     if (inputs.length !== ids.length || this.closing) return; // the plan is stale
     const started = performance.now();
     const removed = this.watchRemovals();
-    let rows: BuildRow[];
     let merged: SealedSegment | undefined;
     try {
-      rows = await this.readLiveRows(inputs);
-      const kept = new Set(rows.map((r) => r.docno));
-      const purge = inputs.flatMap((s) => [...s.docnos].filter((d) => !kept.has(d)));
-      if (rows.length > 0) merged = await this.publish(rows, 'merge-build', ids, purge, removed);
-      else this.store.commitManifest({ add: [], remove: ids, purgeTombstones: purge });
+      merged = await this.publish('merge', inputs.map((s) => s.docnos), ids, removed);
     } finally {
       this.removedDuringJobs.delete(removed);
     }
     this.sealed = this.sealed.filter((s) => !inputs.includes(s));
     if (merged) this.sealed.push(merged);
     for (const s of inputs) s.retire();
-    this.onJob?.({ kind: 'merge', docs: rows.length, ms: performance.now() - started });
+    this.onJob?.({ kind: 'merge', docs: merged?.docnos.length ?? 0, ms: performance.now() - started });
   }
 
-  /** The live rows of some segments, from SQLite (the source of truth), in docno order. */
-  private async readLiveRows(inputs: SealedSegment[]): Promise<BuildRow[]> {
-    const rows: BuildRow[] = [];
-    for await (const chunk of vectorRowsOf(this.store, Uint32Array.from(inputs.flatMap((s) => [...s.docnos])).sort())) rows.push(...chunk);
-    return rows;
-  }
-
-  /** Seals the mutable segment and waits for every seal queued so far; rejects if one failed. */
+  /** Seals the mutable segment and waits for every seal, then every merge, queued so far; rejects if a seal failed. */
   async flush(): Promise<void> {
     this.checkWritable();
     const sealing = this.sealActive();
     const waitFor = [...this.frozen];
     await sealing.catch(() => undefined);
-    await this.enqueue(async () => undefined); // FIFO: every earlier job is done
+    await this.enqueue('seal', async () => undefined); // FIFO: every earlier seal is done
+    await this.enqueue('merge', async () => undefined); // and every merge queued so far (those the seals planned included)
     if (waitFor.some((m) => this.frozen.includes(m))) {
       const disk = storageError(this.lastJobError, this.segmentsDir);
       if (disk instanceof AppError && disk.code !== 'IO_ERROR') throw disk; // DISK_FULL / DISK_READ_ONLY
@@ -396,7 +427,7 @@ export class EngineCollection implements Collection {
 
   async optimize(): Promise<void> {
     await this.flush();
-    await this.enqueue(() => this.scheduleMergesNow(planOptimize(this.sealed.map(segmentInfo), this.policy())));
+    await this.enqueue('merge', () => this.scheduleMergesNow(planOptimize(this.sealed.map(segmentInfo), this.policy())));
   }
 
   /** Inside a job: run merges inline (enqueueing from a job would wait for itself). */
@@ -406,9 +437,9 @@ export class EngineCollection implements Collection {
 
   async backup(targetDir: string): Promise<void> {
     this.checkOpen();
-    // In `jobs`: no manifest commit can happen between copying the files and the database, and two
-    // backups to the same target run one after the other (the second finds it not empty).
-    await this.enqueue(async () => {
+    // Holding both lanes: no manifest commit can happen between copying the files and the database,
+    // and two backups to the same target run one after the other (the second finds it not empty).
+    await this.exclusive(async () => {
       await fs.mkdir(targetDir, { recursive: true });
       if ((await fs.readdir(targetDir)).length > 0) throw new AppError('VALIDATION_ERROR', `backup target ${targetDir} is not empty`);
       const segDir = path.join(targetDir, 'segments');
@@ -448,7 +479,7 @@ export class EngineCollection implements Collection {
     if (this.closed || this.closing) return;
     this.closing = true;
     await this.committer.close();
-    await this.jobs;
+    await Promise.all([this.lanes.seal, this.lanes.merge]);
     this.closed = true;
     for (const s of this.sealed) s.close();
     this.sealed = [];

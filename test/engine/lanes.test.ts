@@ -1,0 +1,51 @@
+/**
+ * Seals and merges run in separate lanes on worker threads: a seal queued while a merge runs
+ * finishes before it (with one queue it waited for the merge), and everything stays searchable.
+ */
+import fs from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_INDEX } from '../../src/config.js';
+import { EngineManager } from '../../src/engine/manager.js';
+import type { EngineCollection } from '../../src/engine/write/collection.js';
+import type { DocumentInput } from '../../src/engine/types.js';
+import { generateDocBatch } from '../bench/synthetic.js';
+import { tempDir } from './helpers.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+function docs(from: number, n: number): DocumentInput[] {
+  const b = generateDocBatch(from, n);
+  return Array.from({ length: n }, (_, r) => ({
+    id: `d${from + r}`,
+    sparse: { indices: Array.from(b.indices.subarray(b.indptr[r], b.indptr[r + 1])), values: Array.from(b.values.subarray(b.indptr[r], b.indptr[r + 1])) },
+  }));
+}
+
+describe('seal and merge lanes', () => {
+  it('a seal queued during a merge finishes first; both land and every document is found', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const m = await EngineManager.open({ dataDir: dir });
+    try {
+      const c = (await m.create('lanes', { encoder: { kind: 'splade' }, index: { ...DEFAULT_INDEX, mutableMaxDocs: 600, maxUnsealedDocs: 20_000, mergeFactor: 1000 } })) as EngineCollection;
+      for (let from = 0; from < 2_400; from += 600) await c.upsert(docs(from, 600)); // 4 segments scanned exhaustively (under exhaustiveBelow non-zeros)
+      await c.flush();
+      expect(c.sealed.length).toBe(4);
+      const events: string[] = [];
+      c.onJob = (j) => events.push(`${j.kind}:${j.docs}`);
+      const optimized = c.optimize(); // one merge of 2,400 documents: blocks and calibration, seconds
+      await new Promise((r) => setTimeout(r, 50));
+      await c.upsert([...docs(2_400, 50), { id: 'needle', sparse: { indices: [29_000], values: [100] } }]);
+      const flushed = c.flush(); // queues a seal of 51 documents behind nothing but other seals
+      await Promise.all([optimized, flushed]);
+      expect(events).toEqual(['seal:51', 'merge:2400']);
+      expect(c.sealed.map((s) => s.docnos.length).sort((a, b) => a - b)).toEqual([51, 2_400]);
+      expect(c.stats().documents).toBe(2_451);
+      const hits = (await c.search({ sparse: { indices: [29_000], values: [1] }, k: 1, exact: true })).hits;
+      expect(hits.map((h) => h.id)).toEqual(['needle']);
+    } finally {
+      await m.close();
+    }
+  });
+});
