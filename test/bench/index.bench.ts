@@ -8,6 +8,7 @@
  *       [--docs 100000 --queries 500 --topics 1000 --kind siamese|inference-free]   (synthetic)
  *       [--docs-file F --queries-file F --profile lexical|inference-free|siamese]  (your own vectors)
  *       [--cache /tmp/sparrow-bench-data] [--shared ../shared/datasets]
+ *       [--seal]   (also time the engine's own seal of the same rows: build, calibration, file, reload)
  *
  * Data sets: test/bench/datasets.ts (real text: SciFact, Debian man pages, a SPLADE-shaped model made
  * here, real MS MARCO query vectors read from ../shared when present). Every query set is split into
@@ -19,12 +20,13 @@
  * warm-up on the other half). Recall@10 and @100 against exact search; docs scored: mean per query at
  * k = 10. Filtered: recall@10 of the default settings under random filters of 5-50% selectivity.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CsrBatch } from '../../src/core/types.js';
-import { calibrateSegment, CALIBRATION_DEADLINE_SHARE, settingsFor, type Calibration, type QuerySettings } from '../../src/engine/scoring/calibrate.js';
+import { buildSegment } from '../../src/engine/segments/segment-build.js';
+import { calibrateSegment, calibrationOf, CALIBRATION_DEADLINE_SHARE, settingsFor, type Calibration, type QuerySettings } from '../../src/engine/scoring/calibrate.js';
 import { pseudoQueries, QUERY_LENGTHS, type QueryProfile } from '../../src/engine/scoring/pseudo-queries.js';
 import { buildInvertedIndex, buildSeismic, createBitmap, createForwardIndex, DEFAULT_SEISMIC_PARAMS, setSearchThreads } from '../../src/index/native.js';
 import type { Bitmap, SearchOptions, SearchResult, SeismicIndex } from '../../src/index/native-types.js';
@@ -49,6 +51,7 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     target: { type: 'string', default: '0.95' },
     'calibration-queries': { type: 'string', default: '200' },
+    seal: { type: 'boolean', default: false },
     cache: { type: 'string', default: path.join(os.tmpdir(), 'sparrow-bench-data') },
     shared: { type: 'string', default: defaultShared() },
   },
@@ -198,8 +201,10 @@ async function main(): Promise<void> {
     const cal = await calibrateSegment({ index: seismic, csr: docs, docnos }, calQueries, target, { deadline: performance.now() + CALIBRATION_DEADLINE_SHARE * buildS * 1000 }); // as a sealed segment calibrates
     const seconds = (performance.now() - tc) / 1000;
     calibrations.push({ label, cal, seconds });
-    console.log(`calibration "${label}" (${cal.source} queries, ${cal.queries}, profile ${profile}): ${seconds.toFixed(1)} s; k=10 ${JSON.stringify(cal.k10)}; k=100 ${JSON.stringify(cal.k100)}`);
+    console.log(`calibration "${label}" (${cal.source} queries, ${cal.queries}, profile ${profile}): ${seconds.toFixed(1)} s (build ${buildS.toFixed(1)} s; work ${cal.work} of budget ${cal.budget}${cal.stopped ? `, stopped by ${cal.stopped}` : ''}); k=10 ${JSON.stringify(cal.k10)}; k=100 ${JSON.stringify(cal.k100)}`);
   }
+
+  if (args.seal) await engineSeal(docs, docnos, profile, threads, target);
 
   const truth = await forward.searchExact(queries, { k: 10 });
   const truth100 = await forward.searchExact(queries, { k: 100 });
@@ -268,6 +273,28 @@ async function main(): Promise<void> {
   seismic.close();
   inverted.close();
   forward.close();
+}
+
+/** The engine's own seal of these rows (segment-build.ts: build, calibration on pseudo-queries, file, reload), timed. */
+async function engineSeal(docs: CsrBatch, docnos: Uint32Array, profile: keyof typeof QUERY_LENGTHS, threads: number, target: number): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sparrow-bench-seal-'));
+  try {
+    const rows = Array.from({ length: docnos.length }, (_, r) => ({
+      docno: docnos[r],
+      vector: { indices: docs.indices.subarray(docs.indptr[r], docs.indptr[r + 1]), values: docs.values.subarray(docs.indptr[r], docs.indptr[r + 1]) },
+      tf: false,
+      length: 0,
+    }));
+    const plan = { target, queries: (csr: CsrBatch, d: Uint32Array) => pseudoQueries(csr, d, { lengths: [...QUERY_LENGTHS[profile]], weighting: profile === 'siamese' ? 'document' : 'idf' }, Number(args['calibration-queries'])) };
+    const t0 = performance.now();
+    const built = await buildSegment(rows, dir, DEFAULT_SEISMIC_PARAMS, threads, 'seal-build', 0, plan);
+    const sealS = (performance.now() - t0) / 1000;
+    const cal = calibrationOf(built.index);
+    console.log(`engine seal (segment-build.ts, ${threads} build threads): ${sealS.toFixed(1)} s in all; build ${((cal?.buildMs ?? 0) / 1000).toFixed(1)} s, calibration ${((cal?.ms ?? 0) / 1000).toFixed(1)} s (work ${cal?.work} of budget ${cal?.budget}${cal?.stopped ? `, stopped by ${cal.stopped}` : ''}); k=10 ${cal ? show(cal.k10) : '-'}, k=100 ${cal ? show(cal.k100) : '-'}`);
+    built.index.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function show(s: QuerySettings): string {
