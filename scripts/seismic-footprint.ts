@@ -6,6 +6,7 @@
  *
  *   npx tsx scripts/seismic-footprint.ts --docs-file F --queries-file F [--half report] [--settings 10:0.5,10:0.3]
  *   npx tsx scripts/seismic-footprint.ts --docs 100000 (synthetic, report queries)
+ *   [--params '{"summaryCap":2}']   build parameters over DEFAULT_SEISMIC_PARAMS
  *
  * Latency here is CPU time per query on one thread (process.cpuUsage around searchSync), less
  * disturbed than wall time on a shared machine.
@@ -26,6 +27,7 @@ const { values: args } = parseArgs({
     half: { type: 'string', default: 'report' },
     settings: { type: 'string', default: '10:0.5,10:0.3,0:0.3' },
     threads: { type: 'string', default: '2' },
+    params: { type: 'string', default: '{}' },
   },
 });
 
@@ -52,7 +54,8 @@ async function main(): Promise<void> {
   const nq = queries.indptr.length - 1;
   const nnz = docs.indices.length;
   const t0 = performance.now();
-  const seg = await buildSeismic(docs, Uint32Array.from({ length: nd }, (_, i) => i), DEFAULT_SEISMIC_PARAMS, { threads: Number(args.threads) });
+  const params = { ...DEFAULT_SEISMIC_PARAMS, ...(JSON.parse(args.params) as Partial<typeof DEFAULT_SEISMIC_PARAMS>) };
+  const seg = await buildSeismic(docs, Uint32Array.from({ length: nd }, (_, i) => i), params, { threads: Number(args.threads) });
   const buildS = (performance.now() - t0) / 1000;
   const sec = seg.sections;
   const per = (x: number): string => (x / nnz).toFixed(2);

@@ -96,6 +96,7 @@ void Append(std::vector<T>& to, const std::vector<T>& from) {
 
 void Assemble(SeismicData& d, const TermDict& dict, const std::vector<ListOut>& outs, const std::vector<uint32_t>& terms) {
   bool narrow = dict.MaxTerm() < 65536;
+  std::vector<uint32_t> rows;
   d.list_blocks.push_back(0);
   d.block_postings.push_back(0);
   d.block_summary.push_back(0);
@@ -108,7 +109,7 @@ void Assemble(SeismicData& d, const TermDict& dict, const std::vector<ListOut>& 
       d.block_summary.push_back(d.block_summary.back() + o.summary_sizes[b]);
     }
     d.list_blocks.push_back(static_cast<uint32_t>(d.block_postings.size() - 1));
-    Append(d.postings, o.rows);
+    Append(rows, o.rows);
     Append(d.summary_min, o.summary_min);
     Append(d.summary_scale, o.summary_scale);
     Append(d.summary_codes, o.summary_codes);
@@ -117,6 +118,7 @@ void Assemble(SeismicData& d, const TermDict& dict, const std::vector<ListOut>& 
     else
       Append(d.summary_terms32, o.summary_terms);
   }
+  d.postings = PackRows(rows, RowBits(d.num_rows));
 }
 
 void BuildKnn(SeismicData& d, const CsrView& docs, size_t threads, const StopFn& stop) {
@@ -158,6 +160,7 @@ SeismicData BuildSeismic(const CsrView& docs, const SeismicParams& params, const
     // Too small for blocks to pay off (README "Index benchmark"): forward rows only.
     d.layout = SeismicLayout::kExhaustive;
     d.list_blocks = d.block_postings = d.block_summary = {0};
+    d.postings = PackRows({}, RowBits(d.num_rows));
     return d;
   }
   TermDict dict(docs);

@@ -134,7 +134,7 @@ LoadedSeismic LoadSeismic(const std::string& path) {
   v.list_terms = f.Section<uint32_t>(kListTerms);
   v.list_blocks = f.Section<uint32_t>(kListBlocks);
   v.block_postings = f.Section<uint32_t>(kBlockPostings);
-  v.postings = f.Section<uint32_t>(kPostings);
+  v.postings = f.Section<uint8_t>(kPostings);
   v.block_summary = f.Section<uint32_t>(kBlockSummary);
   v.summary_min = f.Section<float>(kSummaryMin);
   v.summary_scale = f.Section<float>(kSummaryScale);

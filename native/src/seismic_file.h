@@ -17,9 +17,10 @@ inline constexpr Magic kSeismicMagic = {'S', 'P', 'R', 'W', 'S', 'E', 'I', 'S'};
 // 3: segment-local term ids (a term dictionary section; 16-bit ids when the segment has at most
 // 65,536 distinct terms), binary16 forward weights under a power-of-two segment scale, a layout
 // field (blocked or exhaustive) and a calibration section (the segment's calibrated query settings,
-// UTF-8 JSON written by the engine). Files of versions 1 and 2 are refused as another version; the
+// UTF-8 JSON written by the engine). Files of older versions are refused as another version; the
 // engine then rebuilds the segment from collection.db.
-inline constexpr uint32_t kSeismicKindVersion = 3;
+// 4: postings bit-packed at RowBits(rows) bits each (was 32).
+inline constexpr uint32_t kSeismicKindVersion = 4;
 
 // Longest calibration blob a segment file carries.
 inline constexpr size_t kMaxCalibrationBytes = 1u << 20;

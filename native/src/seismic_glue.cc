@@ -102,7 +102,7 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
     return Napi::Number::New(info.Env(), double(Get(info.Env())->ForwardBytes()));
   }
   Napi::Value Postings(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), double(Get(info.Env())->Index().postings.size()));
+    return Napi::Number::New(info.Env(), double(Get(info.Env())->Index().NumPostings()));
   }
   Napi::Value Blocks(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), double(Get(info.Env())->Index().NumBlocks()));

@@ -204,6 +204,7 @@ std::vector<Hit> SeismicSearch(const SeismicView& ix, const Rows& rows, const Do
   scratch.q.Load(q_terms, q_values, q_len);
   RowTopK top(opts.k, opts.threshold);
   const bool wide = !ix.summary_terms32.empty();
+  const uint32_t row_bits = RowBits(ix.num_rows);
 
   // Lists of the query_cut largest query weights, largest first (ties: smaller term first).
   std::vector<uint32_t> order(q_len);
@@ -266,15 +267,15 @@ std::vector<Hit> SeismicSearch(const SeismicView& ix, const Rows& rows, const Do
       // before is scored, then this block's rows are admitted and prefetched; they are scored when
       // the next block is selected. Deciding on a threshold one block old only skips less, so
       // bounds stay safe.
-      const uint32_t* p0 = ix.postings.data() + ix.block_postings[b];
-      const uint32_t* p1 = ix.postings.data() + ix.block_postings[b + 1];
-      for (const uint32_t* p = p0; p < p1; p++) {
-        __builtin_prefetch(rows.indptr + *p);
-        if (docnos && filtered) __builtin_prefetch(docnos + *p);
+      const size_t p0 = ix.block_postings[b], p1 = ix.block_postings[b + 1];
+      for (size_t p = p0; p < p1; p++) {
+        uint32_t r = UnpackRow(ix.postings.data(), p, row_bits);
+        __builtin_prefetch(rows.indptr + r);
+        if (docnos && filtered) __builtin_prefetch(docnos + r);
       }
       flush_pending();
-      for (const uint32_t* p = p0; p < p1; p++) {
-        uint32_t r = *p;
+      for (size_t p = p0; p < p1; p++) {
+        uint32_t r = UnpackRow(ix.postings.data(), p, row_bits);
         if (!scratch.Visit(r) || !opts.filter.AcceptRow(r, docnos)) continue;
         pending.push_back(r);
         for (size_t i = rows.indptr[r]; i < rows.indptr[r + 1]; i += 16) {

@@ -2,6 +2,7 @@
 #include "seismic_types.h"
 
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -24,6 +25,18 @@ bool Offsets(std::span<const T> off, size_t count, size_t end) {
 
 }  // namespace
 
+std::vector<uint8_t> PackRows(std::span<const uint32_t> rows, uint32_t bits) {
+  std::vector<uint8_t> out(PackedBytes(rows.size(), bits), 0);
+  for (size_t i = 0; i < rows.size(); i++) {
+    size_t bit = i * bits;
+    uint64_t w;
+    std::memcpy(&w, out.data() + bit / 8, sizeof w);
+    w |= uint64_t{rows[i]} << (bit % 8);
+    std::memcpy(out.data() + bit / 8, &w, sizeof w);
+  }
+  return out;
+}
+
 void ValidateSeismicParams(const SeismicParams& p) {
   Require(std::isfinite(p.n_postings) && p.n_postings >= 1.0 && p.n_postings <= 1e9, "nPostings", "must be in [1, 1e9]");
   Require(std::isfinite(p.max_fraction) && p.max_fraction >= 1.0 && p.max_fraction <= 1000.0, "maxFraction", "must be in [1, 1000]");
@@ -40,7 +53,7 @@ void ValidateSeismicParams(const SeismicParams& p) {
 const char* CheckSeismicView(const SeismicView& v, size_t forward_rows, size_t num_terms) {
   size_t lists = v.list_terms.size();
   size_t blocks = v.summary_min.size();
-  size_t postings = v.postings.size();
+  size_t postings = v.NumPostings();
   size_t entries = v.summary_codes.size();
   if (v.num_rows != forward_rows) return "row count differs from the forward index";
   if (v.layout != SeismicLayout::kBlocked && v.layout != SeismicLayout::kExhaustive) return "unknown segment layout";
@@ -50,6 +63,7 @@ const char* CheckSeismicView(const SeismicView& v, size_t forward_rows, size_t n
     if (v.list_terms[i - 1] >= v.list_terms[i]) return "list terms are not strictly increasing";
   if (!Offsets(v.list_blocks, lists, blocks)) return "list offsets are inconsistent";
   if (!Offsets(v.block_postings, blocks, postings)) return "block offsets are inconsistent";
+  if (v.postings.size() != PackedBytes(postings, RowBits(v.num_rows))) return "the packed postings have the wrong size";
   if (!Offsets(v.block_summary, blocks, entries)) return "summary offsets are inconsistent";
   if (v.summary_scale.size() != blocks) return "summary scales are missing";
   if (v.summary_terms16.size() + v.summary_terms32.size() != entries ||
@@ -63,8 +77,8 @@ const char* CheckSeismicView(const SeismicView& v, size_t forward_rows, size_t n
     if (t >= num_terms) return "a summary term is past the dictionary";
   for (uint32_t t : v.summary_terms32)
     if (t >= num_terms) return "a summary term is past the dictionary";
-  for (uint32_t r : v.postings)
-    if (r >= forward_rows) return "a posting points past the forward index";
+  for (size_t i = 0; i < postings; i++)
+    if (v.Posting(i) >= forward_rows) return "a posting points past the forward index";
   if (!v.knn.empty()) {
     if (v.knn.size() != size_t{v.num_rows} * v.params.n_knn) return "kNN graph has the wrong size";
     for (uint32_t r : v.knn)

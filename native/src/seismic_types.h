@@ -4,14 +4,18 @@
 // plus this blocked inverted index:
 //   lists     : one per term that kept postings, ascending term id -> a range of blocks
 //   blocks    : a range of postings (forward row numbers, ascending inside a block) and a summary
+//   postings  : forward rows bit-packed at RowBits(num_rows) bits each (little-endian bit order,
+//               posting i at bit i x bits), PackedBytes(P, bits) bytes: random access, no tables
 //   summaries : per block, the coordinate-wise max of its documents cut to summary_energy of its
 //               L1 mass, term-sorted, values quantised to 8 bits: value = min + code * scale
 //   knn       : optional, n_knn neighbour rows per row (kNoRow pads)
 // Every array is a flat span so that a built index (vectors) and a loaded one (mmap) look alike.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <vector>
 
@@ -42,6 +46,24 @@ enum class SeismicLayout : uint32_t {
   kExhaustive = 1,  // forward rows only: every search scores every row exactly
 };
 
+static_assert(std::endian::native == std::endian::little, "packed postings are read little-endian");
+
+// Bits per packed posting: enough for every row of the segment (at least 1).
+inline uint32_t RowBits(size_t num_rows) {
+  return num_rows <= 1 ? 1u : static_cast<uint32_t>(std::bit_width(num_rows - 1));
+}
+// Bytes of n packed postings: the bits rounded up, plus 8 so that every read is one 8-byte load.
+inline size_t PackedBytes(size_t n, uint32_t bits) { return (n * bits + 7) / 8 + 8; }
+// Posting i of a packed array (bits <= 32: the field and its bit offset fit one 8-byte load).
+inline uint32_t UnpackRow(const uint8_t* packed, size_t i, uint32_t bits) {
+  size_t bit = i * bits;
+  uint64_t w;
+  std::memcpy(&w, packed + bit / 8, sizeof w);
+  return static_cast<uint32_t>((w >> (bit % 8)) & ((uint64_t{1} << bits) - 1));
+}
+// Packs rows (each below 2^bits) at `bits` bits each.
+std::vector<uint8_t> PackRows(std::span<const uint32_t> rows, uint32_t bits);
+
 // Throws std::invalid_argument naming the first bad field.
 void ValidateSeismicParams(const SeismicParams& p);
 
@@ -52,7 +74,7 @@ struct SeismicView {
   std::span<const uint32_t> list_terms;      // L, strictly ascending
   std::span<const uint32_t> list_blocks;     // L + 1 offsets into blocks
   std::span<const uint32_t> block_postings;  // B + 1 offsets into postings
-  std::span<const uint32_t> postings;        // P forward rows
+  std::span<const uint8_t> postings;         // P forward rows, packed at RowBits(num_rows) bits
   std::span<const uint32_t> block_summary;   // B + 1 offsets into summary entries
   std::span<const float> summary_min;        // B
   std::span<const float> summary_scale;      // B
@@ -63,6 +85,8 @@ struct SeismicView {
   std::span<const uint32_t> knn;             // num_rows * n_knn, or empty
 
   size_t NumBlocks() const { return block_postings.empty() ? 0 : block_postings.size() - 1; }
+  size_t NumPostings() const { return block_postings.empty() ? 0 : block_postings.back(); }
+  uint32_t Posting(size_t i) const { return UnpackRow(postings.data(), i, RowBits(num_rows)); }
   size_t Bytes() const {
     return list_terms.size_bytes() + list_blocks.size_bytes() + block_postings.size_bytes() + postings.size_bytes() +
            block_summary.size_bytes() + summary_min.size_bytes() + summary_scale.size_bytes() +
@@ -75,7 +99,8 @@ struct SeismicData {
   SeismicParams params;
   SeismicLayout layout = SeismicLayout::kBlocked;
   uint32_t num_rows = 0;
-  std::vector<uint32_t> list_terms, list_blocks, block_postings, postings, block_summary;
+  std::vector<uint32_t> list_terms, list_blocks, block_postings, block_summary;
+  std::vector<uint8_t> postings;  // packed (see SeismicView)
   std::vector<float> summary_min, summary_scale;
   std::vector<uint16_t> summary_terms16;
   std::vector<uint32_t> summary_terms32;

@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
   double build_s = std::chrono::duration<double>(Clock::now() - t0).count();
   SeismicView v = d.View();
   std::printf("docs %zu nnz %zu | build %.1fs | postings %.1f%% of nnz | blocks %zu | summary entries %zu | index %.0f MB vs forward %.0f MB | exhaustive(dense acc) %.2f ms\n",
-              dv.rows, docs.indices.size(), build_s, 100.0 * d.postings.size() / docs.indices.size(), v.NumBlocks(),
+              dv.rows, docs.indices.size(), build_s, 100.0 * d.View().NumPostings() / docs.indices.size(), v.NumBlocks(),
               d.summary_codes.size(), v.Bytes() / 1e6, docs.indices.size() * 8 / 1e6, exh_ms);
   const char* grid = std::getenv("GRID");  // "full": every (cut, hf) pair
   std::vector<std::pair<size_t, float>> pairs = {{1000, 0.0f}, {5, 0.9f}, {8, 0.9f}, {8, 1.0f}, {10, 0.8f}, {10, 0.9f}, {10, 1.0f}, {15, 0.9f}, {15, 1.0f}, {20, 0.9f}, {20, 1.0f}};

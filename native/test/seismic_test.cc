@@ -109,7 +109,7 @@ void Run(const char* name, uint32_t stride, size_t vocab) {
       for (auto& g : got) hits += g.docno == w.docno;
   }
   std::printf("%s: exact ok=%d, approx recall@10 %.3f, postings %zu of %zu nnz, blocks scored %llu skipped %llu, docs %llu\n",
-              name, failures == 0, hits / 500.0, a.postings.size(), docs.indices.size(),
+              name, failures == 0, hits / 500.0, a.View().NumPostings(), docs.indices.size(),
               (unsigned long long)st.blocks_scored, (unsigned long long)st.blocks_skipped, (unsigned long long)st.docs_scored);
 }
 

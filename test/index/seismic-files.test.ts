@@ -123,10 +123,10 @@ describe('Seismic segment files', () => {
   it('refuses a file of an older format version (the engine rebuilds such segments)', async () => {
     await saved;
     const old = Buffer.from(readFileSync(file));
-    old.writeUInt32LE(2, 12); // the kind version field
+    old.writeUInt32LE(3, 12); // the kind version field
     const p = path.join(dir, 'v2.seg');
     writeFileSync(p, old);
-    expect(() => loadSeismic(p)).toThrow(/format version 2, expected 3/);
+    expect(() => loadSeismic(p)).toThrow(/format version 3, expected 4/);
     expectCorrupt(() => loadSeismic(p));
   });
 
