@@ -14,6 +14,9 @@
  *      placements and the old one-call-per-segment path, interleaved query by query
  *   5. with --live N: search p50/p99 idle vs while 200,000 documents (--live-ingest) are ingested at
  *      1,000 docs/s (--live-rate) into a collection of N; event-loop delay; most sealed segments seen
+ *   6. with --mutable: the mutable segment (JS) at its largest allowed size: add per document and
+ *      search p50/p99 of one segment of mutableMaxDocs rows, and of the maxUnsealedDocs worst case
+ *      (that many rows in mutableMaxDocs-sized segments, all scored on the event loop per query)
  * --ingest-only runs only table 1; --search-only only tables 4 and 5. --big runs only table 2, at 1,000,000 documents
  * (--big-docs N for another size; tens of minutes on 2 cores, ~2 GB of disk at 1M).
  */
@@ -26,6 +29,7 @@ import type { CsrBatch } from '../../src/core/types.js';
 import type { EngineCollection } from '../../src/engine/write/collection.js';
 import { EngineManager } from '../../src/engine/manager.js';
 import { buildSegment, type BuildRow } from '../../src/engine/segments/segment-build.js';
+import { MutableSegment } from '../../src/engine/write/mutable-segment.js';
 import type { Collection, CollectionConfig, DocumentInput, Filter } from '../../src/engine/types.js';
 import { AppError } from '../../src/errors.js';
 import { latencyBySegments, latencyWhileIngesting } from './engine-search.js';
@@ -47,6 +51,8 @@ const SEGMENT_COUNTS = (process.argv.includes('--segments') ? process.argv[proce
 const LIVE = arg('live', 0);
 /** --search-only: tables 4 (and 5) alone */
 const SEARCH_ONLY = process.argv.includes('--search-only');
+/** --mutable: table 6 alone */
+const MUTABLE = process.argv.includes('--mutable');
 const LIVE_INGEST = arg('live-ingest', 200_000);
 const LIVE_RATE = arg('live-rate', 1_000);
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sparrow-bench-engine-'));
@@ -104,6 +110,12 @@ async function main(): Promise<void> {
 
   if (BIG) {
     table(TABLE2, TABLE2_HEAD, [await sealAndMerge(manager, BIG_DOCS)]);
+    await manager.close();
+    fs.rmSync(root, { recursive: true, force: true });
+    return;
+  }
+  if (MUTABLE) {
+    table('6. mutable segment (JS) at its largest allowed size, report queries, k = 10', ['rows', 'segments', 'add µs/doc', 'search p50 ms', 'search p99 ms'], mutableTable());
     await manager.close();
     fs.rmSync(root, { recursive: true, force: true });
     return;
@@ -284,6 +296,36 @@ async function sealAndMerge(manager: EngineManager, n: number): Promise<string[]
     Number.isNaN(sealDuringMergeMs) ? 'after the merge' : f1(sealDuringMergeMs / 1000),
     (built.row.bytes / 2 ** 20).toFixed(0),
   ];
+}
+
+/** Table 6: MutableSegment add and search at mutableMaxDocs rows, and maxUnsealedDocs rows in full segments. */
+function mutableTable(): string[][] {
+  const per = DEFAULT_INDEX.mutableMaxDocs;
+  const qs = generateQueries(QUERIES, { set: 'report' });
+  const queries = Array.from({ length: QUERIES }, (_, r) => ({ indices: qs.indices.slice(qs.indptr[r], qs.indptr[r + 1]), values: qs.values.slice(qs.indptr[r], qs.indptr[r + 1]) }));
+  const out: string[][] = [];
+  for (const total of [per, DEFAULT_INDEX.maxUnsealedDocs]) {
+    const segs: MutableSegment[] = [];
+    let addMs = 0;
+    for (let from = 0; from < total; from += per) {
+      const b = generateDocBatch(from, Math.min(per, total - from));
+      const seg = new MutableSegment();
+      const t = performance.now();
+      for (let r = 0; r + 1 < b.indptr.length; r++) {
+        seg.add({ docno: from + r + 1, vector: { indices: b.indices.subarray(b.indptr[r], b.indptr[r + 1]), values: b.values.subarray(b.indptr[r], b.indptr[r + 1]) }, tf: false, length: 0, seq: from + r + 1 });
+      }
+      addMs += performance.now() - t;
+      segs.push(seg);
+    }
+    const times: number[] = [];
+    for (const q of queries) {
+      const t = performance.now();
+      for (const seg of segs) seg.search(q, { k: 10 });
+      times.push(performance.now() - t);
+    }
+    out.push([String(total), String(segs.length), f1((addMs * 1000) / total), f1(pct(times, 50)), f1(pct(times, 99))]);
+  }
+  return out;
 }
 
 function table(title: string, head: string[], rows: string[][]): void {

@@ -25,9 +25,24 @@ export interface MutableSearchOptions {
   threshold?: number;
 }
 
+/** One term's postings: typed arrays grown by doubling (`n` used). */
 interface Postings {
-  rows: number[];
-  values: number[];
+  rows: Uint32Array;
+  values: Float32Array;
+  n: number;
+}
+
+function append(p: Postings, row: number, value: number): void {
+  if (p.n === p.rows.length) {
+    const rows = new Uint32Array(p.rows.length * 2);
+    rows.set(p.rows);
+    p.rows = rows;
+    const values = new Float32Array(p.values.length * 2);
+    values.set(p.values);
+    p.values = values;
+  }
+  p.rows[p.n] = row;
+  p.values[p.n++] = value;
 }
 
 export class MutableSegment {
@@ -65,9 +80,8 @@ export class MutableSegment {
     const { indices, values } = row.vector;
     for (let i = 0; i < indices.length; i++) {
       let p = this.postings.get(indices[i]);
-      if (!p) this.postings.set(indices[i], (p = { rows: [], values: [] }));
-      p.rows.push(r);
-      p.values.push(values[i]);
+      if (!p) this.postings.set(indices[i], (p = { rows: new Uint32Array(4), values: new Float32Array(4), n: 0 }));
+      append(p, r, values[i]);
     }
   }
 
@@ -107,33 +121,82 @@ export class MutableSegment {
   search(query: SparseVector, options: MutableSearchOptions): Hit[] {
     const scores = new Float64Array(this.rows.length);
     const seen = new Uint8Array(this.rows.length);
-    const touched: number[] = [];
+    const touched = new Uint32Array(this.rows.length);
+    let nTouched = 0;
     const { tfWeight } = options;
     for (let q = 0; q < query.indices.length; q++) {
       const p = this.postings.get(query.indices[q]);
       if (!p) continue;
       const qw = query.values[q];
-      for (let i = 0; i < p.rows.length; i++) {
-        const r = p.rows[i];
-        const row = this.rows[r];
-        const w = row.tf && tfWeight ? tfWeight(p.values[i], row.length) : p.values[i];
+      const { rows, values, n } = p;
+      for (let i = 0; i < n; i++) {
+        const r = rows[i];
+        let w = values[i];
+        if (tfWeight) {
+          const row = this.rows[r];
+          if (row.tf) w = tfWeight(w, row.length);
+        }
         if (seen[r] === 0) {
           seen[r] = 1;
-          touched.push(r);
+          touched[nTouched++] = r;
         }
         scores[r] += qw * w;
       }
     }
+    // Bounded selection: only the k best so far are kept (a min-heap on the ranking), never every touched row.
     const threshold = options.threshold ?? -Infinity;
-    const hits: Hit[] = [];
-    for (const r of touched) {
+    const heap = new TopK(options.k);
+    for (let t = 0; t < nTouched; t++) {
+      const r = touched[t];
       const score = Math.fround(scores[r]);
-      if (score <= threshold || score <= 0 || this.deleted.has(r)) continue;
+      if (score <= threshold || score <= 0 || !heap.admits(score, this.rows[r].docno) || this.deleted.has(r)) continue;
       const docno = this.rows[r].docno;
       if (options.allow && !options.allow(docno)) continue;
-      hits.push({ docno, score });
+      heap.push({ docno, score });
     }
-    return topK(hits, options.k);
+    return heap.sorted();
+  }
+}
+
+/** The k best hits by compareHits, as a binary heap whose root is the worst kept. */
+class TopK {
+  private readonly h: Hit[] = [];
+  constructor(private readonly k: number) {}
+
+  /** could (score, docno) enter? */
+  admits(score: number, docno: DocNo): boolean {
+    if (this.k === 0) return false;
+    if (this.h.length < this.k) return true;
+    return compareHits({ docno, score }, this.h[0]) < 0;
+  }
+
+  push(hit: Hit): void {
+    const h = this.h;
+    if (h.length < this.k) {
+      h.push(hit);
+      for (let i = h.length - 1; i > 0; ) {
+        const parent = (i - 1) >> 1;
+        if (compareHits(h[i], h[parent]) <= 0) break; // the root holds the worst: larger compare = worse
+        [h[i], h[parent]] = [h[parent], h[i]];
+        i = parent;
+      }
+      return;
+    }
+    h[0] = hit;
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let worst = i;
+      if (l < h.length && compareHits(h[l], h[worst]) > 0) worst = l;
+      if (r < h.length && compareHits(h[r], h[worst]) > 0) worst = r;
+      if (worst === i) break;
+      [h[i], h[worst]] = [h[worst], h[i]];
+      i = worst;
+    }
+  }
+
+  sorted(): Hit[] {
+    return this.h.sort(compareHits);
   }
 }
 

@@ -1,0 +1,38 @@
+/** The mutable segment's bounded top-k selection equals sorting every scored row (ties: lower docno first). */
+import { describe, expect, it } from 'vitest';
+import { compareHits, MutableSegment } from '../../src/engine/write/mutable-segment.js';
+import type { Hit } from '../../src/core/types.js';
+import { rng } from './helpers.js';
+
+describe('mutable segment top-k', () => {
+  it('matches a full sort for many k, with ties, deletions, a filter and a threshold', () => {
+    const rand = rng(7);
+    const seg = new MutableSegment();
+    const rows: Array<Map<number, number>> = [];
+    for (let d = 1; d <= 600; d++) {
+      const terms = new Map<number, number>();
+      while (terms.size < 1 + Math.floor(rand() * 6)) terms.set(Math.floor(rand() * 30), 1 + Math.floor(rand() * 3)); // small integers: many ties
+      const indices = [...terms.keys()].sort((a, b) => a - b);
+      seg.add({ docno: d * 2, vector: { indices: Uint32Array.from(indices), values: Float32Array.from(indices.map((t) => terms.get(t)!)) }, tf: false, length: 0, seq: d });
+      rows.push(terms);
+    }
+    for (let d = 1; d <= 600; d += 7) seg.delete(d * 2);
+    const allow = (docno: number): boolean => docno % 3 !== 0;
+    for (let q = 0; q < 40; q++) {
+      const qt = [...new Set(Array.from({ length: 1 + Math.floor(rand() * 4) }, () => Math.floor(rand() * 30)))].sort((a, b) => a - b);
+      const query = { indices: Uint32Array.from(qt), values: Float32Array.from(qt.map(() => 1)) };
+      const threshold = q % 4 === 0 ? 2 : undefined;
+      const all: Hit[] = [];
+      rows.forEach((terms, i) => {
+        const docno = (i + 1) * 2;
+        if ((i + 1) % 7 === 1 || !allow(docno)) return;
+        const score = qt.reduce((s, t) => s + (terms.get(t) ?? 0), 0);
+        if (score > 0 && (threshold === undefined || score > threshold)) all.push({ docno, score });
+      });
+      all.sort(compareHits);
+      for (const k of [0, 1, 3, 10, 50, 1000]) {
+        expect(seg.search(query, { k, allow, threshold })).toEqual(all.slice(0, k));
+      }
+    }
+  });
+});
