@@ -249,7 +249,7 @@ async function main(): Promise<void> {
 
   // Filtered recall@10 of the default (pseudo-calibrated) settings, random filters.
   const filtered: Array<{ selectivity: number; recall_at_10: number }> = [];
-  const def = settingsFor(calibrations[0].cal, 10, {});
+  const def = settingsFor(calibrations[0].cal, 10, {}, true); // as a filtered search with no knobs runs
   for (const share of [0.05, 0.1, 0.2, 0.5]) {
     const allow = randomFilter(nd, share, 12345);
     const want = await forward.searchExact(queries, { k: 10, allow });

@@ -94,7 +94,7 @@ export class Searcher {
     const mutableHits = hits.map((h) => [...h]);
     if (this.sealed.length === 0) return { hits, approximate: false, exactAgain: async (q) => mutableHits[q] };
     const thresholds = Float32Array.from(hits, (h) => (h.length >= k ? h[k - 1].score : Number.NaN));
-    const settings = this.sealed.map((s) => segmentSettings(s, k, o.request ?? {}));
+    const settings = this.sealed.map((s) => segmentSettings(s, k, o.request ?? {}, allow !== undefined));
     const parts: SegmentPart[] = this.sealed.map((s, i) => {
       const { queryCut, heapFactor, exact } = settings[i];
       // a frozen copy (the chunk pointers), kept for exactAgain
