@@ -129,4 +129,19 @@ using CsrView = RowsOf<TermId>;
 using HalfRows16 = RowsOf<uint16_t, Half>;
 using HalfRows32 = RowsOf<uint32_t, Half>;
 
+// A lexical (BM25) segment's rows hold term frequencies; what scores them (seismic_file.h):
+// row r's document length lengths[r] (kNoLength: the row holds plain weights, e.g. a user vector
+// in a lexical collection, stored x 2^-value_exp) and the query's norm: a term of frequency tf
+// weighs tf / (tf + norm_a + norm_b x length), with norm_a = k1 (1 - b) and norm_b = k1 b / avgdl
+// from the collection's live average length (Lucene's per-query norm, over exact lengths).
+inline constexpr uint32_t kNoLength = 0xffffffffu;
+struct RowScoring {
+  const uint32_t* lengths = nullptr;  // null: every row holds plain weights
+  float norm_a = 0.0f;
+  float norm_b = 0.0f;
+  float weight_scale = 1.0f;  // plain-weight rows of a BM25 segment: stored value x weight_scale
+  bool Bm25() const { return lengths != nullptr; }
+  float Norm(uint32_t length) const { return norm_a + norm_b * static_cast<float>(length); }
+};
+
 }  // namespace sparrow

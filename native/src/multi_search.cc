@@ -42,7 +42,7 @@ void SearchSegmentInto(const SegmentQuery& part, const CsrView& queries, size_t 
   float threshold = merged.Threshold();
   std::vector<Hit> hits;
   if (opts.exact || part.exact) {
-    hits = part.segment->SearchExact(queries, q, opts.k, threshold, filter, &stats);
+    hits = part.segment->SearchExact(queries, q, opts.k, threshold, filter, &stats, opts.avgdl);
   } else {
     SeismicQueryOptions o;
     o.k = opts.k;
@@ -51,6 +51,7 @@ void SearchSegmentInto(const SegmentQuery& part, const CsrView& queries, size_t 
     o.n_knn = part.n_knn;
     o.threshold = threshold;
     o.filter = filter;
+    o.scoring = part.segment->Scoring(opts.avgdl);
     hits = part.segment->Search(queries, q, o, &stats);
   }
   stats.micros = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();

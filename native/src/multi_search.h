@@ -45,6 +45,7 @@ struct MultiSearchOptions {
   size_t k = 10;
   bool exact = false;                 // every row scored (the oracle)
   const BitmapView* allow = nullptr;  // by docno: only these are returned
+  double avgdl = 0.0;                 // the collection's live average length for BM25 segments (0: each its own)
 };
 
 // The merged top-k of one query and the threshold it implies; safe to share between threads.

@@ -164,6 +164,11 @@ std::shared_ptr<MultiJob> JobArg(const Napi::CallbackInfo& info) {
   job->opts.k = static_cast<size_t>(IntegerArg(o.Get("k"), "options.k", 1, kMaxK));
   job->opts.exact = o.Get("exact").ToBoolean();
   job->stats = o.Get("stats").ToBoolean();
+  Napi::Value avgdl = o.Get("avgdl");
+  if (!avgdl.IsUndefined() && !avgdl.IsNull()) {
+    job->opts.avgdl = NumberArg(avgdl, "options.avgdl");
+    if (!(std::isfinite(job->opts.avgdl) && job->opts.avgdl >= 0.0)) ThrowTypeError(env, "options.avgdl must be a finite number >= 0");
+  }
   Napi::Value allow = o.Get("allow");
   if (!allow.IsUndefined() && !allow.IsNull()) {
     // Docno-indexed words (a filter's DocSet): copied, since the search may outlive this call.
@@ -191,7 +196,8 @@ std::shared_ptr<MultiJob> JobArg(const Napi::CallbackInfo& info) {
 }
 
 // searchSegments(parts: [{segment, deleted?, queryCut, heapFactor, nKnn?, exact?}], queries: CsrBatch,
-//   options: {k, exact?, threshold? | thresholds?: Float32Array (per query, NaN = none), stats?,
+//   options: {k, exact?, avgdl? (live BM25 average length; 0 or absent: each segment's own),
+//             threshold? | thresholds?: Float32Array (per query, NaN = none), stats?,
 //             allow?: Uint32Array, inlinePostings, parallelPostings, mode?})
 // -> Promise<{offsets, docnos, scores, stats?, ran: "inline" | "pool" | "parallel"}>.
 // Where it runs (mode "auto"): one query whose estimated postings are <= inlinePostings runs on the

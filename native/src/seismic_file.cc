@@ -1,6 +1,7 @@
 // Seismic segment files (see seismic_file.h).
 #include "seismic_file.h"
 
+#include <cmath>
 #include <stdexcept>
 
 namespace sparrow {
@@ -23,6 +24,7 @@ enum Section : uint32_t {
   kKnn,
   kCalibration,
   kTermDict,
+  kLengths,
 };
 
 template <typename T>
@@ -45,6 +47,17 @@ const char* CheckForward(const Rows& f, size_t nnz, size_t num_terms) {
 
 }  // namespace
 
+RowScoring ForwardView::Scoring(double live_avgdl) const {
+  RowScoring s;
+  if (!IsBm25()) return s;
+  double avgdl = live_avgdl > 0.0 ? live_avgdl : bm25.avgdl;
+  s.lengths = lengths;
+  s.norm_a = static_cast<float>(double{bm25.k1} * (1.0 - double{bm25.b}));
+  s.norm_b = static_cast<float>(double{bm25.k1} * double{bm25.b} / avgdl);
+  s.weight_scale = std::ldexp(1.0f, value_exp);
+  return s;
+}
+
 void SaveSeismic(const std::string& path, const ForwardView& forward, const SeismicView& ix,
                  std::string_view calibration) {
   if (calibration.size() > kMaxCalibrationBytes) throw std::invalid_argument("seismic: the calibration exceeds 1 MiB");
@@ -60,6 +73,11 @@ void SaveSeismic(const std::string& path, const ForwardView& forward, const Seis
   fp.layout = static_cast<uint32_t>(ix.layout);
   fp.value_exp = forward.value_exp;
   fp.num_terms = forward.terms.size();
+  if (forward.IsBm25()) {
+    fp.bm25_avgdl = forward.bm25.avgdl;
+    fp.bm25_k1 = forward.bm25.k1;
+    fp.bm25_b = forward.bm25.b;
+  }
   FileWriter w(kSeismicMagic, kSeismicKindVersion);
   w.SetParams(&fp, sizeof fp);
   w.AddSection(kIndptr, forward.Indptr(), (rows + 1) * sizeof(uint32_t));
@@ -69,6 +87,7 @@ void SaveSeismic(const std::string& path, const ForwardView& forward, const Seis
   });
   Add(w, kTermDict, forward.terms);
   w.AddSection(kDocnos, forward.docnos, rows * sizeof(DocNo));
+  if (forward.IsBm25()) w.AddSection(kLengths, forward.lengths, rows * sizeof(uint32_t));
   Add(w, kListTerms, ix.list_terms);
   Add(w, kListBlocks, ix.list_blocks);
   Add(w, kBlockPostings, ix.block_postings);
@@ -126,6 +145,15 @@ LoadedSeismic LoadSeismic(const std::string& path) {
                 docnos.size() == fp.num_rows,
             f, "forward sections have the wrong sizes");
   if (const char* bad = out.forward.Visit([&](const auto& r) { return CheckForward(r, fp.nnz, fp.num_terms); })) f.Corrupt(bad);
+  if (fp.bm25_avgdl != 0.0) {
+    CheckFile(std::isfinite(fp.bm25_avgdl) && fp.bm25_avgdl > 0.0 && std::isfinite(fp.bm25_k1) && fp.bm25_k1 > 0.0f &&
+                  fp.bm25_b >= 0.0f && fp.bm25_b <= 1.0f,
+              f, "BM25 statistics out of range");
+    auto lengths = f.Section<uint32_t>(kLengths);
+    CheckFile(lengths.size() == fp.num_rows, f, "the lengths section has the wrong size");
+    out.forward.lengths = lengths.data();
+    out.forward.bm25 = Bm25Stats{fp.bm25_avgdl, fp.bm25_k1, fp.bm25_b};
+  }
 
   SeismicView& v = out.index;
   v.params = fp.params;

@@ -19,7 +19,11 @@ inline constexpr Magic kSeismicMagic = {'S', 'P', 'R', 'W', 'S', 'E', 'I', 'S'};
 // field (blocked or exhaustive) and a calibration section (the segment's calibrated query settings,
 // UTF-8 JSON written by the engine). Files of older versions are refused as another version; the
 // engine then rebuilds the segment from collection.db.
-// 4: postings bit-packed at RowBits(rows) bits each (was 32).
+// 4: postings bit-packed at RowBits(rows) bits each (was 32). A lexical (BM25) segment's forward
+// values are term frequencies (binary16: integers exact up to 2048) and a lengths section holds
+// each row's document length (uint32, exact); the header records k1, b and the average length its
+// summaries (and calibration) were built for. Scores use the collection's live average length at
+// query time (RowScoring). Learned-sparse segments keep binary16 weights as in 3.
 inline constexpr uint32_t kSeismicKindVersion = 4;
 
 // Longest calibration blob a segment file carries.
@@ -35,7 +39,9 @@ struct SeismicFileParams {
   uint32_t layout;      // a SeismicLayout
   int32_t value_exp;    // stored weight x 2^value_exp = the document's weight
   uint64_t num_terms;   // distinct terms (the dictionary's size)
-  uint64_t reserved[2];
+  double bm25_avgdl;    // > 0: a BM25 segment (term-frequency rows, a lengths section), built for this avgdl
+  float bm25_k1;
+  float bm25_b;
 };
 static_assert(sizeof(SeismicFileParams) == 120);
 
@@ -44,12 +50,27 @@ static_assert(sizeof(SeismicFileParams) == 120);
 // local order is term order); ids are 16 bits when the dictionary has at most 65,536 terms
 // (`narrow`), else 32 bits (`wide`); the other view has no indices. A stored weight times
 // 2^value_exp is the document's weight: the segment scores in stored units and scales the results.
+// A BM25 segment's own statistics: k1, b and the average length its summaries were built for.
+struct Bm25Stats {
+  double avgdl = 0.0;  // 0: not a BM25 segment
+  float k1 = 0.0f;
+  float b = 0.0f;
+};
+
+// BM25 segments (`lengths` set): rows hold term frequencies and lengths[r] is row r's document
+// length (kNoLength: a plain-weight row, stored x 2^-value_exp); scores are in collection units.
 struct ForwardView {
   HalfRows32 wide;
   HalfRows16 narrow;
   const DocNo* docnos = nullptr;
   std::span<const TermId> terms;
   int32_t value_exp = 0;
+  const uint32_t* lengths = nullptr;
+  Bm25Stats bm25;
+
+  bool IsBm25() const { return lengths != nullptr; }
+  // How rows score for a query with the collection's live average length (<= 0: the segment's own).
+  RowScoring Scoring(double live_avgdl) const;
 
   bool IsNarrow() const { return narrow.indices != nullptr; }
   size_t NumRows() const { return IsNarrow() ? narrow.rows : wide.rows; }

@@ -52,6 +52,15 @@ Napi::Object ParamsToJs(Napi::Env env, const SeismicParams& p) {
   return o;
 }
 
+// options.avgdl: the live BM25 average length a BM25 segment scores with (absent or 0: its own).
+double AvgdlOption(const Napi::Object& o) {
+  Napi::Value v = o.Get("avgdl");
+  if (v.IsUndefined() || v.IsNull()) return 0.0;
+  double avgdl = NumberArg(v, "options.avgdl");
+  if (!(std::isfinite(avgdl) && avgdl >= 0.0)) ThrowTypeError(o.Env(), "options.avgdl must be a finite number >= 0");
+  return avgdl;
+}
+
 class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -66,6 +75,7 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
                         InstanceMethod<&SeismicWrap::SearchExact>("searchExact"), InstanceMethod<&SeismicWrap::Save>("save"),
                         InstanceAccessor<&SeismicWrap::Calibration>("calibration"),
                         InstanceAccessor<&SeismicWrap::Layout>("layout"),
+                        InstanceAccessor<&SeismicWrap::Bm25>("bm25"),
                         InstanceAccessor<&SeismicWrap::Sections>("sections"),
                         InstanceMethod<&SeismicWrap::SetCalibration>("setCalibration"),
                         InstanceMethod<&SeismicWrap::Close>("close")});
@@ -130,6 +140,16 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
     bool exhaustive = Get(info.Env())->Index().layout == SeismicLayout::kExhaustive;
     return Napi::String::New(info.Env(), exhaustive ? "exhaustive" : "blocked");
   }
+  // {avgdl, k1, b} of a BM25 segment (the average length its summaries were built for), else null.
+  Napi::Value Bm25(const Napi::CallbackInfo& info) {
+    const ForwardView& f = Get(info.Env())->Forward();
+    if (!f.IsBm25()) return info.Env().Null();
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("avgdl", f.bm25.avgdl);
+    o.Set("k1", double(f.bm25.k1));
+    o.Set("b", double(f.bm25.b));
+    return o;
+  }
   Napi::Value Params(const Napi::CallbackInfo& info) { return ParamsToJs(info.Env(), Get(info.Env())->Index().params); }
 
   Napi::Value Docnos(const Napi::CallbackInfo& info) {
@@ -152,12 +172,14 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
         // Collection term ids and weights, as the rows were given (weights rounded to binary16).
         for (size_t i = 0; i < n; i++) {
           indices.Data()[i] = fwd.terms[rows.indices[begin + i]];
-          values.Data()[i] = std::ldexp(HalfToFloat(rows.values[begin + i]), fwd.value_exp);
+          bool tf_row = fwd.IsBm25() && fwd.lengths[r] != kNoLength;
+          values.Data()[i] = tf_row ? HalfToFloat(rows.values[begin + i]) : std::ldexp(HalfToFloat(rows.values[begin + i]), fwd.value_exp);
         }
       });
       Napi::Object o = Napi::Object::New(info.Env());
       o.Set("indices", indices);
       o.Set("values", values);
+      if (fwd.IsBm25() && fwd.lengths[r] != kNoLength) o.Set("length", double(fwd.lengths[r]));
       return o;
     });
   }
@@ -188,6 +210,7 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
     base.heap_factor = static_cast<float>(NumberArg(o.Get("heapFactor"), "options.heapFactor"));
     if (!(base.heap_factor > 0.0f && base.heap_factor <= 1.0f)) ThrowTypeError(info.Env(), "options.heapFactor must be in (0, 1]");
     base.n_knn = static_cast<size_t>(IntegerArg(o.Get("nKnn"), "options.nKnn", 0, 256, 0));
+    base.scoring = seg->Scoring(AvgdlOption(o));
     return [seg, base](const CsrView& q, size_t i, const QueryContext& ctx, QueryStats* stats) {
       SeismicQueryOptions opts = base;
       opts.k = ctx.k;
@@ -200,9 +223,11 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
   Napi::Value SearchExact(const Napi::CallbackInfo& info) {
     return Guarded(info.Env(), [&]() -> Napi::Value {
       auto seg = Get(info.Env());
-      return SearchAsync(info.Env(), SearchRequestArg(info, 0, 1),
-                         [seg](const CsrView& q, size_t i, const QueryContext& ctx, QueryStats* stats) {
-                           return seg->SearchExact(q, i, ctx.k, ctx.threshold, ctx.filter, stats);
+      SearchRequest req = SearchRequestArg(info, 0, 1);
+      double avgdl = AvgdlOption(info[1].As<Napi::Object>());
+      return SearchAsync(info.Env(), std::move(req),
+                         [seg, avgdl](const CsrView& q, size_t i, const QueryContext& ctx, QueryStats* stats) {
+                           return seg->SearchExact(q, i, ctx.k, ctx.threshold, ctx.filter, stats, avgdl);
                          });
     });
   }
@@ -237,7 +262,9 @@ class SeismicWrap : public Napi::ObjectWrap<SeismicWrap> {
   std::string calibration_;
 };
 
-// buildSeismic(rows: CsrBatch, docnos: Uint32Array, params, threads: number): Promise<SeismicSegment>
+// buildSeismic(rows: CsrBatch, docnos: Uint32Array, params, threads: number,
+//              bm25?: {lengths: Uint32Array, avgdl, k1, b}): Promise<SeismicSegment>
+// With bm25, rows of a length other than 0xffffffff hold term frequencies (a lexical segment).
 Napi::Value BuildSeismicJs(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     CsrArrays rows = CopyCsr(CsrArg(info[0], "rows"));
@@ -246,14 +273,29 @@ Napi::Value BuildSeismicJs(const Napi::CallbackInfo& info) {
     SeismicParams params = ParamsArg(info[2]);
     params.threads = static_cast<uint32_t>(IntegerArg(info[3], "threads", 1, 256, 1));
     std::vector<DocNo> ids(docnos.data, docnos.data + docnos.size);
+    std::optional<Bm25Build> bm25;
+    if (!info[4].IsUndefined() && !info[4].IsNull()) {
+      if (!info[4].IsObject()) ThrowTypeError(info.Env(), "bm25 must be an object");
+      Napi::Object b = info[4].As<Napi::Object>();
+      auto lengths = TypedArrayArg<uint32_t>(b.Get("lengths"), "bm25.lengths");
+      if (lengths.size != ids.size()) ThrowTypeError(info.Env(), "bm25.lengths must hold one length per row");
+      bm25.emplace();
+      bm25->lengths.assign(lengths.data, lengths.data + lengths.size);
+      bm25->stats.avgdl = NumberArg(b.Get("avgdl"), "bm25.avgdl");
+      bm25->stats.k1 = static_cast<float>(NumberArg(b.Get("k1"), "bm25.k1"));
+      bm25->stats.b = static_cast<float>(NumberArg(b.Get("b"), "bm25.b"));
+      if (!(std::isfinite(bm25->stats.avgdl) && bm25->stats.avgdl > 0.0)) ThrowTypeError(info.Env(), "bm25.avgdl must be a positive number");
+      if (!(std::isfinite(bm25->stats.k1) && bm25->stats.k1 > 0.0f)) ThrowTypeError(info.Env(), "bm25.k1 must be a positive number");
+      if (!(bm25->stats.b >= 0.0f && bm25->stats.b <= 1.0f)) ThrowTypeError(info.Env(), "bm25.b must be in [0, 1]");
+    }
     auto shared = std::make_shared<CsrArrays>(std::move(rows));
     auto ids_shared = std::make_shared<std::vector<DocNo>>(std::move(ids));
     return RunInBackground<std::shared_ptr<const SeismicSegment>>(
         info.Env(),
-        [shared, ids_shared, params] {
+        [shared, ids_shared, params, bm25 = std::make_shared<std::optional<Bm25Build>>(std::move(bm25))] {
           return SeismicSegment::Build(std::move(shared->indptr), std::move(shared->indices), std::move(shared->values),
                                        std::move(*ids_shared), params,
-                                       [] { return ThreadPool::Global().StopRequested(); });
+                                       [] { return ThreadPool::Global().StopRequested(); }, std::move(*bm25));
         },
         [](Napi::Env env, std::shared_ptr<const SeismicSegment>& seg) -> Napi::Value { return SeismicWrap::Wrap(env, seg); });
   });

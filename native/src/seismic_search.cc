@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <type_traits>
 
 namespace sparrow {
 namespace {
@@ -96,19 +97,42 @@ struct Scratch {
   // DotRow's arithmetic without its branches: the non-zero products are gathered first (SIMD
   // where available, no dependency chain), then summed in ascending term order; skipped zero
   // products add nothing, so the sum is DotRow's bit for bit.
+  // BM25 rows (scoring.Bm25()): each product is w x tf / (tf + the row's norm), in the same order;
+  // a plain-weight row of a BM25 segment is scaled to collection units (x weight_scale, exact).
   template <typename Rows>
-  float Dot(const Rows& rows, uint32_t r) {
+  float Dot(const Rows& rows, uint32_t r, const RowScoring& scoring = {}) {
+    if constexpr (kHalfRows<Rows>) {
+      if (scoring.Bm25()) {
+        uint32_t len = scoring.lengths[r];
+        if (len == kNoLength) return Sum(rows, r, kPlain) * scoring.weight_scale;
+        return Sum(rows, r, scoring.Norm(len));
+      }
+    }
+    return Sum(rows, r, kPlain);
+  }
+  template <typename Rows>
+  static constexpr bool kHalfRows = std::is_same_v<std::remove_cv_t<std::remove_pointer_t<decltype(Rows::values)>>, Half>;
+  static constexpr float kPlain = -1.0f;  // a norm meaning "plain weights" (a BM25 norm is >= 0)
+  // Row r's products with the query summed in term order: w x value, or w x tf / (tf + norm).
+  template <typename Rows>
+  float Sum(const Rows& rows, uint32_t r, float norm) {
     const auto* t = rows.indices + rows.indptr[r];
     const auto* v = rows.values + rows.indptr[r];
     size_t n = rows.RowLen(r), m = 0;
     if (products.size() < n) products.resize(n);
     float* out = products.data();
     if (const float* d = q.Dense()) {
-      m = GatherProducts(d, q.Limit(), t, v, n, out);
+      if constexpr (kHalfRows<Rows>) {
+        m = norm == kPlain ? GatherProducts(d, q.Limit(), t, v, n, out) : GatherBm25(d, q.Limit(), t, v, n, norm, out);
+      } else {
+        m = GatherProducts(d, q.Limit(), t, v, n, out);
+      }
     } else {
       for (size_t i = 0; i < n; i++) {
         float w = q.Get(t[i]);
-        if (w != 0.0f) out[m++] = w * AsFloat(v[i]);
+        if (w == 0.0f) continue;
+        float x = AsFloat(v[i]);
+        out[m++] = norm == kPlain ? w * x : w * (x / (x + norm));
       }
     }
     float s = 0.0f;
@@ -214,7 +238,7 @@ std::vector<Hit> SeismicSearch(const SeismicView& ix, const Rows& rows, const Do
 
   auto score_admitted = [&](uint32_t r) {
     if (stats) stats->docs_scored++;
-    float score = scratch.Dot(rows, r);
+    float score = scratch.Dot(rows, r, opts.scoring);
     // No shared positive weight: not a match. Below the threshold Push is a no-op, so the docno
     // (a likely cache miss) is read only for a score that can enter.
     if (score > 0.0f && score >= top.Threshold()) top.Push(score, docnos ? docnos[r] : r, r);
@@ -304,7 +328,8 @@ std::vector<Hit> SeismicSearch(const SeismicView& ix, const Rows& rows, const Do
 
 template <typename Rows>
 std::vector<Hit> SeismicScan(const Rows& rows, const DocNo* docnos, const TermId* q_terms, const float* q_values,
-                             size_t q_len, size_t k, float threshold, const DocFilter& filter, QueryStats* stats) {
+                             size_t q_len, size_t k, float threshold, const DocFilter& filter, QueryStats* stats,
+                             const RowScoring& scoring) {
   thread_local Scratch scratch;
   scratch.q.Load(q_terms, q_values, q_len);
   TopK top(k, threshold);
@@ -312,7 +337,7 @@ std::vector<Hit> SeismicScan(const Rows& rows, const DocNo* docnos, const TermId
   for (uint32_t r = 0; r < rows.rows; r++) {
     if (!filter.AcceptRow(r, docnos)) continue;
     scored++;
-    float s = scratch.Dot(rows, r);
+    float s = scratch.Dot(rows, r, scoring);
     if (s > 0.0f && s >= top.Threshold()) top.Push(s, docnos ? docnos[r] : r);
   }
   scratch.q.Clear();
@@ -321,9 +346,9 @@ std::vector<Hit> SeismicScan(const Rows& rows, const DocNo* docnos, const TermId
 }
 
 template std::vector<Hit> SeismicScan(const HalfRows16&, const DocNo*, const TermId*, const float*, size_t, size_t, float,
-                                      const DocFilter&, QueryStats*);
+                                      const DocFilter&, QueryStats*, const RowScoring&);
 template std::vector<Hit> SeismicScan(const HalfRows32&, const DocNo*, const TermId*, const float*, size_t, size_t, float,
-                                      const DocFilter&, QueryStats*);
+                                      const DocFilter&, QueryStats*, const RowScoring&);
 template float DotRow(const CsrView&, size_t, const TermId*, const float*, size_t);
 template std::vector<Hit> SeismicSearch(const SeismicView&, const CsrView&, const DocNo*, const TermId*, const float*, size_t,
                                         const SeismicQueryOptions&, QueryStats*);

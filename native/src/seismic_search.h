@@ -17,6 +17,7 @@ struct SeismicQueryOptions {
   size_t n_knn = 0;         // refine with this many kNN neighbours of each result (<= params.n_knn)
   float threshold = -std::numeric_limits<float>::infinity();  // TopK floor (other segments' k-th best)
   DocFilter filter;
+  RowScoring scoring;  // how rows score (BM25 rows: lengths and the query's norm); default: plain weights
 };
 
 // One query (term-sorted, weights >= 0). `docnos` maps forward rows to collection docnos (nullptr:
@@ -33,7 +34,8 @@ std::vector<Hit> SeismicSearch(const SeismicView& index, const Rows& rows, const
 // gather. Results in rank order; stats count every row accepted by the filter.
 template <typename Rows>
 std::vector<Hit> SeismicScan(const Rows& rows, const DocNo* docnos, const TermId* q_terms, const float* q_values,
-                             size_t q_len, size_t k, float threshold, const DocFilter& filter, QueryStats* stats);
+                             size_t q_len, size_t k, float threshold, const DocFilter& filter, QueryStats* stats,
+                             const RowScoring& scoring = {});
 
 // The inner product of forward row r with a query, summed in ascending term order in float: the
 // same arithmetic as exact search, so pruning-disabled results equal exact results bit for bit.

@@ -12,9 +12,17 @@ namespace sparrow {
 
 std::shared_ptr<const SeismicSegment> SeismicSegment::Build(std::vector<uint32_t> indptr, std::vector<TermId> indices,
                                                              std::vector<float> values, std::vector<DocNo> docnos,
-                                                             const SeismicParams& params, const StopFn& stop) {
+                                                             const SeismicParams& params, const StopFn& stop,
+                                                             std::optional<Bm25Build> bm25) {
   if (indptr.empty() || docnos.size() != indptr.size() - 1)
     throw std::invalid_argument("docnos must hold one docno per row");
+  if (bm25) {
+    const Bm25Stats& st = bm25->stats;
+    if (bm25->lengths.size() != docnos.size()) throw std::invalid_argument("bm25.lengths must hold one length per row");
+    if (!(std::isfinite(st.avgdl) && st.avgdl > 0.0)) throw std::invalid_argument("bm25.avgdl must be a positive number");
+    if (!(std::isfinite(st.k1) && st.k1 > 0.0f)) throw std::invalid_argument("bm25.k1 must be a positive number");
+    if (!(st.b >= 0.0f && st.b <= 1.0f)) throw std::invalid_argument("bm25.b must be in [0, 1]");
+  }
   auto seg = std::make_shared<SeismicSegment>();
   Owned& o = seg->storage_.emplace<Owned>();
   o.indptr = std::move(indptr);
@@ -29,14 +37,39 @@ std::shared_ptr<const SeismicSegment> SeismicSegment::Build(std::vector<uint32_t
   }
   o.indices = std::move(indices);
   // binary16 weights under a power-of-two scale that puts the largest near 2^14 (exact to apply);
-  // the index is built from the rounded weights, so summaries bound what the rows score.
+  // the index is built from the rounded weights, so summaries bound what the rows score. A BM25
+  // segment stores term frequencies as they are (the scale is for its plain-weight rows only) and
+  // builds its index over the BM25 weights of the stored frequencies at its own average length,
+  // in collection units (the arithmetic of RowScoring).
+  if (bm25) o.lengths = std::move(bm25->lengths);
+  auto is_tf_row = [&](size_t r) { return bm25 && o.lengths[r] != kNoLength; };
   float max_value = 0.0f;
-  for (float v : values) max_value = std::max(max_value, v);
+  for (size_t r = 0; r < rows; r++)
+    if (!is_tf_row(r))
+      for (size_t i = o.indptr[r]; i < o.indptr[r + 1]; i++) max_value = std::max(max_value, values[i]);
   int32_t exp = max_value > 0.0f ? std::ilogb(max_value) - 14 : 0;
   o.values.resize(values.size());
-  for (size_t i = 0; i < values.size(); i++) {
-    o.values[i] = FloatToHalf(std::ldexp(values[i], -exp));
-    values[i] = HalfToFloat(o.values[i]);
+  RowScoring own;
+  if (bm25) {
+    o.lengths.reserve(1);  // non-null even with no rows: IsBm25() tests the pointer
+    seg->forward_.lengths = o.lengths.data();
+    seg->forward_.bm25 = bm25->stats;
+    seg->forward_.value_exp = exp;
+    own = seg->forward_.Scoring(0.0);
+  }
+  for (size_t r = 0; r < rows; r++) {
+    bool tf_row = is_tf_row(r);
+    float norm = tf_row ? own.Norm(o.lengths[r]) : 0.0f;
+    for (size_t i = o.indptr[r]; i < o.indptr[r + 1]; i++) {
+      if (tf_row) {
+        o.values[i] = FloatToHalf(std::min(values[i], 65504.0f));
+        float tf = HalfToFloat(o.values[i]);
+        values[i] = tf / (tf + norm);
+      } else {
+        o.values[i] = FloatToHalf(std::ldexp(values[i], -exp));
+        values[i] = bm25 ? std::ldexp(HalfToFloat(o.values[i]), exp) : HalfToFloat(o.values[i]);
+      }
+    }
   }
   o.data = BuildSeismic(CsrView{o.indptr.data(), o.indices.data(), values.data(), rows}, params, stop);
   std::vector<float>().swap(values);
@@ -106,24 +139,33 @@ std::vector<Hit> Scaled(std::vector<Hit> hits, int32_t exp) {
 
 std::vector<Hit> SeismicSegment::Search(const CsrView& queries, size_t q, const SeismicQueryOptions& opts,
                                         QueryStats* stats) const {
-  if (index_.layout == SeismicLayout::kExhaustive) return SearchExact(queries, q, opts.k, opts.threshold, opts.filter, stats);
-  LocalQuery lq = ToLocal(queries, q);
+  // A BM25 segment scores in collection units: its own scoring unless the caller gave one.
   SeismicQueryOptions local = opts;
-  local.threshold = std::ldexp(opts.threshold, -forward_.value_exp);
+  if (forward_.IsBm25() && !local.scoring.Bm25()) local.scoring = Scoring(0.0);
+  if (index_.layout == SeismicLayout::kExhaustive) return Scan(queries, q, opts.k, opts.threshold, opts.filter, stats, local.scoring);
+  LocalQuery lq = ToLocal(queries, q);
+  int32_t exp = forward_.IsBm25() ? 0 : forward_.value_exp;
+  local.threshold = std::ldexp(opts.threshold, -exp);
   return Scaled(forward_.Visit([&](const auto& rows) {
                   return SeismicSearch(index_, rows, forward_.docnos, lq.terms, lq.values, lq.len, local, stats);
                 }),
-                forward_.value_exp);
+                exp);
 }
 
 std::vector<Hit> SeismicSegment::SearchExact(const CsrView& queries, size_t q, size_t k, float threshold,
-                                             const DocFilter& filter, QueryStats* stats) const {
+                                             const DocFilter& filter, QueryStats* stats, double live_avgdl) const {
+  return Scan(queries, q, k, threshold, filter, stats, Scoring(live_avgdl));
+}
+
+std::vector<Hit> SeismicSegment::Scan(const CsrView& queries, size_t q, size_t k, float threshold,
+                                      const DocFilter& filter, QueryStats* stats, const RowScoring& scoring) const {
   LocalQuery lq = ToLocal(queries, q);
-  float local = std::ldexp(threshold, -forward_.value_exp);
+  int32_t exp = forward_.IsBm25() ? 0 : forward_.value_exp;
+  float local = std::ldexp(threshold, -exp);
   return Scaled(forward_.Visit([&](const auto& rows) {
-                  return SeismicScan(rows, forward_.docnos, lq.terms, lq.values, lq.len, k, local, filter, stats);
+                  return SeismicScan(rows, forward_.docnos, lq.terms, lq.values, lq.len, k, local, filter, stats, scoring);
                 }),
-                forward_.value_exp);
+                exp);
 }
 
 }  // namespace sparrow

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -13,18 +14,35 @@
 
 namespace sparrow {
 
+// A BM25 segment's build input: one document length per row (kNoLength: the row holds plain
+// weights, not term frequencies), k1, b and the average length to build the summaries for.
+struct Bm25Build {
+  std::vector<uint32_t> lengths;
+  Bm25Stats stats;
+};
+
 class SeismicSegment {
  public:
-  // Takes the rows (validated: term-sorted, weights >= 0) and their docnos (one per row).
+  // Takes the rows (validated: term-sorted, weights >= 0) and their docnos (one per row). With
+  // `bm25`, rows of a known length hold term frequencies (stored as binary16: exact up to 2048,
+  // rounded above, capped at 65504); the blocked index is built over their BM25 weights at
+  // bm25->stats.avgdl.
   static std::shared_ptr<const SeismicSegment> Build(std::vector<uint32_t> indptr, std::vector<TermId> indices,
                                                       std::vector<float> values, std::vector<DocNo> docnos,
-                                                      const SeismicParams& params, const StopFn& stop = {});
+                                                      const SeismicParams& params, const StopFn& stop = {},
+                                                      std::optional<Bm25Build> bm25 = std::nullopt);
   static std::shared_ptr<const SeismicSegment> Load(const std::string& path);
 
+  // BM25 segments score with opts.scoring when it is set (the caller's live statistics, see
+  // Scoring), else with the segment's own average length.
   std::vector<Hit> Search(const CsrView& queries, size_t q, const SeismicQueryOptions& opts, QueryStats* stats) const;
-  // Every row scored exactly (SeismicScan): the oracle for this segment.
+  // Every row scored exactly (SeismicScan): the oracle for this segment. live_avgdl: the
+  // collection's average length for BM25 rows (<= 0: the segment's own).
   std::vector<Hit> SearchExact(const CsrView& queries, size_t q, size_t k, float threshold, const DocFilter& filter,
-                               QueryStats* stats) const;
+                               QueryStats* stats, double live_avgdl = 0.0) const;
+  // How this segment's rows score under a live average length (<= 0: its own); plain weights
+  // for a learned-sparse segment.
+  RowScoring Scoring(double live_avgdl) const { return forward_.Scoring(live_avgdl); }
   // `calibration`: see SaveSeismic (the segment itself stays immutable; the caller holds the blob).
   void Save(const std::string& path, std::string_view calibration) const {
     SaveSeismic(path, forward_, index_, calibration);
@@ -43,8 +61,9 @@ class SeismicSegment {
   // Rows (offsets, local ids, binary16 weights), docnos and the term dictionary.
   size_t ForwardBytes() const {
     size_t term_bytes = forward_.IsNarrow() ? sizeof(uint16_t) : sizeof(uint32_t);
+    size_t length_bytes = forward_.IsBm25() ? NumRows() * sizeof(uint32_t) : 0;
     return (NumRows() + 1) * 4 + Nnz() * (term_bytes + sizeof(Half)) + NumRows() * sizeof(DocNo) +
-           forward_.terms.size_bytes();
+           forward_.terms.size_bytes() + length_bytes;
   }
 
  private:
@@ -56,6 +75,8 @@ class SeismicSegment {
     size_t len;
   };
   LocalQuery ToLocal(const CsrView& queries, size_t q) const;
+  std::vector<Hit> Scan(const CsrView& queries, size_t q, size_t k, float threshold, const DocFilter& filter,
+                        QueryStats* stats, const RowScoring& scoring) const;
 
   struct Owned {
     std::vector<uint32_t> indptr;
@@ -64,6 +85,7 @@ class SeismicSegment {
     std::vector<Half> values;
     std::vector<DocNo> docnos;
     std::vector<TermId> terms;
+    std::vector<uint32_t> lengths;  // BM25 segments
     SeismicData data;
   };
   std::variant<std::monostate, Owned, std::shared_ptr<const MappedFile>> storage_;

@@ -17,6 +17,11 @@ size_t GatherProducts(const float* q, uint32_t limit, const uint32_t* terms, con
 size_t GatherProducts(const float* q, uint32_t limit, const uint16_t* terms, const Half* values, size_t n, float* out);
 size_t GatherProducts(const float* q, uint32_t limit, const uint32_t* terms, const Half* values, size_t n, float* out);
 
+// BM25 rows (term frequencies): each non-zero w = q[terms[i]] gives w * (tf / (tf + norm)) with
+// tf = values[i], written to out in order (the same arithmetic in both versions: bit-identical).
+size_t GatherBm25(const float* q, uint32_t limit, const uint16_t* terms, const Half* values, size_t n, float norm, float* out);
+size_t GatherBm25(const float* q, uint32_t limit, const uint32_t* terms, const Half* values, size_t n, float norm, float* out);
+
 // Sum over i of q[terms[i]] * (min + scale * codes[i]) (terms >= limit count 0): a block summary's
 // score. Summation order is unspecified (callers allow a relative slack).
 float SummaryDot(const float* q, uint32_t limit, const uint16_t* terms, const uint8_t* codes, size_t n, float min, float scale);

@@ -2,9 +2,10 @@
  * BM25 as sparse vectors, Lucene's formula (BM25Similarity, without the constant (k1 + 1) factor,
  * which does not change rankings):
  *   score(q, d) = Σ_t∈q qtf(t) · idf(t) · tf / (tf + k1 · (1 − b + b · dl / avgdl))
- * Documents store raw term frequencies and their length; the engine turns them into weights with
- * bm25DocumentWeights when a segment is sealed (avgdl frozen in its header) or when scoring the
- * mutable segment. Queries carry qtf(t) · idf(t) from live statistics: a repeated query term counts
+ * Documents store raw term frequencies and their length, in SQLite and in sealed segments alike;
+ * every segment scores them with the live average length (the native code for sealed segments,
+ * bm25DocWeight for the mutable one; bm25DocumentWeights gives the weights a segment's summaries
+ * are built from). Queries carry qtf(t) · idf(t) from live statistics: a repeated query term counts
  * once per occurrence, as a repeated clause does in Lucene and Anserini. Pure.
  */
 import type { SparseVector, TermId } from '../core/types.js';

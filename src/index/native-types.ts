@@ -35,6 +35,23 @@ export interface SearchOptions {
   threshold?: number;
   /** Collect per-query statistics. */
   stats?: boolean;
+  /** BM25 segments: the collection's live average length to score with (absent or 0: the segment's own) */
+  avgdl?: number;
+}
+
+/** A lexical (BM25) segment's statistics: k1, b and the average length its summaries were built for. */
+export interface Bm25SegmentStats {
+  avgdl: number;
+  k1: number;
+  b: number;
+}
+
+/** A row length meaning "this row holds plain weights, not term frequencies". */
+export const NO_LENGTH = 0xffffffff;
+
+/** buildSeismic's BM25 input: one document length per row (NO_LENGTH: plain weights). */
+export interface Bm25BuildInput extends Bm25SegmentStats {
+  lengths: Uint32Array;
 }
 
 /** queryCut and heapFactor default to DEFAULT_SEISMIC_QUERY (src/index/native.ts) when not given. */
@@ -133,6 +150,9 @@ export interface SeismicIndex {
   readonly params: SeismicParams;
   /** "blocked": Seismic blocks and summaries; "exhaustive": forward rows only (a small segment). */
   readonly layout: 'blocked' | 'exhaustive';
+  /** A lexical segment's BM25 statistics (rows hold term frequencies; avgdl: the average length its
+   * summaries were built for), or null for a learned-sparse segment. */
+  readonly bm25: Bm25SegmentStats | null;
   /** Bytes by section (forwardIds + forwardValues + forwardOther = forwardBytes; the rest = indexBytes). */
   readonly sections: SeismicSections;
   readonly indexBytes: number; // without the forward index
@@ -193,6 +213,8 @@ export interface MultiSearchOptions {
   stats?: boolean;
   /** docno-indexed bitset words (a filter's DocSet): only these docnos are returned */
   allow?: Uint32Array;
+  /** BM25 segments: the collection's live average length (absent or 0: each segment's own) */
+  avgdl?: number;
   /** where to run: "auto" decides from the estimated postings (see src/index/native.ts) */
   mode?: 'auto' | 'inline' | 'pool' | 'parallel';
 }

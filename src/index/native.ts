@@ -13,6 +13,8 @@ import { AppError } from '../errors.js';
 import type { CsrBatch } from '../core/types.js';
 import { DEFAULT_SEISMIC, DEFAULT_SEISMIC_QUERY as DEFAULT_SEISMIC_QUERY_KNOBS } from '../config.js';
 import type {
+  Bm25BuildInput,
+  Bm25SegmentStats,
   Bitmap,
   DenseIndex,
   ForwardIndex,
@@ -335,6 +337,7 @@ interface NativeSeismic {
   readonly blocks: number;
   readonly params: Required<SeismicParams>;
   readonly layout: 'blocked' | 'exhaustive';
+  readonly bm25: Bm25SegmentStats | null;
   readonly sections: SeismicSections;
   readonly calibration: string; // '' when none
   setCalibration(json: string): void;
@@ -418,6 +421,9 @@ class SeismicSegment implements SeismicIndex {
   get layout(): 'blocked' | 'exhaustive' {
     return this.native().layout;
   }
+  get bm25(): Bm25SegmentStats | null {
+    return this.native().bm25;
+  }
   get sections(): SeismicSections {
     return this.native().sections;
   }
@@ -476,19 +482,24 @@ class SeismicSegment implements SeismicIndex {
  * Builds a Seismic segment over `rows` (term ids strictly increasing per row, weights finite and
  * >= 0) with `docnos[r]` the collection docno of row r. Runs on `threads` low-priority native
  * threads (default 1); searches keep running meanwhile. The rows are copied.
+ * With `bm25` (a lexical segment), row r holds term frequencies and bm25.lengths[r] is its
+ * document length (NO_LENGTH: the row holds plain weights); the blocked index is built over the
+ * BM25 weights at bm25.avgdl, and searches score the stored frequencies with the live average
+ * length they are given (searchSegments' avgdl).
  */
 export async function buildSeismic(
   rows: CsrBatch,
   docnos: Uint32Array,
   params: SeismicParams,
-  options: { threads?: number } = {},
+  options: { threads?: number; bm25?: Bm25BuildInput } = {},
 ): Promise<SeismicIndex> {
   checkParams(params);
   if (!(docnos instanceof Uint32Array)) throw new TypeError('docnos must be a Uint32Array');
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new TypeError('options.threads must be an integer in [1, 256]');
+  if (options.bm25 !== undefined && !(options.bm25.lengths instanceof Uint32Array)) throw new TypeError('bm25.lengths must be a Uint32Array');
   const build = addon.buildSeismic as (...args: unknown[]) => Promise<NativeSeismic>;
-  const handle = await awaitNative(callNative(() => build(rows, docnos, params, threads)));
+  const handle = await awaitNative(callNative(() => build(rows, docnos, params, threads, options.bm25)));
   return new SeismicSegment(handle);
 }
 

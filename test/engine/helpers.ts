@@ -67,3 +67,12 @@ export function sameRanking(got: Array<{ id: string; score: number }>, want: Arr
   const has = (l: Array<{ id: string; score: number }>) => new Set(l.map((h) => h.id));
   return clear(got).every((id) => has(want).has(id)) && clear(want).every((id) => has(got).has(id));
 }
+
+/** The first `n` documents of the bundled SciFact sample corpus. */
+export function scifactDocs(n: number): Array<{ _id: string; title: string; text: string }> {
+  return fs
+    .readFileSync(new URL('../../index-data/samples/scifact/corpus.jsonl', import.meta.url), 'utf8')
+    .split('\n')
+    .slice(0, n)
+    .map((l) => JSON.parse(l) as { _id: string; title: string; text: string });
+}

@@ -124,7 +124,7 @@ describe('Seismic segment files', () => {
     await saved;
     const old = Buffer.from(readFileSync(file));
     old.writeUInt32LE(3, 12); // the kind version field
-    const p = path.join(dir, 'v2.seg');
+    const p = path.join(dir, 'v3.seg');
     writeFileSync(p, old);
     expect(() => loadSeismic(p)).toThrow(/format version 3, expected 4/);
     expectCorrupt(() => loadSeismic(p));

@@ -126,6 +126,8 @@ export interface CalibrationSegment {
   index: SeismicIndex;
   csr: CsrBatch;
   docnos: Uint32Array;
+  /** csr holds exactly the weights the segment scores (a BM25 segment's, from exact term frequencies): not rounded to binary16 */
+  exactWeights?: boolean;
 }
 
 export interface CalibrationLimits {
@@ -239,7 +241,7 @@ class Walk {
 export async function calibrateSegment(seg: CalibrationSegment, cal: CalibrationQueries, target: number, limits: CalibrationLimits = {}): Promise<Calibration> {
   const t0 = performance.now();
   const budget = limits.budget ?? CALIBRATION_WORK_PER_DOC * seg.index.numDocs;
-  const want = await exactTopK(seg.csr, seg.docnos, cal.queries, 100 + (cal.sources ? 1 : 0));
+  const want = await exactTopK(seg.csr, seg.docnos, cal.queries, 100 + (cal.sources ? 1 : 0), !seg.exactWeights);
   const walk = new Walk(seg.index, cal, want, target, limits.deadline ?? Infinity);
   const k10 = await walk.cheapest(10, budget / 2);
   const k100 = await walk.cheapest(100, budget);

@@ -69,8 +69,9 @@ class Yielder {
   }
 }
 
-/** Exact top-k per query (score descending, then row ascending), docnos from `docnos[row]`. */
-export async function exactTopK(docs: CsrBatch, docnos: Uint32Array, queries: CsrBatch, k: number): Promise<SearchResult> {
+/** Exact top-k per query (score descending, then row ascending), docnos from `docnos[row]`;
+ * `roundWeights` false: the weights are used as given (a BM25 segment scores them unrounded). */
+export async function exactTopK(docs: CsrBatch, docnos: Uint32Array, queries: CsrBatch, k: number, roundWeights = true): Promise<SearchResult> {
   const turn = new Yielder();
   const rows = docs.indptr.length - 1;
   const terms = new TermSlots(queries);
@@ -91,7 +92,7 @@ export async function exactTopK(docs: CsrBatch, docnos: Uint32Array, queries: Cs
       const s = terms.slot(docs.indices[i]);
       if (s < 0) continue;
       postRow[fill[s]] = r;
-      postValue[fill[s]++] = roundToHalfPrecision(docs.values[i]);
+      postValue[fill[s]++] = roundWeights ? roundToHalfPrecision(docs.values[i]) : docs.values[i];
     }
   }
   const nq = queries.indptr.length - 1;

@@ -233,8 +233,7 @@ function sparseScores(c: SearchSource, searcher: Searcher, query: SparseVector, 
   return docnos.map((d) => {
     const row = c.store.getByDocno(d);
     if (!row) return Number.NaN;
-    const avgdl = searcher.segmentOf(d)?.row.avgdl ?? c.corpus.avgDocLength;
-    return explainTerms(c, query, row.vector, row.tf, row.length, avgdl).reduce((sum, t) => sum + t.contribution, 0);
+    return explainTerms(c, query, row.vector, row.tf, row.length, searcher.avgdl).reduce((sum, t) => sum + t.contribution, 0);
   });
 }
 
@@ -274,8 +273,7 @@ function toSearchHits(
     if (include.includes('text') && row.text !== null) hit.text = row.text;
     if (include.includes('metadata') && row.metadata !== null) hit.metadata = JSON.parse(row.metadata) as Record<string, unknown>;
     if (explain && 'vector' in row) {
-      const avgdl = searcher.segmentOf(h.docno)?.row.avgdl ?? c.corpus.avgDocLength;
-      const terms = query ? explainTerms(c, query, row.vector, row.tf, row.length, avgdl) : [];
+      const terms = query ? explainTerms(c, query, row.vector, row.tf, row.length, searcher.avgdl) : [];
       if (include.includes('explain')) {
         hit.explain = query ? { terms } : {};
         if (sides === 'dense') hit.explain.dense = { raw: h.score, normalized: h.score };

@@ -1,7 +1,8 @@
 /**
  * The searcher snapshot: what one search (or one batch of searches) reads of a collection, taken
  * synchronously in one place and released in one place. It holds the sealed segments (acquired:
- * a merge cannot unmap one meanwhile), the mutable segments, and the live BM25 average length.
+ * a merge cannot unmap one meanwhile), the mutable segments, and the live BM25 average length
+ * (every segment, sealed or mutable, scores its term frequencies with it).
  * The sealed segments' deleted rows are snapshotted by the native call (searchSegments copies each
  * RowBitmap's chunk pointers when called), and top() makes that call in the same tick as it
  * searches the mutable segments, so an update (delete + insert, applied in one tick) is seen as
@@ -54,7 +55,7 @@ export class Searcher {
   private constructor(
     readonly sealed: readonly SealedSegment[],
     readonly mutable: readonly MutableSegment[],
-    /** the live average document length (BM25 weights of the mutable segments' rows) */
+    /** the live average document length: every segment's BM25 rows score with it */
     readonly avgdl: number,
   ) {}
 
@@ -74,11 +75,6 @@ export class Searcher {
     if (this.released) return;
     this.released = true;
     this.sealed.forEach((s) => s.release());
-  }
-
-  /** The sealed segment holding a docno (its avgdl explains a score), if any. */
-  segmentOf(docno: DocNo): SealedSegment | undefined {
-    return this.sealed.find((s) => s.contains(docno));
   }
 
   /**
@@ -101,11 +97,12 @@ export class Searcher {
       return { segment: s.index, deleted: s.deletedRows.snapshot(), queryCut, heapFactor, exact: exact === true };
     });
     const csr = queriesCsr(queries);
-    const res = await searchSegments(parts, csr, { k, exact: o.exact, stats: o.stats, thresholds, allow: allow?.words });
+    // BM25 segments score their stored term frequencies with the live average length, as the mutable segments do.
+    const res = await searchSegments(parts, csr, { k, exact: o.exact, stats: o.stats, thresholds, allow: allow?.words, avgdl });
     const approximate = !o.exact && parts.some((p) => !p.exact);
     const exactAgain = async (q: number): Promise<Hit[]> => {
       const one = { indptr: Uint32Array.of(0, csr.indptr[q + 1] - csr.indptr[q]), indices: csr.indices.subarray(csr.indptr[q], csr.indptr[q + 1]), values: csr.values.subarray(csr.indptr[q], csr.indptr[q + 1]) };
-      const r = await searchSegments(parts, one, { k, exact: true, allow: allow?.words, mode: 'pool' });
+      const r = await searchSegments(parts, one, { k, exact: true, allow: allow?.words, mode: 'pool', avgdl });
       const top = [...mutableHits[q]];
       for (let i = 0; i < r.docnos.length; i++) top.push({ docno: r.docnos[i], score: r.scores[i] });
       return topK(top, k);

@@ -22,6 +22,8 @@ export interface BuildJob {
   threads: number;
   crashAt: 'seal-build' | 'merge-build';
   calibration: CalibrationSource;
+  /** the average length the summaries and calibration are built for (default: the rows' own) */
+  avgdl?: number;
 }
 
 export interface BuildResult {
@@ -53,7 +55,7 @@ export async function runBuildJob(job: BuildJob, reader: Pick<CollectionStore, '
     else purge[n++] = wanted[w];
   }
   if (rows.length === 0) return { purge };
-  const built = await buildSegment(rows, job.segmentsDir, job.params, job.threads, job.crashAt, undefined, planOf(job.calibration));
+  const built = await buildSegment(rows, job.segmentsDir, job.params, job.threads, job.crashAt, job.avgdl, planOf(job.calibration));
   built.index.close(); // loaded once here to verify the file; the engine loads its own
   return { built: { row: built.row, path: built.path, docnos: built.docnos }, purge };
 }

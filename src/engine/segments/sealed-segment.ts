@@ -18,6 +18,8 @@ export class SealedSegment {
   readonly deletedRows: RowBitmap;
   /** the default query settings measured when the segment was built (stored in its file), if any */
   readonly calibration: Calibration | undefined;
+  /** a blocked BM25 segment: the average length its summaries and calibration were built for */
+  readonly summaryAvgdl: number | undefined;
 
   constructor(
     readonly row: SegmentRow,
@@ -26,6 +28,7 @@ export class SealedSegment {
     readonly docnos: Uint32Array,
   ) {
     this.calibration = calibrationOf(index);
+    this.summaryAvgdl = index.layout === 'blocked' ? index.bm25?.avgdl : undefined;
     this.deletedRows = createRowBitmap(docnos.length);
   }
 
@@ -79,6 +82,24 @@ export class SealedSegment {
   close(): void {
     this.release();
   }
+}
+
+/**
+ * How far the live average length may move from the one a blocked BM25 segment's summaries were
+ * built for (a factor either way). Over that range every BM25 weight moves by at most the same
+ * factor: with avgdl' = avgdl (1 + e), the norm k1 (1 - b + b dl / avgdl) shrinks by a factor in
+ * [1 / (1 + e), 1], so tf / (tf + norm) grows by a factor in [1, 1 + e] (and symmetrically). Summary
+ * scores therefore stay within 10% of those of the live statistics: less than the heap factor's
+ * own slack, so pruning keeps its calibrated recall. Scores never depend on it (they use the live
+ * average).
+ */
+export const SUMMARY_AVGDL_RANGE = 1.1;
+
+/** True when a segment's summaries (if any) were built for an average length within range of `liveAvgdl`. */
+export function summariesFit(seg: Pick<SealedSegment, 'summaryAvgdl'>, liveAvgdl: number): boolean {
+  const built = seg.summaryAvgdl;
+  if (built === undefined || !(liveAvgdl > 0)) return true;
+  return liveAvgdl <= built * SUMMARY_AVGDL_RANGE && built <= liveAvgdl * SUMMARY_AVGDL_RANGE;
 }
 
 /** Index of `docno` in ascending `docnos`, or -1. */

@@ -1,16 +1,18 @@
 /**
- * Building one sealed segment from rows: BM25 weighting of term-frequency rows with the segment's
- * own average length (frozen into the manifest row), CSR assembly, the native Seismic build on a
- * background thread, then save → fsync → rename by content → directory fsync.
+ * Building one sealed segment from rows: CSR assembly (term-frequency rows keep their term
+ * frequencies and lengths: the segment scores BM25 with the collection's live average length at
+ * query time; its summaries and calibration are built for the average length given here, recorded
+ * in the manifest row and the file), the native Seismic build on a background thread, then save →
+ * fsync → rename by content → directory fsync.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { CsrBatch } from '../../core/types.js';
 import { buildSeismic, loadSeismic } from '../../index/native.js';
-import type { SeismicIndex, SeismicParams } from '../../index/native-types.js';
+import { NO_LENGTH, type Bm25BuildInput, type SeismicIndex, type SeismicParams } from '../../index/native-types.js';
 import type { SegmentRow } from '../../store/collection-store.js';
 import { publishByContent, tempPath } from '../../store/files.js';
-import { bm25DocumentWeights } from '../../encoder/bm25.js';
+import { BM25_PARAMS, bm25DocumentWeights } from '../../encoder/bm25.js';
 import { calibrateSegment, CALIBRATION_DEADLINE_SHARE, MIN_CALIBRATED_DOCS, type CalibrationQueries } from '../scoring/calibrate.js';
 import { crashPoint, type CrashPoint } from '../write/crash-points.js';
 import type { MutableRow } from '../write/mutable-segment.js';
@@ -29,23 +31,30 @@ export function averageLength(rows: BuildRow[]): number {
   return n === 0 ? 0 : total / n;
 }
 
-/** Rows (ascending docno) → CSR with final weights. */
-export function toCsr(rows: BuildRow[], avgdl: number): { csr: CsrBatch; docnos: Uint32Array } {
+/** Rows (ascending docno) → the segment's CSR (term-frequency rows as term frequencies), its BM25
+ * input when some row holds term frequencies, and the rows' weights at `avgdl` (what calibration
+ * queries sample terms by). */
+export function toCsr(rows: BuildRow[], avgdl: number): { csr: CsrBatch; docnos: Uint32Array; bm25?: Bm25BuildInput; weights: Float32Array } {
   let nnz = 0;
   for (const r of rows) nnz += r.vector.indices.length;
   const indptr = new Uint32Array(rows.length + 1);
   const indices = new Uint32Array(nnz);
   const values = new Float32Array(nnz);
+  const weights = new Float32Array(nnz);
   const docnos = new Uint32Array(rows.length);
+  const lengths = new Uint32Array(rows.length);
   let at = 0;
   rows.forEach((r, i) => {
     docnos[i] = r.docno;
+    lengths[i] = r.tf ? r.length : NO_LENGTH;
     indices.set(r.vector.indices, at);
-    values.set(r.tf ? bm25DocumentWeights(r.vector, r.length, avgdl).values : r.vector.values, at);
+    values.set(r.vector.values, at);
+    weights.set(r.tf ? bm25DocumentWeights(r.vector, r.length, avgdl).values : r.vector.values, at);
     at += r.vector.indices.length;
     indptr[i + 1] = at;
   });
-  return { csr: { indptr, indices, values }, docnos };
+  const bm25 = rows.some((r) => r.tf) ? { lengths, avgdl: avgdl > 0 ? avgdl : 1, ...BM25_PARAMS } : undefined;
+  return { csr: { indptr, indices, values }, docnos, bm25, weights };
 }
 
 export interface BuiltSegment {
@@ -65,8 +74,8 @@ export interface SegmentCalibrationPlan {
 /**
  * Builds, calibrates (segments with blocks and at least MIN_CALIBRATED_DOCS documents; the
  * calibration is stored in the file), publishes and reloads a segment; the caller commits the
- * manifest. `avgdl` defaults to the rows' own average length (a rebuild passes the one its lost
- * segment recorded).
+ * manifest. `avgdl`: the average length the summaries and calibration are built for (the
+ * collection's live one; it defaults to the rows' own). Scores never depend on it.
  */
 export async function buildSegment(
   rows: BuildRow[],
@@ -77,9 +86,9 @@ export async function buildSegment(
   avgdl = averageLength(rows),
   calibration?: SegmentCalibrationPlan,
 ): Promise<BuiltSegment> {
-  const { csr, docnos } = toCsr(rows, avgdl);
+  const { csr, docnos, bm25, weights } = toCsr(rows, avgdl);
   const t0 = performance.now();
-  const built = await buildSeismic(csr, docnos, params, { threads });
+  const built = await buildSeismic(csr, docnos, params, { threads, bm25 });
   const buildMs = performance.now() - t0;
   const tmp = tempPath(segmentsDir);
   let file: string;
@@ -87,7 +96,9 @@ export async function buildSegment(
     try {
       if (calibration && built.blocks > 0 && built.numDocs >= MIN_CALIBRATED_DOCS) {
         const deadline = performance.now() + CALIBRATION_DEADLINE_SHARE * buildMs;
-        const cal = await calibrateSegment({ index: built, csr, docnos }, calibration.queries(csr, docnos), calibration.target, { deadline });
+        // What the segment scores: BM25 weights of exact term frequencies (not rounded), or its binary16 weights.
+        const scored = { ...csr, values: weights };
+        const cal = await calibrateSegment({ index: built, csr: scored, docnos, exactWeights: bm25 !== undefined }, calibration.queries(scored, docnos), calibration.target, { deadline });
         built.setCalibration({ ...cal, buildMs });
       }
       crashPoint(crashAt);

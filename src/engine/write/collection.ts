@@ -33,7 +33,7 @@ import { prepareDocuments, type PreparedDocument } from './document-input.js';
 import { FilterIndex } from '../segments/filter-index.js';
 import { findMerges, planOptimize, type MergePolicyParams } from '../segments/merge-policy.js';
 import { MutableSegment } from './mutable-segment.js';
-import { SealedSegment } from '../segments/sealed-segment.js';
+import { SealedSegment, summariesFit } from '../segments/sealed-segment.js';
 import type { BuildJob } from '../segments/build-job.js';
 import { runBuild, type BuildLane } from '../segments/build-runner.js';
 import { calibrationSourceOf, type CalibrationSource } from '../scoring/calibration-queries.js';
@@ -155,6 +155,7 @@ export class EngineCollection implements Collection {
       apply: (results) => results.forEach((r, i) => this.applyDocument(prepared[i], r.docno, r.seq, r.removed)),
     });
     this.sealIfFull();
+    this.resummariseDrifted();
     const updated = applied.filter((r) => r.removed).length;
     return { inserted: applied.length - updated, updated };
   }
@@ -235,7 +236,22 @@ export class EngineCollection implements Collection {
       apply: (removed) => {
         if (removed) this.applyRemoval(removed);
       },
-    }).then((removed) => removed !== undefined);
+    }).then((removed) => {
+      this.resummariseDrifted();
+      return removed !== undefined;
+    });
+  }
+
+  /**
+   * Scores always use the live average length; a blocked segment's summaries and calibration were
+   * built for the one of its build. When the live average leaves that segment's range
+   * (summariesFit), the segment is rebuilt from its live rows for the live average (a one-segment
+   * merge in the merge lane: summaries and calibration anew).
+   */
+  private resummariseDrifted(): void {
+    const live = this.corpus.avgDocLength;
+    if (this.closing || !(live > 0)) return;
+    this.scheduleMerges(this.sealed.filter((seg) => !summariesFit(seg, live)).map((seg) => [seg.id]));
   }
 
   search(request: SearchRequest): Promise<SearchResponse> {
@@ -352,6 +368,8 @@ export class EngineCollection implements Collection {
       threads: this.buildThreads,
       crashAt: lane === 'seal' ? 'seal-build' : 'merge-build',
       calibration: this.calibrationSource(),
+      // summaries and calibration for the live average length (scores use the live one at query time)
+      avgdl: this.corpus.avgDocLength > 0 ? this.corpus.avgDocLength : undefined,
     };
     const { built, purge } = await runBuild(lane, job);
     if (!built) {
