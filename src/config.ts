@@ -67,9 +67,9 @@ export interface Config {
 export const DEFAULT_SEISMIC: SeismicParams = {
   nPostings: 4000, // average postings per non-empty list (Seismic's n_postings)
   maxFraction: 1.5,
-  centroidFraction: 0.1,
+  centroidFraction: 0.02, // ~50 postings per block: with summaryCap 2 a summary keeps up to ~100 entries (README "Index benchmark")
   summaryEnergy: 0.6,
-  summaryCap: 8,
+  summaryCap: 2, // summaries ≤ 6 bytes per kept posting (3 per entry): the segment stays ≤ 16 B/nnz
   docCut: 15,
   nKnn: 0,
   seed: 42,

@@ -31,7 +31,7 @@ import { EngineManager } from '../../src/engine/manager.js';
 import { buildSegment, type BuildRow } from '../../src/engine/segments/segment-build.js';
 import { MutableSegment } from '../../src/engine/write/mutable-segment.js';
 import type { Collection, CollectionConfig, DocumentInput, Filter } from '../../src/engine/types.js';
-import { AppError } from '../../src/errors.js';
+import { upsertRetrying } from './upsert.js';
 import { latencyBySegments, latencyWhileIngesting } from './engine-search.js';
 import { generateDocBatch, generateQueries } from './synthetic.js';
 
@@ -77,15 +77,7 @@ async function ingest(c: Collection, n: number, batch: number, concurrency: numb
       const from = next;
       next = Math.min(n, next + batch);
       const docs = pre ? pre.slice(from, next) : docsOf(generateDocBatch(from, next - from), from);
-      for (;;) {
-        try {
-          await c.upsert(docs);
-          break;
-        } catch (e) {
-          if (!(e instanceof AppError && e.code === 'BACKPRESSURE')) throw e;
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      }
+      await upsertRetrying(c, docs, 50);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -219,15 +211,7 @@ async function ingestTable(manager: EngineManager, qs: Array<{ indices: number[]
       const due = started + ((from - LIVE) / LIVE_RATE) * 1000;
       if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
       const docs = docsOf(generateDocBatch(from, batch), from);
-      for (;;) {
-        try {
-          await c.upsert(docs);
-          break;
-        } catch (e) {
-          if (!(e instanceof AppError && e.code === 'BACKPRESSURE')) throw e;
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      }
+      await upsertRetrying(c, docs, 50);
     }
     return { docs: LIVE_INGEST, seconds: (performance.now() - started) / 1000 };
   };

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { CsrBatch } from '../../src/core/types.js';
 import { EngineManager } from '../../src/engine/manager.js';
 import type { Collection, DocumentInput, SearchResponse } from '../../src/engine/types.js';
-import { AppError } from '../../src/errors.js';
+import { upsertRetrying } from './upsert.js';
 import { generateDocBatch, generateQueries } from './synthetic.js';
 
 const arg = (name: string): string | undefined => {
@@ -77,15 +77,7 @@ async function build(dir: string, docs: number): Promise<void> {
   for (let from = 0; from < docs; from += batch) {
     const n = Math.min(batch, docs - from);
     const input = docsOf(generateDocBatch(from, n), from);
-    for (;;) {
-      try {
-        await c.upsert(input);
-        break;
-      } catch (e) {
-        if (!(e instanceof AppError && e.code === 'BACKPRESSURE')) throw e;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+    await upsertRetrying(c, input);
     if (from % 50_000 === 0) process.stderr.write(`  ingested ${from} documents\n`);
   }
   await c.flush();
