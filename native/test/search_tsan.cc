@@ -115,9 +115,13 @@ static void Seismic(ThreadPool& pool) {
     pool.ForEachAsync(
         nq, [job, seg, opts, qv](size_t q) { job->got[q] = seg->Search(qv, q, opts, nullptr); },
         [job, round, &done, &fail_mu](std::exception_ptr err) {
-          std::lock_guard<std::mutex> lock(fail_mu);
-          CHECK(err == nullptr);
-          for (size_t q = 0; q < job->got.size(); q++) CHECK(Same(job->got[q], job->want[q]), "round %zu query %zu", round, q);
+          {
+            std::lock_guard<std::mutex> lock(fail_mu);
+            CHECK(err == nullptr);
+            for (size_t q = 0; q < job->got.size(); q++) CHECK(Same(job->got[q], job->want[q]), "round %zu query %zu", round, q);
+          }
+          // After fail_mu is released: once the last Finish lets Wait return, fail_mu (on the
+          // waiting thread's stack) is gone, and unlocking it then raced with the next test's frame.
           done.Finish();
         });
     jobs.push_back(job);
@@ -164,10 +168,12 @@ static void Dense(ThreadPool& pool) {
           (*parts)[t] = tops[0].Take();
         },
         [parts, want, &done, &fail_mu](std::exception_ptr err) {
-          std::lock_guard<std::mutex> lock(fail_mu);
-          CHECK(err == nullptr);
-          CHECK(Same(MergeTopK(*parts, 5), *want));
-          done.Finish();
+          {
+            std::lock_guard<std::mutex> lock(fail_mu);
+            CHECK(err == nullptr);
+            CHECK(Same(MergeTopK(*parts, 5), *want));
+          }
+          done.Finish();  // after fail_mu is released (see Seismic)
         });
   }
   done.Wait();
