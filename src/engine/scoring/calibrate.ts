@@ -235,7 +235,8 @@ class Walk {
 /**
  * Measures and returns the segment's calibration (the caller stores it with setCalibration): one
  * exact reference at k = 100 (exact-reference.ts) serves both k; then the walk at k = 10 (at most
- * half the budget) and at k = 100 (the rest). Past the budget (or, as a last resort, the deadline)
+ * half the budget) and at k = 100 (the rest; not walked when k = 10 is exact, since deeper searches
+ * take the safer of both). Past the budget (or, as a last resort, the deadline)
  * the best passing setting found so far is kept, or exact search when none was found.
  */
 export async function calibrateSegment(seg: CalibrationSegment, cal: CalibrationQueries, target: number, limits: CalibrationLimits = {}): Promise<Calibration> {
@@ -244,7 +245,8 @@ export async function calibrateSegment(seg: CalibrationSegment, cal: Calibration
   const want = await exactTopK(seg.csr, seg.docnos, cal.queries, 100 + (cal.sources ? 1 : 0), !seg.exactWeights);
   const walk = new Walk(seg.index, cal, want, target, limits.deadline ?? Infinity);
   const k10 = await walk.cheapest(10, budget / 2);
-  const k100 = await walk.cheapest(100, budget);
+  // k > 10 takes the safer of both settings: when k = 10 is already exact, so is every deeper search.
+  const k100 = k10.exact ? k10 : await walk.cheapest(100, budget);
   const ms = performance.now() - t0;
   return { version: 1, target, source: cal.source, queries: cal.queries.indptr.length - 1, ms, work: walk.work, budget, ...(walk.stopped ? { stopped: walk.stopped } : {}), k10, k100 };
 }
