@@ -26,7 +26,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CsrBatch } from '../../src/core/types.js';
 import { buildSegment } from '../../src/engine/segments/segment-build.js';
-import { calibrateSegment, calibrationOf, CALIBRATION_DEADLINE_SHARE, settingsFor, type Calibration, type QuerySettings } from '../../src/engine/scoring/calibrate.js';
+import { calibrateSegment, calibrationDeadline, calibrationOf, settingsFor, type Calibration, type QuerySettings } from '../../src/engine/scoring/calibrate.js';
 import { pseudoQueries, QUERY_LENGTHS, type QueryProfile } from '../../src/engine/scoring/pseudo-queries.js';
 import { buildInvertedIndex, buildSeismic, createBitmap, createForwardIndex, DEFAULT_SEISMIC_PARAMS, setSearchThreads } from '../../src/index/native.js';
 import type { Bitmap, SearchOptions, SearchResult, SeismicIndex } from '../../src/index/native-types.js';
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
     ['default (tune)', { queries: sliceRows(tune, 0, Math.min(Number(args['calibration-queries']), tune.indptr.length - 1)), source: 'recent' as const }],
   ] as const) {
     const tc = performance.now();
-    const cal = await calibrateSegment({ index: seismic, csr: docs, docnos }, calQueries, target, { deadline: performance.now() + CALIBRATION_DEADLINE_SHARE * buildS * 1000 }); // as a sealed segment calibrates
+    const cal = await calibrateSegment({ index: seismic, csr: docs, docnos }, calQueries, target, { deadline: calibrationDeadline(buildS * 1000) }); // as a sealed segment calibrates
     const seconds = (performance.now() - tc) / 1000;
     calibrations.push({ label, cal, seconds });
     console.log(`calibration "${label}" (${cal.source} queries, ${cal.queries}, profile ${profile}): ${seconds.toFixed(1)} s (build ${buildS.toFixed(1)} s; work ${cal.work} of budget ${cal.budget}${cal.stopped ? `, stopped by ${cal.stopped}` : ''}); k=10 ${JSON.stringify(cal.k10)}; k=100 ${JSON.stringify(cal.k100)}`);

@@ -68,8 +68,18 @@ export const MIN_CALIBRATED_DOCS = 1_000;
  * (README "Calibrated query defaults"); past it the walk stops with the best passing setting found.
  */
 export const CALIBRATION_WORK_PER_DOC = 250;
-/** Last resort only: past this share of the segment's build time the walk stops as it does past the budget. */
+/**
+ * Last resort only: past this share of the segment's build time, and never before
+ * CALIBRATION_DEADLINE_FLOOR_MS (small builds of a few seconds would otherwise stop by the clock, as
+ * load decides), the walk stops as it does past the budget.
+ */
 export const CALIBRATION_DEADLINE_SHARE = 0.5;
+export const CALIBRATION_DEADLINE_FLOOR_MS = 10_000;
+
+/** The wall-clock guard of a calibration that starts now, after a build of `buildMs`. */
+export function calibrationDeadline(buildMs: number): number {
+  return performance.now() + Math.max(CALIBRATION_DEADLINE_SHARE * buildMs, CALIBRATION_DEADLINE_FLOOR_MS);
+}
 /** Calibration queries per segment. */
 export const CALIBRATION_QUERIES = 200;
 /** A setting is first searched with this many queries, then twice as many, … only while they leave it in doubt. */

@@ -13,7 +13,7 @@ import { NO_LENGTH, type Bm25BuildInput, type SeismicIndex, type SeismicParams }
 import type { SegmentRow } from '../../store/collection-store.js';
 import { publishByContent, tempPath } from '../../store/files.js';
 import { BM25_PARAMS, bm25DocumentWeights } from '../../encoder/bm25.js';
-import { calibrateSegment, CALIBRATION_DEADLINE_SHARE, MIN_CALIBRATED_DOCS, type CalibrationQueries } from '../scoring/calibrate.js';
+import { calibrateSegment, calibrationDeadline, MIN_CALIBRATED_DOCS, type CalibrationQueries } from '../scoring/calibrate.js';
 import { crashPoint, type CrashPoint } from '../write/crash-points.js';
 import type { MutableRow } from '../write/mutable-segment.js';
 
@@ -95,7 +95,7 @@ export async function buildSegment(
   try {
     try {
       if (calibration && built.blocks > 0 && built.numDocs >= MIN_CALIBRATED_DOCS) {
-        const deadline = performance.now() + CALIBRATION_DEADLINE_SHARE * buildMs;
+        const deadline = calibrationDeadline(buildMs);
         // What the segment scores: BM25 weights of exact term frequencies (not rounded), or its binary16 weights.
         const scored = { ...csr, values: weights };
         const cal = await calibrateSegment({ index: built, csr: scored, docnos, exactWeights: bm25 !== undefined }, calibration.queries(scored, docnos), calibration.target, { deadline });
