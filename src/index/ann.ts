@@ -14,13 +14,12 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { DEFAULT_DENSE_INDEX } from '../config.js';
 import { AppError } from '../errors.js';
 import type { AnnMatches, AnnReply, AnnRequest, AnnWorkerInit } from './ann-worker.js';
+import { startModuleWorker } from '../workers/module-worker.js';
 
 export type { AnnMatches } from './ann-worker.js';
 
@@ -63,18 +62,9 @@ const CLOSE_TIMEOUT_MS = 30_000;
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 type Op<R extends AnnRequest> = R extends unknown ? Omit<R, 'id'> : never;
 
-/**
- * Starts the worker. Built, it is plain JavaScript. Under tsx/vitest this module and the worker are
- * TypeScript: the worker registers tsx's CommonJS hook first (its ESM hook hangs inside worker
- * threads on Node 20) and requires the TypeScript file through it.
- */
+/** Starts the worker (ann-worker.ts, or .js when built). */
 function spawnWorker(init: AnnWorkerInit): Worker {
-  const ts = fileURLToPath(import.meta.url).endsWith('.ts');
-  const url = new URL(ts ? './ann-worker.ts' : './ann-worker.js', import.meta.url);
-  if (!ts) return new Worker(url, { workerData: init });
-  const tsxCjs = createRequire(import.meta.url).resolve('tsx/cjs/api');
-  const boot = `require(${JSON.stringify(tsxCjs)}).register(); require(${JSON.stringify(fileURLToPath(url))});`;
-  return new Worker(boot, { eval: true, workerData: init });
+  return startModuleWorker(import.meta.url, 'ann-worker', { workerData: init });
 }
 
 export class AnnIndex {

@@ -4,26 +4,16 @@
  * workers are shared by every collection of the process, started on first use and unreferenced
  * while idle (they never keep the process alive).
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../workers/module-worker.js';
 import { errorOf, type BuildJob, type BuildResult, type ErrorData } from './build-job.js';
 
 export type BuildLane = 'seal' | 'merge';
 
 type Reply = { id: number; result: BuildResult } | { id: number; error: ErrorData };
 
-/** Built, the worker is JavaScript; under tsx/vitest it is TypeScript required through tsx's CommonJS hook (as ann.ts does). */
-function spawn(): Worker {
-  const ts = fileURLToPath(import.meta.url).endsWith('.ts');
-  const url = new URL(ts ? './build-worker.ts' : './build-worker.js', import.meta.url);
-  if (!ts) return new Worker(url);
-  const tsxCjs = createRequire(import.meta.url).resolve('tsx/cjs/api');
-  return new Worker(`require(${JSON.stringify(tsxCjs)}).register(); require(${JSON.stringify(fileURLToPath(url))});`, { eval: true });
-}
-
 class BuildWorker {
-  private readonly worker = spawn();
+  private readonly worker: Worker = startModuleWorker(import.meta.url, 'build-worker');
   private readonly pending = new Map<number, { resolve: (r: BuildResult) => void; reject: (e: Error) => void }>();
   private nextId = 1;
   dead = false;
