@@ -338,6 +338,13 @@ export class CollectionStore {
    * files it drops right after, and a manifest that a power loss could roll back would then name
    * files that no longer exist. Manifest commits are rare (one per seal or merge), so this costs little.
    */
+  /** Deletes tombstones that no segment and no running search needs (TombstoneGate decides when). */
+  purgeTombstones(docnos: Iterable<number>): void {
+    this.db.transaction(() => {
+      for (const d of docnos) this.stmt.purgeTombstone.run(d);
+    })();
+  }
+
   commitManifest(change: ManifestChange): number {
     if (this.durability === 'fsync') return this.writeManifest(change);
     this.db.pragma('synchronous = FULL');

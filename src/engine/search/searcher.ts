@@ -17,6 +17,7 @@ import type { DocSet } from '../segments/filter-index.js';
 import { topK, type MutableSegment } from '../write/mutable-segment.js';
 import type { SealedSegment } from '../segments/sealed-segment.js';
 import type { SegmentSearchSettings } from '../types.js';
+import type { TombstoneGate } from './tombstone-gate.js';
 
 /** What the read path needs of a collection (EngineCollection implements it). */
 export interface SegmentSource {
@@ -24,6 +25,8 @@ export interface SegmentSource {
   readonly frozen: readonly MutableSegment[];
   readonly active: MutableSegment;
   readonly corpus: { readonly avgDocLength: number };
+  /** tombstones wait for the searches that started before they were purged (tombstone-gate.ts) */
+  readonly tombstoneGate?: TombstoneGate;
 }
 
 export interface TopOptions {
@@ -52,17 +55,22 @@ export interface TopResult {
 export class Searcher {
   private released = false;
 
+  private readonly gateToken: number | undefined;
+
   private constructor(
     readonly sealed: readonly SealedSegment[],
     readonly mutable: readonly MutableSegment[],
     /** the live average document length: every segment's BM25 rows score with it */
     readonly avgdl: number,
-  ) {}
+    private readonly gate: TombstoneGate | undefined,
+  ) {
+    this.gateToken = gate?.enter();
+  }
 
   static acquire(src: SegmentSource): Searcher {
     const sealed = [...src.sealed];
     sealed.forEach((s) => s.acquire());
-    return new Searcher(sealed, [...src.frozen, src.active], src.corpus.avgDocLength);
+    return new Searcher(sealed, [...src.frozen, src.active], src.corpus.avgDocLength, src.tombstoneGate);
   }
 
   /** One more hold on the sealed segments (a background check of this search); call the result once. */
@@ -75,6 +83,7 @@ export class Searcher {
     if (this.released) return;
     this.released = true;
     this.sealed.forEach((s) => s.release());
+    if (this.gateToken !== undefined) this.gate?.leave(this.gateToken);
   }
 
   /**

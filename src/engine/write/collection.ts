@@ -44,6 +44,7 @@ import { RecallMonitor } from '../search/recall-monitor.js';
 import { encodeText, searchBatch, searchCollection } from '../search/search.js';
 import type { CalibratedSettingStats, Collection, CollectionConfig, CollectionHealth, CollectionStats, DocumentInput, EncodedTerm, SearchRequest, SearchResponse, SegmentCalibrationStats, StoredDocument } from '../types.js';
 import type { CalibratedSetting, Calibration } from '../scoring/calibrate.js';
+import { TombstoneGate } from '../search/tombstone-gate.js';
 
 const BACKPRESSURE_RETRY_SECONDS = 1;
 
@@ -79,6 +80,10 @@ export class EngineCollection implements Collection {
   /** called after each seal or merge (metrics, benchmarks); ms is wall time of the whole job */
   onJob?: (job: { kind: 'seal' | 'merge'; docs: number; ms: number }) => void;
   private closed = false;
+  /** tombstones of rows a seal or merge dropped go once the searches that started before it end */
+  readonly tombstoneGate = new TombstoneGate((docnos) => {
+    if (!this.closed) this.store.purgeTombstones(docnos);
+  });
   /** ok, or why this collection is read-only or degraded (stats, /ready) */
   health: CollectionHealth = { status: 'ok' };
   /** set when applying a committed write failed: memory is no longer trusted, every call answers 503 */
@@ -373,14 +378,15 @@ export class EngineCollection implements Collection {
     };
     const { built, purge } = await runBuild(lane, job);
     if (!built) {
-      this.store.commitManifest({ add: [], remove, sealedSeq, purgeTombstones: purge });
+      this.store.commitManifest({ add: [], remove, sealedSeq, purgeTombstones: [] });
+      this.tombstoneGate.defer(purge);
       return undefined;
     }
     crashPoint('segment-written');
     let index: SeismicIndex | undefined;
     try {
       index = await loadSeismicAsync(built.path);
-      this.store.commitManifest({ add: [built.row], remove, sealedSeq, purgeTombstones: purge });
+      this.store.commitManifest({ add: [built.row], remove, sealedSeq, purgeTombstones: [] });
     } catch (error) {
       index?.close();
       await fs.rm(built.path, { force: true });
@@ -388,6 +394,7 @@ export class EngineCollection implements Collection {
     }
     const seg = new SealedSegment(built.row, built.path, index, built.docnos);
     seg.deleteDocnos(removedMeanwhile);
+    this.tombstoneGate.defer(purge); // once the searches that may still return those docnos have ended
     return seg;
   }
 
