@@ -1,8 +1,6 @@
 // ThreadSanitizer: a Bitmap mutated by its owner thread while search threads read snapshots of it,
 // as the addon does (the JS thread deletes documents while searches hold tombstone snapshots and
 // drop them on a pool thread). Every snapshot must keep the content it had when taken.
-#include <condition_variable>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -10,6 +8,7 @@
 #include <vector>
 
 #include "bitmap.h"
+#include "channel.h"
 #include "check.h"
 
 using namespace sparrow;
@@ -19,34 +18,8 @@ struct Taken {
   std::vector<DocNo> expected;  // the owner's view when the snapshot was taken
 };
 
-// A queue of snapshots from the owner to the readers (the handoff a search submission makes).
-struct Channel {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<Taken> items;
-  bool closed = false;
-  void Push(Taken t) {
-    std::lock_guard<std::mutex> lock(mu);
-    items.push_back(std::move(t));
-    cv.notify_one();
-  }
-  bool Pop(Taken& out) {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return closed || !items.empty(); });
-    if (items.empty()) return false;
-    out = std::move(items.front());
-    items.pop_front();
-    return true;
-  }
-  void Close() {
-    std::lock_guard<std::mutex> lock(mu);
-    closed = true;
-    cv.notify_all();
-  }
-};
-
 int main() {
-  Channel channel;
+  sparrow_test::Channel<Taken> channel;
   std::mutex fail_mu;
   std::vector<std::thread> readers;
   for (int r = 0; r < 3; r++)

@@ -3,14 +3,13 @@
 // searchSegments' pool tasks hold the snapshots it took). Every snapshot must keep the bits it had
 // when taken, and a write after a snapshot copies only the chunk it changes. Then several threads
 // search segments at once into one MergedTopK (multi_search.h) and must equal the one-thread result.
-#include <condition_variable>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <random>
 #include <thread>
 #include <vector>
 
+#include "channel.h"
 #include "check.h"
 #include "multi_search.h"
 #include "row_bitmap.h"
@@ -23,34 +22,9 @@ struct Taken {
   std::vector<uint32_t> expected;  // the owner's set rows when the snapshot was taken
 };
 
-struct Channel {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<Taken> items;
-  bool closed = false;
-  void Push(Taken t) {
-    std::lock_guard<std::mutex> lock(mu);
-    items.push_back(std::move(t));
-    cv.notify_one();
-  }
-  bool Pop(Taken& out) {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return closed || !items.empty(); });
-    if (items.empty()) return false;
-    out = std::move(items.front());
-    items.pop_front();
-    return true;
-  }
-  void Close() {
-    std::lock_guard<std::mutex> lock(mu);
-    closed = true;
-    cv.notify_all();
-  }
-};
-
 void WriterAndReaders() {
   constexpr size_t kRows = 300000;  // 5 chunks
-  Channel channel;
+  sparrow_test::Channel<Taken> channel;
   std::mutex fail_mu;
   int bad = 0, read = 0;
   std::vector<std::thread> readers;
