@@ -6,7 +6,6 @@
  * calibration never saw). Plus the pure pieces: per-query recall, the lower bound, the choice of
  * settings per k, pseudo-queries, the recent-query store.
  */
-import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEncoder } from '../../src/encoder/factory.js';
@@ -21,20 +20,12 @@ import { EngineManager } from '../../src/engine/manager.js';
 import { pseudoQueries } from '../../src/engine/scoring/pseudo-queries.js';
 import { migrate } from '../../src/store/schema.js';
 import { RecentQueries } from '../../src/store/recent-queries.js';
-import { closeEncoderPool } from '../../src/workers/pool.js';
-import { tempDir } from './helpers.js';
+import { closeEngine, indexScifact, readScifact, tempDir } from './helpers.js';
 
-const SCIFACT = new URL('../../index-data/samples/scifact/', import.meta.url);
-const readJsonl = <T>(file: string): T[] =>
-  fs
-    .readFileSync(new URL(file, SCIFACT), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as T);
 const TARGET = 0.9;
-const docs = readJsonl<{ _id: string; title: string; text: string }>('corpus.jsonl');
+const docs = readScifact<{ _id: string; title: string; text: string }>('corpus.jsonl');
 // Every other claim (the report half of bench:index): never seen by calibration, which uses pseudo-queries.
-const claims = readJsonl<{ _id: string; text: string }>('queries.jsonl').filter((_, i) => i % 2 === 1).slice(0, 200);
+const claims = readScifact<{ _id: string; text: string }>('queries.jsonl').filter((_, i) => i % 2 === 1).slice(0, 200);
 
 describe('calibration on a sealed SciFact segment', () => {
   let dataDir: string;
@@ -50,16 +41,10 @@ describe('calibration on a sealed SciFact segment', () => {
     // Target 0.9: with today's summaries the thorough setting reaches about 0.94 on these pseudo-queries,
     // so at 0.95 the segment would fall back to exact search and no approximate setting would be tested.
     const index = { mutableMaxDocs: 10_000, maxUnsealedDocs: 10_000, recentQueries: false, targetRecall: TARGET } as Partial<IndexConfig> as IndexConfig;
-    col = (await manager.create('scifact', { index })) as EngineCollection;
-    for (let i = 0; i < docs.length; i += 500) await col.upsert(docs.slice(i, i + 500).map((d) => ({ id: d._id, title: d.title, text: d.text })));
-    await col.flush();
+    col = await indexScifact(manager, 'scifact', docs, index);
   }, 600_000);
 
-  afterAll(async () => {
-    await manager?.close();
-    await closeEncoderPool();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => closeEngine(manager, dataDir));
 
   it('stores the calibration in the segment file and reads it back at open', async () => {
     expect(col.sealed).toHaveLength(1);

@@ -3,7 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { SparseVector } from '../../src/core/types.js';
+import type { EngineManager } from '../../src/engine/manager.js';
+import type { IndexConfig } from '../../src/engine/types.js';
+import type { EngineCollection } from '../../src/engine/write/collection.js';
 import { sparseDot } from '../../src/engine/write/sparse-input.js';
+import { closeEncoderPool } from '../../src/workers/pool.js';
 
 export function tempDir(prefix = 'sparrow-engine-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -68,11 +72,31 @@ export function sameRanking(got: Array<{ id: string; score: number }>, want: Arr
   return clear(got).every((id) => has(want).has(id)) && clear(want).every((id) => has(got).has(id));
 }
 
+/** The records of a JSONL file of the bundled SciFact sample (corpus.jsonl, queries.jsonl). */
+export function readScifact<T>(file: string): T[] {
+  return fs
+    .readFileSync(new URL(`../../index-data/samples/scifact/${file}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as T);
+}
+
 /** The first `n` documents of the bundled SciFact sample corpus. */
 export function scifactDocs(n: number): Array<{ _id: string; title: string; text: string }> {
-  return fs
-    .readFileSync(new URL('../../index-data/samples/scifact/corpus.jsonl', import.meta.url), 'utf8')
-    .split('\n')
-    .slice(0, n)
-    .map((l) => JSON.parse(l) as { _id: string; title: string; text: string });
+  return readScifact<{ _id: string; title: string; text: string }>('corpus.jsonl').slice(0, n);
+}
+
+/** A lexical collection `name` holding `docs` as text, written 500 at a time and flushed. */
+export async function indexScifact(manager: EngineManager, name: string, docs: Array<{ _id: string; title: string; text: string }>, index: IndexConfig): Promise<EngineCollection> {
+  const col = (await manager.create(name, { index })) as EngineCollection;
+  for (let i = 0; i < docs.length; i += 500) await col.upsert(docs.slice(i, i + 500).map((d) => ({ id: d._id, title: d.title, text: d.text })));
+  await col.flush();
+  return col;
+}
+
+/** afterAll of a suite with its own manager and data directory. */
+export async function closeEngine(manager: EngineManager | undefined, dataDir: string): Promise<void> {
+  await manager?.close();
+  await closeEncoderPool();
+  fs.rmSync(dataDir, { recursive: true, force: true });
 }

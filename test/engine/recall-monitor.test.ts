@@ -13,19 +13,11 @@ import type { EngineCollection } from '../../src/engine/write/collection.js';
 import { EngineManager } from '../../src/engine/manager.js';
 import { RecallMonitor, recallOf } from '../../src/engine/search/recall-monitor.js';
 import type { IndexConfig } from '../../src/engine/types.js';
-import { closeEncoderPool } from '../../src/workers/pool.js';
 import { body, openApp, testConfig } from '../http/helpers.js';
-import { tempDir } from './helpers.js';
+import { closeEngine, indexScifact, readScifact, scifactDocs, tempDir } from './helpers.js';
 
-const SCIFACT = new URL('../../index-data/samples/scifact/', import.meta.url);
-const readJsonl = <T>(file: string): T[] =>
-  fs
-    .readFileSync(new URL(file, SCIFACT), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as T);
-const docs = readJsonl<{ _id: string; title: string; text: string }>('corpus.jsonl').slice(0, MIN_CALIBRATED_DOCS - 100);
-const claims = readJsonl<{ _id: string; text: string }>('queries.jsonl').slice(0, 150);
+const docs = scifactDocs(MIN_CALIBRATED_DOCS - 100);
+const claims = readScifact<{ _id: string; text: string }>('queries.jsonl').slice(0, 150);
 // One blocked segment too small to calibrate: default searches use the engine's query defaults
 // (DEFAULT_SEISMIC_QUERY), which are approximate here, so recall is below 1 and the comparison
 // means something. (A calibrated segment's settings depend on how far its time-bounded calibration
@@ -40,16 +32,10 @@ describe('recall monitor', () => {
   beforeAll(async () => {
     dataDir = tempDir();
     manager = await EngineManager.open({ dataDir, recallMonitor: { rate: 1, maxShare: 1, window: 1000 }, encoderFor: (config, cpu) => createEncoder(config.encoder, cpu) });
-    col = (await manager.create('scifact', { index })) as EngineCollection;
-    for (let i = 0; i < docs.length; i += 500) await col.upsert(docs.slice(i, i + 500).map((d) => ({ id: d._id, title: d.title, text: d.text })));
-    await col.flush();
+    col = await indexScifact(manager, 'scifact', docs, index);
   }, 600_000);
 
-  afterAll(async () => {
-    await manager?.close();
-    await closeEncoderPool();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => closeEngine(manager, dataDir));
 
   it('agrees with an offline measurement of the same searches within 0.02', async () => {
     expect(col.sealed).toHaveLength(1);
