@@ -117,7 +117,7 @@ export const SearchBody = Closed({
   searchAfter: Type.Optional(Closed({ score: Type.Number(), id: DocumentId })),
   mode: Type.Optional(StringEnum(['sparse', 'dense', 'hybrid'] as const)),
   exact: Type.Optional(Type.Boolean()),
-  queryCut: Type.Optional(Type.Integer({ minimum: 1 })),
+  queryCut: Type.Optional(Type.Integer({ minimum: 1, maximum: 1048576 })),
   heapFactor: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
   stats: Type.Optional(Type.Boolean()),
   filter: Type.Optional(FreeObject),

@@ -51,6 +51,8 @@ const CASES: Case[] = [
   { name: 'k = 10^9', request: search({ query: 'protein', k: 1e9 }), status: 400, code: 'INVALID_K' },
   { name: 'k over the configured limit', request: search({ query: 'protein', k: 1001 }), status: 400, code: 'INVALID_K' },
   { name: 'heapFactor 0', request: search({ query: 'protein', heapFactor: 0 }), status: 400, code: 'VALIDATION_ERROR' },
+  { name: 'heapFactor > 0 that is 0 as a float32', request: search({ query: 'protein', heapFactor: 1e-50 }), status: 400, code: 'VALIDATION_ERROR' },
+  { name: 'queryCut over the native bound', request: search({ query: 'protein', queryCut: 2 ** 21 }), status: 400, code: 'VALIDATION_ERROR' },
   { name: 'sparse query: "NaN" weight', request: search({ sparse: { indices: [1], values: ['NaN'] } }), status: 400, code: 'INVALID_SPARSE_VECTOR' },
   { name: 'sparse query: infinite weight', request: raw(`${C}/search`, '{"sparse": {"indices": [1], "values": [1e999]}}'), status: 400, code: 'INVALID_SPARSE_VECTOR' },
   { name: 'sparse query: negative weight', request: search({ sparse: { indices: [1, 2], values: [0.5, -1] } }), status: 400, code: 'INVALID_SPARSE_VECTOR' },

@@ -57,6 +57,8 @@ export interface SearchSource extends SegmentSource {
 }
 
 export const MAX_K = 10_000;
+/** The largest queryCut the native search takes (native/src/multi_search_glue.cc); any larger cut keeps every term anyway. */
+export const MAX_QUERY_CUT = 1 << 20;
 const INCLUDES = new Set(['text', 'metadata', 'explain', 'highlight']);
 
 export async function searchCollection(c: SearchSource, req: SearchRequest): Promise<SearchResponse> {
@@ -169,8 +171,20 @@ function checkRequest(c: SearchSource, req: SearchRequest): { k: number; mode: '
   if (mode !== 'sparse' && !c.dense) throw new AppError('DENSE_NOT_CONFIGURED', `mode "${mode}" needs a dense field in the collection config`);
   for (const inc of req.include ?? []) if (!INCLUDES.has(inc)) throw new AppError('VALIDATION_ERROR', `include: unknown value "${inc}"`);
   if (req.minScore !== undefined && !Number.isFinite(req.minScore)) throw new AppError('VALIDATION_ERROR', 'minScore must be a finite number');
+  checkSeismicOptions(req);
   checkPage(req, k, MAX_K);
   return { k, mode };
+}
+
+/** queryCut and heapFactor as the native search reads them: heapFactor in float32, queryCut within its bound. */
+function checkSeismicOptions(req: SearchRequest): void {
+  const { queryCut, heapFactor } = req;
+  if (queryCut !== undefined && !(Number.isInteger(queryCut) && queryCut >= 1 && queryCut <= MAX_QUERY_CUT)) {
+    throw new AppError('VALIDATION_ERROR', `queryCut must be an integer in [1, ${MAX_QUERY_CUT}], got ${queryCut}`);
+  }
+  if (heapFactor !== undefined && !(typeof heapFactor === 'number' && Math.fround(heapFactor) > 0 && Math.fround(heapFactor) <= 1)) {
+    throw new AppError('VALIDATION_ERROR', `heapFactor must be in (0, 1] as a float32, got ${heapFactor}`);
+  }
 }
 
 /** A filter allowing fewer than exactFilterSelectivity of the documents is scored exactly. */
