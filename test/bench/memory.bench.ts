@@ -1,5 +1,5 @@
 /**
- * npm run bench:memory [-- --docs 100000 | --docs-file F.jsonl | --sample] [--dir D] [--queries 300]
+ * npm run bench:memory [-- --docs 100000 | --docs-file F.jsonl | --dataset NAME | --sample] [--dir D] [--queries 300]
  *                      [--clients 4] [--cpu-budget N]
  * What a collection costs on disk and in memory, per document and per non-zero: collection.db
  * (SQLite, with its WAL), the segment files by section (forward rows, postings, blocks, summaries,
@@ -12,6 +12,9 @@
  *                  no real SPLADE document vectors here), queried with synthetic report queries
  *   --docs-file F  pre-encoded documents `{id, indices, values}` per line (scripts/real-text-sets.ts
  *                  writes the real-text sets of bench:index), queried with the document rows
+ *   --dataset NAME a real-text set of bench:index (test/bench/datasets.ts: scifact-bm25, manpages-bm25,
+ *                  scifact-splade-msmarco, scifact-splade-if, msmarco-queries), its vectors stored as
+ *                  pre-encoded documents, queried with its report-half queries
  *   --sample       the bundled SciFact sample collection on a fresh data directory (what `npm start`
  *                  creates), queried with text (the claims of its own documents' titles)
  *   --dir D        keep the built collection there (reused when it exists)
@@ -26,6 +29,7 @@ import { parseArgs } from 'node:util';
 import type { CsrBatch } from '../../src/core/types.js';
 import { EngineManager } from '../../src/engine/manager.js';
 import type { DocumentInput } from '../../src/engine/types.js';
+import { DATASETS, defaultShared, loadDataset, type BenchData, type DatasetName } from './datasets.js';
 import { upsertRetrying } from './upsert.js';
 import { loadSeismic } from '../../src/index/native.js';
 import type { SeismicSections } from '../../src/index/native-types.js';
@@ -35,6 +39,9 @@ const { values: args } = parseArgs({
   options: {
     docs: { type: 'string', default: '100000' },
     'docs-file': { type: 'string' },
+    dataset: { type: 'string' },
+    cache: { type: 'string', default: path.join(os.tmpdir(), 'sparrow-bench-data') },
+    shared: { type: 'string', default: defaultShared() },
     sample: { type: 'boolean', default: false },
     dir: { type: 'string' },
     queries: { type: 'string', default: '300' },
@@ -82,6 +89,15 @@ function* fileBatches(rows: CsrBatch, ids: string[]): Iterable<DocumentInput[]> 
   }
 }
 
+/** --dataset: the named real-text set (read once). */
+let dataset: Promise<BenchData> | undefined;
+function namedDataset(): Promise<BenchData> {
+  const name = args.dataset as DatasetName;
+  if (!DATASETS.includes(name)) throw new TypeError(`--dataset must be one of ${DATASETS.join(', ')}`);
+  dataset ??= loadDataset(name, { cache: args.cache, shared: args.shared, docs: 0, queries: 0, topics: 0, kind: 'siamese' });
+  return dataset;
+}
+
 async function queriesFor(n: number): Promise<Query[]> {
   if (args.sample) {
     const corpus = path.join(REPO, 'index-data/samples/scifact');
@@ -90,6 +106,11 @@ async function queriesFor(n: number): Promise<Query[]> {
     const lines = (file?.endsWith('.gz') ? (await import('node:zlib')).gunzipSync(text) : text).toString('utf8').split('\n');
     const titles = lines.filter((l) => l.trim()).map((l) => (JSON.parse(l) as { title?: string }).title ?? '').filter((t) => t.length > 0);
     return Array.from({ length: n }, (_, i) => ({ query: titles[(i * 7919) % titles.length] }));
+  }
+  if (args.dataset) {
+    const { report } = await namedDataset();
+    const count = report.indptr.length - 1;
+    return Array.from({ length: n }, (_, i) => ({ sparse: rowsOf(report, i % count, 1)[0] }));
   }
   if (args['docs-file']) {
     const { rows } = await readSparseJsonl(args['docs-file']);
@@ -174,6 +195,13 @@ async function main(): Promise<void> {
   if (args.sample) {
     name = 'SciFact sample (lexical, text queries)';
     if (!fs.existsSync(collDir)) await serverRss(dir, []); // first start creates the sample
+  } else if (args.dataset) {
+    const data = await namedDataset();
+    name = `${args.dataset} (pre-encoded; ${data.source})`;
+    if (!fs.existsSync(path.join(collDir, 'collection.db'))) {
+      const count = data.docs.indptr.length - 1;
+      await upsertAll(dir, fileBatches(data.docs, Array.from({ length: count }, (_, i) => `d${i}`)));
+    }
   } else if (args['docs-file']) {
     name = `${path.basename(args['docs-file'])} (pre-encoded)`;
     if (!fs.existsSync(path.join(collDir, 'collection.db'))) {
