@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "accumulators.h"
+
 namespace sparrow {
 
 namespace {
@@ -11,10 +13,6 @@ namespace {
 constexpr Magic kInvertedMagic = {'S', 'P', 'R', 'W', 'I', 'N', 'V', '\0'};
 constexpr uint32_t kInvertedVersion = 1;
 enum InvertedSection : uint32_t { kOffsets = 1, kRows = 2, kWeights = 3, kDocnos = 4, kVocab = 5 };
-
-// Per-thread accumulators, all zero between queries.
-thread_local std::vector<float> accumulators;
-thread_local std::vector<uint32_t> touched;
 
 }  // namespace
 
@@ -53,13 +51,10 @@ size_t InvertedIndex::Bytes() const {
 
 std::vector<Hit> InvertedIndex::Search(const CsrView& queries, size_t q, size_t k, float threshold,
                                        const DocFilter& filter, QueryStats* stats) const {
-  if (accumulators.size() < NumDocs()) accumulators.resize(NumDocs(), 0.0f);
-  float* acc = accumulators.data();
-  touched.clear();
+  Accumulators& acc = Accumulators::ForThread(NumDocs());
   uint64_t lists = 0, postings = 0;
   // Query terms in ascending id order: each document's score is summed in the same order as
-  // ExactSearch. Accumulators only grow (weights >= 0), so a row is recorded once, when it
-  // first turns positive, and rows left at zero need no reset.
+  // ExactSearch.
   for (uint32_t j = queries.indptr[q]; j < queries.indptr[q + 1]; ++j) {
     int64_t term = FindLocal(vocab_, queries.indices[j]);
     if (term < 0) continue;
@@ -67,25 +62,18 @@ std::vector<Hit> InvertedIndex::Search(const CsrView& queries, size_t q, size_t 
     uint64_t begin = offsets_[term], end = offsets_[term + 1];
     ++lists;
     postings += end - begin;
-    for (uint64_t p = begin; p < end; ++p) {
-      uint32_t row = rows_[p];
-      float before = acc[row];
-      acc[row] = before + w * weights_[p];
-      if (before == 0.0f && acc[row] > 0.0f) touched.push_back(row);
-    }
-  }
-  TopK top(k, threshold);
-  for (uint32_t row : touched) {
-    float s = acc[row];
-    acc[row] = 0.0f;
-    DocNo d = docnos_[row];
-    if (filter.Accept(d)) top.Push(s, d);
+    for (uint64_t p = begin; p < end; ++p) acc.Add(rows_[p], w * weights_[p]);
   }
   if (stats != nullptr) {
     stats->lists_visited += lists;
     stats->postings_total += postings;
-    stats->docs_scored += touched.size();
+    stats->docs_scored += acc.Touched();
   }
+  TopK top(k, threshold);
+  acc.Drain([&](uint32_t row, float s) {
+    DocNo d = docnos_[row];
+    if (s > 0.0f && filter.Accept(d)) top.Push(s, d);
+  });
   return top.Take();
 }
 

@@ -66,11 +66,12 @@ uint64_t EstimatePostings(const std::vector<SegmentQuery>& parts, const CsrView&
   std::stable_sort(order.begin(), order.end(),
                    [&](uint32_t a, uint32_t b) { return queries.values[begin + a] > queries.values[begin + b]; });
   for (const SegmentQuery& p : parts) {
-    if (exact || p.exact || p.segment->Exhaustive()) {
+    if (exact || p.exact) {
       total += p.segment->NumRows();
       continue;
     }
-    size_t cut = p.query_cut == 0 ? len : std::min(p.query_cut, len);
+    // An exhaustive segment walks every query term's whole list (the query cut does not apply).
+    size_t cut = p.query_cut == 0 || p.segment->Exhaustive() ? len : std::min(p.query_cut, len);
     for (size_t i = 0; i < cut; i++) total += p.segment->ListPostings(queries.indices[begin + order[i]]);
   }
   return total;

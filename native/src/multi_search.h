@@ -71,8 +71,8 @@ void OrderLargestFirst(std::vector<SegmentQuery>& parts);
 void SearchSegmentInto(const SegmentQuery& part, const CsrView& queries, size_t q, const MultiSearchOptions& opts,
                        MergedTopK& merged);
 
-// Postings query q may touch over every part (the lists of its query_cut largest terms; every row
-// when exact): the measure of work that decides where a search runs.
+// Postings query q may touch over every part (the lists of its query_cut largest terms; an
+// exhaustive segment's lists of every query term; every row when exact): the measure of work that decides where a search runs.
 uint64_t EstimatePostings(const std::vector<SegmentQuery>& parts, const CsrView& queries, size_t q, bool exact);
 
 }  // namespace sparrow

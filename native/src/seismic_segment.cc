@@ -87,6 +87,7 @@ std::shared_ptr<const SeismicSegment> SeismicSegment::Build(std::vector<uint32_t
   } else {
     seg->forward_.wide = HalfRows32{o.indptr.data(), o.indices.data(), o.values.data(), rows};
   }
+  seg->BuildLists();
   return seg;
 }
 
@@ -97,7 +98,13 @@ std::shared_ptr<const SeismicSegment> SeismicSegment::Load(const std::string& pa
   seg->forward_ = loaded.forward;
   seg->index_ = loaded.index;
   seg->calibration_ = loaded.calibration;
+  seg->BuildLists();
   return seg;
+}
+
+void SeismicSegment::BuildLists() {
+  if (!Exhaustive()) return;
+  lists_ = forward_.Visit([&](const auto& rows) { return TransposeRows(rows, forward_.terms.size()); });
 }
 
 SeismicSegment::LocalQuery SeismicSegment::ToLocal(const CsrView& queries, size_t q) const {
@@ -117,11 +124,17 @@ SeismicSegment::LocalQuery SeismicSegment::ToLocal(const CsrView& queries, size_
   return {terms.data(), values.data(), terms.size()};
 }
 
-size_t SeismicSegment::ListPostings(TermId term) const {
+int64_t SeismicSegment::Local(TermId term) const {
   std::span<const TermId> dict = forward_.terms;
   auto d = std::lower_bound(dict.begin(), dict.end(), term);
-  if (d == dict.end() || *d != term) return 0;
-  uint32_t local = static_cast<uint32_t>(d - dict.begin());
+  return d == dict.end() || *d != term ? -1 : d - dict.begin();
+}
+
+size_t SeismicSegment::ListPostings(TermId term) const {
+  int64_t found = Local(term);
+  if (found < 0) return 0;
+  uint32_t local = static_cast<uint32_t>(found);
+  if (Exhaustive()) return lists_.Len(local);
   const SeismicView& ix = index_;
   auto it = std::lower_bound(ix.list_terms.begin(), ix.list_terms.end(), local);
   if (it == ix.list_terms.end() || *it != local) return 0;
@@ -142,10 +155,13 @@ std::vector<Hit> SeismicSegment::Search(const CsrView& queries, size_t q, const 
   // A BM25 segment scores in collection units: its own scoring unless the caller gave one.
   SeismicQueryOptions local = opts;
   if (forward_.IsBm25() && !local.scoring.Bm25()) local.scoring = Scoring(0.0);
-  if (index_.layout == SeismicLayout::kExhaustive) return Scan(queries, q, opts.k, opts.threshold, opts.filter, stats, local.scoring);
   LocalQuery lq = ToLocal(queries, q);
   int32_t exp = forward_.IsBm25() ? 0 : forward_.value_exp;
   local.threshold = std::ldexp(opts.threshold, -exp);
+  if (Exhaustive())
+    return Scaled(TermListsSearch(lists_, forward_.docnos, lq.terms, lq.values, lq.len, local.k, local.threshold,
+                                  local.filter, stats, local.scoring),
+                  exp);
   return Scaled(forward_.Visit([&](const auto& rows) {
                   return SeismicSearch(index_, rows, forward_.docnos, lq.terms, lq.values, lq.len, local, stats);
                 }),

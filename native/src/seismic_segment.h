@@ -11,6 +11,7 @@
 #include "seismic_build.h"
 #include "seismic_file.h"
 #include "seismic_search.h"
+#include "term_lists.h"
 
 namespace sparrow {
 
@@ -34,7 +35,9 @@ class SeismicSegment {
   static std::shared_ptr<const SeismicSegment> Load(const std::string& path);
 
   // BM25 segments score with opts.scoring when it is set (the caller's live statistics, see
-  // Scoring), else with the segment's own average length.
+  // Scoring), else with the segment's own average length. An exhaustive segment answers exactly,
+  // term at a time over its term lists (term_lists.h: equal to SearchExact bit for bit; the query
+  // knobs do not apply).
   std::vector<Hit> Search(const CsrView& queries, size_t q, const SeismicQueryOptions& opts, QueryStats* stats) const;
   // Every row scored exactly (SeismicScan): the oracle for this segment. live_avgdl: the
   // collection's average length for BM25 rows (<= 0: the segment's own).
@@ -50,11 +53,14 @@ class SeismicSegment {
   // The calibration blob of a loaded segment (empty for a built one).
   std::string_view Calibration() const { return calibration_; }
 
-  // Postings of the list of collection term `term` (0 when the segment keeps none): a cost estimate.
+  // Postings of the list of collection term `term` (0 when the segment keeps none; an exhaustive
+  // segment's term list): a cost estimate.
   size_t ListPostings(TermId term) const;
   bool Exhaustive() const { return index_.layout == SeismicLayout::kExhaustive; }
   const ForwardView& Forward() const { return forward_; }
   const SeismicView& Index() const { return index_; }
+  // An exhaustive segment's term lists (in memory only; empty for a blocked segment).
+  const TermLists& Lists() const { return lists_; }
   size_t NumRows() const { return forward_.NumRows(); }
   size_t Nnz() const { return forward_.Nnz(); }
   size_t IndexBytes() const { return index_.Bytes(); }
@@ -75,6 +81,10 @@ class SeismicSegment {
     size_t len;
   };
   LocalQuery ToLocal(const CsrView& queries, size_t q) const;
+  // Local id of collection term `term`, or -1 when the segment lacks it.
+  int64_t Local(TermId term) const;
+  // Exhaustive layout: transposes the forward rows into lists_.
+  void BuildLists();
   std::vector<Hit> Scan(const CsrView& queries, size_t q, size_t k, float threshold, const DocFilter& filter,
                         QueryStats* stats, const RowScoring& scoring) const;
 
@@ -92,6 +102,7 @@ class SeismicSegment {
   ForwardView forward_;
   SeismicView index_;
   std::string_view calibration_;  // into the mapping
+  TermLists lists_;               // exhaustive layout: the forward rows transposed (not in the file)
 };
 
 }  // namespace sparrow

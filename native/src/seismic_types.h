@@ -43,7 +43,7 @@ inline constexpr uint32_t kNoRow = 0xffffffffu;
 // How a segment answers an approximate search (recorded in the file header).
 enum class SeismicLayout : uint32_t {
   kBlocked = 0,     // blocked inverted index with summaries (Seismic)
-  kExhaustive = 1,  // forward rows only: every search scores every row exactly
+  kExhaustive = 1,  // forward rows only (searched term at a time over lists built in memory: term_lists.h)
 };
 
 static_assert(std::endian::native == std::endian::little, "packed postings are read little-endian");

@@ -15,18 +15,13 @@
 #include "seismic_segment.h"
 #include "simd_kernels.h"
 #include "test_params.h"
+#include "test_rows.h"
 
 using namespace sparrow;
 
 namespace {
 
-struct Rows {
-  std::vector<uint32_t> indptr{0};
-  std::vector<TermId> indices;
-  std::vector<float> values;
-  std::vector<DocNo> docnos;
-  std::vector<uint32_t> lengths;
-};
+using Rows = TestRows;
 
 // Query term -> weight; score of row r in double, with k1, b and avgdl.
 double Reference(const Rows& d, size_t r, const std::map<TermId, float>& q, double avgdl, double k1, double b,

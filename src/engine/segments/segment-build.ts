@@ -72,10 +72,20 @@ export interface SegmentCalibrationPlan {
 }
 
 /**
+ * Largest segment (in non-zeros) rebuilt in the exhaustive layout when its calibration finds no
+ * approximate setting that reaches the target: its term lists take ~6 bytes per non-zero in RAM
+ * (96 MB here) beside the forward rows. Above it the segment keeps its blocks and is searched
+ * exactly by a forward scan (README "Index benchmark").
+ */
+export const EXHAUSTIVE_REBUILD_MAX_NNZ = 16_000_000;
+
+/**
  * Builds, calibrates (segments with blocks and at least MIN_CALIBRATED_DOCS documents; the
  * calibration is stored in the file), publishes and reloads a segment; the caller commits the
- * manifest. `avgdl`: the average length the summaries and calibration are built for (the
- * collection's live one; it defaults to the rows' own). Scores never depend on it.
+ * manifest. A segment whose calibration finds no passing setting is rebuilt in the exhaustive
+ * layout (no blocks, no calibration: searched exactly, term at a time) when it has at most
+ * EXHAUSTIVE_REBUILD_MAX_NNZ non-zeros. `avgdl`: the average length the summaries and calibration
+ * are built for (the collection's live one; it defaults to the rows' own). Scores never depend on it.
  */
 export async function buildSegment(
   rows: BuildRow[],
@@ -88,7 +98,7 @@ export async function buildSegment(
 ): Promise<BuiltSegment> {
   const { csr, docnos, bm25, weights } = toCsr(rows, avgdl);
   const t0 = performance.now();
-  const built = await buildSeismic(csr, docnos, params, { threads, bm25 });
+  let built = await buildSeismic(csr, docnos, params, { threads, bm25 });
   const buildMs = performance.now() - t0;
   const tmp = tempPath(segmentsDir);
   let file: string;
@@ -99,9 +109,14 @@ export async function buildSegment(
         // What the segment scores: BM25 weights of exact term frequencies (not rounded), or its binary16 weights.
         const scored = { ...csr, values: weights };
         const cal = await calibrateSegment({ index: built, csr: scored, docnos, exactWeights: bm25 !== undefined }, calibration.queries(scored, docnos), calibration.target, { deadline });
-        built.setCalibration({ ...cal, buildMs });
+        if (cal.k10.exact && csr.indices.length <= EXHAUSTIVE_REBUILD_MAX_NNZ) {
+          built.close();
+          built = await buildSeismic(csr, docnos, { ...params, exhaustiveBelow: csr.indices.length + 1 }, { threads, bm25 });
+        } else {
+          built.setCalibration({ ...cal, buildMs });
+        }
       }
-      crashPoint(crashAt);
+  crashPoint(crashAt);
       await built.save(tmp);
     } finally {
       built.close();
