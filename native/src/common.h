@@ -57,15 +57,23 @@ class TopK {
   std::vector<Hit> heap_;
 };
 
-// A read-only view of a docno bitmap snapshot (64-bit words; bits past the end read as 0).
-struct BitmapView {
-  const uint64_t* words = nullptr;
+// A read-only view of a bitmap in words of W (bit i of the map = bit i % bits(W) of word i / bits(W));
+// bits past the end read as 0.
+template <typename W>
+struct WordsView {
+  static constexpr unsigned kBits = sizeof(W) * 8;
+  const W* words = nullptr;
   size_t num_words = 0;
-  bool Test(DocNo d) const {
-    size_t w = d >> 6;
-    return w < num_words && ((words[w] >> (d & 63)) & 1u);
+  bool Test(uint32_t i) const {
+    size_t w = i / kBits;
+    return w < num_words && ((words[w] >> (i % kBits)) & 1u);
   }
 };
+// A docno bitmap snapshot (64-bit words).
+using BitmapView = WordsView<uint64_t>;
+// A row-indexed bitmap in 32-bit words: a filter's allowed rows of one segment (a JS Uint32Array
+// read in place).
+using RowWordsView = WordsView<uint32_t>;
 
 // A read-only view of a row bitmap snapshot (row_bitmap.h): chunks of 2^16 bits, a null chunk
 // reads as 0, rows past the end read as 0.
@@ -85,6 +93,7 @@ struct DocFilter {
   const BitmapView* tombstones = nullptr;  // by docno
   const BitmapView* allow = nullptr;       // by docno
   const RowBitsView* deleted_rows = nullptr;  // by the searched segment's row
+  const RowWordsView* allow_rows = nullptr;   // by the searched segment's row: only these rows
   bool Accept(DocNo d) const {
     if (tombstones && tombstones->Test(d)) return false;
     if (allow && !allow->Test(d)) return false;
@@ -94,6 +103,7 @@ struct DocFilter {
   // docno (a likely cache miss) is read only when a docno bitmap needs it.
   bool AcceptRow(uint32_t r, const DocNo* docnos) const {
     if (deleted_rows && deleted_rows->Test(r)) return false;
+    if (allow_rows && !allow_rows->Test(r)) return false;
     if (!tombstones && !allow) return true;
     return Accept(docnos ? docnos[r] : r);
   }

@@ -38,7 +38,7 @@ void SearchSegmentInto(const SegmentQuery& part, const CsrView& queries, size_t 
                        MergedTopK& merged) {
   QueryStats stats;
   auto t0 = std::chrono::steady_clock::now();
-  DocFilter filter{nullptr, opts.allow, part.deleted ? &part.deleted_view : nullptr};
+  DocFilter filter{nullptr, nullptr, part.deleted ? &part.deleted_view : nullptr, part.has_allow ? &part.allow_view : nullptr};
   float threshold = merged.Threshold();
   std::vector<Hit> hits;
   if (opts.exact || part.exact) {

@@ -26,11 +26,15 @@
 
 namespace sparrow {
 
-// One segment of a multi-segment search, with its own settings and deleted rows.
+// One segment of a multi-segment search, with its own settings, deleted rows and filter.
 struct SegmentQuery {
   std::shared_ptr<const SeismicSegment> segment;
   RowBitmap::Snapshot deleted;  // rows never returned (may be null)
   RowBitsView deleted_view;     // of `deleted` (set by SetDeleted)
+  // Only these rows are returned (a filter's allowed rows of this segment), when has_allow; the
+  // words belong to the caller, who keeps them alive and unchanged until the search has ended.
+  RowWordsView allow_view;
+  bool has_allow = false;
   size_t query_cut = 0;
   float heap_factor = 1.0f;
   size_t n_knn = 0;
@@ -44,7 +48,6 @@ struct SegmentQuery {
 struct MultiSearchOptions {
   size_t k = 10;
   bool exact = false;                 // every row scored (the oracle)
-  const BitmapView* allow = nullptr;  // by docno: only these are returned
   double avgdl = 0.0;                 // the collection's live average length for BM25 segments (0: each its own)
 };
 

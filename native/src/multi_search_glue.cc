@@ -2,6 +2,7 @@
 // row_bitmap.h) and searchSegments (every sealed segment in one call, multi_search.h).
 #include <cmath>
 #include <cstring>
+#include <thread>
 
 #include "glue.h"
 #include "glue_util.h"
@@ -103,8 +104,12 @@ class RowBitmapWrap : public Napi::ObjectWrap<RowBitmapWrap> {
 struct MultiJob {
   CsrArrays queries;
   std::vector<SegmentQuery> parts;
-  std::vector<uint64_t> allow_words;
-  BitmapView allow_view;
+  // The parts' allow arrays, read in place by the search threads: held until the search has
+  // settled, and released on the JS thread (ReleasePins, or the destructor there); a job that
+  // ends elsewhere without settling (the environment going away) leaks them rather than deleting
+  // a reference off the JS thread.
+  std::vector<Napi::Reference<Napi::Uint32Array>> pins;
+  std::thread::id js_thread = std::this_thread::get_id();
   MultiSearchOptions opts;
   std::vector<float> floors;  // per query: the k-th best score found elsewhere
   bool stats = false;
@@ -112,6 +117,11 @@ struct MultiJob {
   std::vector<QueryStats> qstats;
   std::unique_ptr<MergedTopK> shared;  // one query, segments in parallel
   const char* ran = "inline";
+  void ReleasePins() { pins.clear(); }  // on the JS thread only
+  ~MultiJob() {
+    if (std::this_thread::get_id() != js_thread)
+      for (auto& p : pins) p.SuppressDestruct();
+  }
 };
 
 void Finish(MultiJob& job, size_t q, MergedTopK& merged) {
@@ -155,6 +165,16 @@ std::shared_ptr<MultiJob> JobArg(const Napi::CallbackInfo& info) {
       if (snap->Rows() != p.segment->NumRows()) ThrowTypeError(env, name + ".deleted must have one row per segment row");
       p.SetDeleted(std::move(snap));
     }
+    Napi::Value allow = o.Get("allow");
+    if (!allow.IsUndefined() && !allow.IsNull()) {
+      // Row-indexed words of this segment's allowed rows: read in place (zero-copy), pinned.
+      auto words = TypedArrayArg<uint32_t>(allow, name + ".allow");
+      if (words.size != (p.segment->NumRows() + 31) / 32)
+        ThrowTypeError(env, name + ".allow must hold one bit per segment row: " + std::to_string((p.segment->NumRows() + 31) / 32) + " words");
+      p.allow_view = RowWordsView{words.data, words.size};
+      p.has_allow = true;
+      job->pins.push_back(Napi::Persistent(allow.As<Napi::Uint32Array>()));
+    }
     job->parts.push_back(std::move(p));
   }
   OrderLargestFirst(job->parts);
@@ -169,15 +189,7 @@ std::shared_ptr<MultiJob> JobArg(const Napi::CallbackInfo& info) {
     job->opts.avgdl = NumberArg(avgdl, "options.avgdl");
     if (!(std::isfinite(job->opts.avgdl) && job->opts.avgdl >= 0.0)) ThrowTypeError(env, "options.avgdl must be a finite number >= 0");
   }
-  Napi::Value allow = o.Get("allow");
-  if (!allow.IsUndefined() && !allow.IsNull()) {
-    // Docno-indexed words (a filter's DocSet): copied, since the search may outlive this call.
-    auto words = TypedArrayArg<uint32_t>(allow, "options.allow");
-    job->allow_words.assign((words.size + 1) / 2, 0);
-    if (words.size > 0) std::memcpy(job->allow_words.data(), words.data, words.size * sizeof(uint32_t));  // little-endian
-    job->allow_view = ViewOf(job->allow_words);
-    job->opts.allow = &job->allow_view;
-  }
+  if (!o.Get("allow").IsUndefined()) ThrowTypeError(env, "options.allow: give each part its own allowed rows (parts[i].allow)");
   size_t nq = job->queries.indptr.size() - 1;
   job->floors.assign(nq, -std::numeric_limits<float>::infinity());
   Napi::Value threshold = o.Get("threshold");
@@ -195,10 +207,12 @@ std::shared_ptr<MultiJob> JobArg(const Napi::CallbackInfo& info) {
   return job;
 }
 
-// searchSegments(parts: [{segment, deleted?, queryCut, heapFactor, nKnn?, exact?}], queries: CsrBatch,
+// searchSegments(parts: [{segment, deleted?, allow?: Uint32Array (bit r = row r may be returned,
+//   ceil(rows / 32) words, read in place: unchanged until the promise settles), queryCut, heapFactor,
+//   nKnn?, exact?}], queries: CsrBatch,
 //   options: {k, exact?, avgdl? (live BM25 average length; 0 or absent: each segment's own),
 //             threshold? | thresholds?: Float32Array (per query, NaN = none), stats?,
-//             allow?: Uint32Array, inlinePostings, parallelPostings, mode?})
+//             inlinePostings, parallelPostings, mode?})
 // -> Promise<{offsets, docnos, scores, stats?, ran: "inline" | "pool" | "parallel"}>.
 // Where it runs (mode "auto"): one query whose estimated postings are <= inlinePostings runs on the
 // calling thread (no thread hop); one query of >= parallelPostings over several segments is spread
@@ -224,6 +238,7 @@ Napi::Value SearchSegments(const Napi::CallbackInfo& info) {
     }
     if (mode == "inline") {
       for (size_t q = 0; q < nq; q++) RunSequential(*job, q);
+      job->ReleasePins();
       auto deferred = Napi::Promise::Deferred::New(env);
       deferred.Resolve(JobToJs(env, *job));
       return deferred.Promise();
@@ -232,6 +247,7 @@ Napi::Value SearchSegments(const Napi::CallbackInfo& info) {
     Napi::Promise promise = settler->Promise();
     auto done = [job, settler](std::exception_ptr err) {
       settler->Settle([job, err](Napi::Env env) -> Napi::Value {
+        job->ReleasePins();
         if (err) std::rethrow_exception(err);
         return JobToJs(env, *job);
       });

@@ -194,6 +194,9 @@ export interface SegmentPart {
   segment: SeismicIndex;
   /** its deleted rows (snapshotted when the search starts) */
   deleted?: RowBitmap;
+  /** only these rows are returned: bit r = row r, ceil(rows / 32) words, read in place by the
+   * search (zero-copy): leave them unchanged until its promise settles */
+  allow?: Uint32Array;
   /** DEFAULT_SEISMIC_QUERY's value when not given (the addon has no fallbacks) */
   queryCut?: number;
   heapFactor?: number;
@@ -211,8 +214,6 @@ export interface MultiSearchOptions {
   /** per query floors instead (NaN: none) */
   thresholds?: Float32Array;
   stats?: boolean;
-  /** docno-indexed bitset words (a filter's DocSet): only these docnos are returned */
-  allow?: Uint32Array;
   /** BM25 segments: the collection's live average length (absent or 0: each segment's own) */
   avgdl?: number;
   /** where to run: "auto" decides from the estimated postings (see src/index/native.ts) */

@@ -557,9 +557,9 @@ export function searchSegments(parts: SegmentPart[], queries: CsrBatch, options:
   const raw = parts.map((p, i) => {
     if (!(p.segment instanceof SeismicSegment)) throw new TypeError(`parts[${i}].segment must be a SeismicIndex from buildSeismic or loadSeismic`);
     const { queryCut, heapFactor } = withQueryDefaults({ k: options.k, queryCut: p.queryCut, heapFactor: p.heapFactor });
-    return { segment: p.segment.native(), deleted: p.deleted, queryCut, heapFactor, nKnn: p.nKnn, exact: p.exact };
+    if (p.allow !== undefined && !(p.allow instanceof Uint32Array)) throw new TypeError(`parts[${i}].allow must be a Uint32Array`);
+    return { segment: p.segment.native(), deleted: p.deleted, allow: p.allow, queryCut, heapFactor, nKnn: p.nKnn, exact: p.exact };
   });
-  if (options.allow !== undefined && !(options.allow instanceof Uint32Array)) throw new TypeError('options.allow must be a Uint32Array');
   const search = addon.searchSegments as (parts: unknown[], queries: CsrBatch, options: object) => Promise<MultiSearchResult>;
   return awaitNative(callNative(() => search(raw, queries, { ...SEARCH_PLACEMENT, ...options })));
 }

@@ -32,6 +32,7 @@ import { buildSegment, type BuildRow } from '../../src/engine/segments/segment-b
 import { MutableSegment } from '../../src/engine/write/mutable-segment.js';
 import type { Collection, CollectionConfig, DocumentInput, Filter } from '../../src/engine/types.js';
 import { upsertRetrying } from './upsert.js';
+import { table } from './table.js';
 import { latencyBySegments, latencyWhileIngesting } from './engine-search.js';
 import { generateDocBatch, generateQueries } from './synthetic.js';
 
@@ -310,13 +311,6 @@ function mutableTable(): string[][] {
     out.push([String(total), String(segs.length), f1((addMs * 1000) / total), f1(pct(times, 50)), f1(pct(times, 99))]);
   }
   return out;
-}
-
-function table(title: string, head: string[], rows: string[][]): void {
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  console.log(`\n${title}`);
-  console.log(head.map((h, i) => h.padStart(w[i])).join('  '));
-  for (const r of rows) console.log(r.map((c, i) => c.padStart(w[i])).join('  '));
 }
 
 main().catch((e: unknown) => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { currentSeismicParams, resolveCollectionConfig } from '../../src/engine/collection-config.js';
 import { DEFAULT_SEISMIC } from '../../src/config.js';
 import { FilterIndex } from '../../src/engine/segments/filter-index.js';
+import { canonicalJson, evaluateFilter, FilterCache, FilterCost } from '../../src/engine/segments/segment-filter.js';
 import { findMerges, planOptimize, type MergePolicyParams } from '../../src/engine/segments/merge-policy.js';
 import { MutableSegment } from '../../src/engine/write/mutable-segment.js';
 import { parseSparseInput, sparseDot } from '../../src/engine/write/sparse-input.js';
@@ -118,15 +119,47 @@ describe('FilterIndex', () => {
     [{ or: [{ field: 'year', range: { gt: 1998 } }, { field: 'lang', eq: 'de' }] }, (d) => d <= 1000 && (d % 100 > 98 || lang(d) === 'de')],
     [{ not: { field: 'open', eq: true } }, (d) => d > 1000 || d % 3 !== 0],
   ];
-  it.each(cases.map((c, i) => [i, c] as const))('case %i equals brute force', (_, [filter, pred]) => {
-    expect([...f.resolve(filter).toArray()]).toEqual(brute(pred));
+  /** The filter over the docno window [lo, hi] (bit i = docno lo + i; by default every docno). */
+  const resolve = (g: FilterIndex, filter: Filter, lo = 1, hi = 1001, cache?: FilterCache): { docnos: number[]; bytes: number } => {
+    g.check(filter);
+    const cost = new FilterCost();
+    const part = { bits: hi - lo + 1, lo, hi, positionOf: (d: number) => (d >= lo && d <= hi ? d - lo : -1), cache };
+    const got = evaluateFilter(g, filter, part, cost);
+    const docnos = Array.from({ length: hi - lo + 1 }, (_, i) => lo + i).filter((d) => (got.words[(d - lo) >>> 5] >>> ((d - lo) & 31)) & 1);
+    expect(got.count).toBe(docnos.length);
+    return { docnos, bytes: cost.bytes };
+  };
+  it.each(cases.map((c, i) => [i, c] as const))('case %i equals brute force, on the whole range and on a window', (_, [filter, pred]) => {
+    expect(resolve(f, filter).docnos).toEqual(brute(pred));
+    // a part covering docnos 300..620 only (a segment's range): its own bits, `not` within it
+    expect(resolve(f, filter, 300, 620).docnos).toEqual(brute(pred).filter((d) => d >= 300 && d <= 620));
   });
-  it('keeps numeric ranges right after many appends (sorted + tail)', () => {
+  it('sees documents added after a query (append-only, docno order)', () => {
     const g = new FilterIndex({ x: 'number' });
     for (let d = 1; d <= 5000; d++) g.add(d, { x: (d * 7919) % 1000 });
-    expect(g.resolve({ field: 'x', range: { lt: 10 } }).count()).toBe(50);
+    expect(resolve(g, { field: 'x', range: { lt: 10 } }, 1, 5100).docnos.length).toBe(50);
     for (let d = 5001; d <= 5100; d++) g.add(d, { x: 3 });
-    expect(g.resolve({ field: 'x', range: { lt: 10 } }).count()).toBe(150);
+    expect(resolve(g, { field: 'x', range: { lt: 10 } }, 1, 5100).docnos.length).toBe(150);
+    expect(() => g.add(17, { x: 1 })).toThrow(/not above/);
+  });
+  it('a part with a cache answers a repeated leaf or filter from it (no new bitset), keys ignore key order, and keeps at most CAPACITY', () => {
+    const cache = new FilterCache();
+    const leaf: Filter = { field: 'year', range: { gte: 1990, lt: 1995 } };
+    const first = resolve(f, leaf, 1, 1001, cache);
+    expect(first.bytes).toBeGreaterThan(0);
+    expect(cache.misses).toBe(1);
+    const again = resolve(f, { range: { lt: 1995, gte: 1990 }, field: 'year' } as Filter, 1, 1001, cache);
+    expect(again).toEqual({ docnos: first.docnos, bytes: 0 });
+    expect(cache.hits).toBe(1);
+    // a compound filter: its leaves and the whole filter are kept, its inner and/not nodes are not
+    const compound: Filter = { and: [leaf, { not: { field: 'lang', eq: 'en' } }] };
+    const c1 = resolve(f, compound, 1, 1001, cache);
+    expect(c1.bytes).toBeGreaterThan(0);
+    expect(cache.size).toBe(3); // year leaf, lang leaf, the compound
+    expect(resolve(f, compound, 1, 1001, cache)).toEqual({ docnos: c1.docnos, bytes: 0 });
+    for (let y = 0; y < FilterCache.CAPACITY + 5; y++) resolve(f, { field: 'year', eq: 1900 + y }, 1, 1001, cache);
+    expect(cache.size).toBe(FilterCache.CAPACITY);
+    expect(canonicalJson({ b: [1, { d: 2, c: 'x' }], a: true })).toBe('{"a":true,"b":[1,{"c":"x","d":2}]}');
   });
   it.each([
     [{ field: 'nope', eq: 1 }],
@@ -137,7 +170,7 @@ describe('FilterIndex', () => {
     [{ field: 'lang' }],
     ['x'],
   ])('rejects %j with INVALID_FILTER', (filter) => {
-    expect(code(() => f.resolve(filter as never))).toBe('INVALID_FILTER');
+    expect(code(() => f.check(filter as never))).toBe('INVALID_FILTER');
   });
   it('rejects metadata of the wrong type for a declared field', () => {
     expect(code(() => f.validate({ year: 'old' }, 'documents[0]'))).toBe('VALIDATION_ERROR');

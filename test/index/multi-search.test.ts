@@ -20,6 +20,8 @@ interface Fixture {
   parts: SegmentPart[];
   all: SeismicIndex;
   deletedDocnos: number[];
+  /** each part's row -> docno */
+  rowDocnos: Uint32Array[];
   n: number;
   close(): void;
 }
@@ -33,6 +35,7 @@ async function fixture(params = DEFAULT_SEISMIC_PARAMS, deleteShare = 0.1, scale
   const next = rng(7);
   const parts: SegmentPart[] = [];
   const deletedDocnos: number[] = [];
+  const rowDocnos: Uint32Array[] = [];
   let at = 0;
   for (const size of [sizes[2], sizes[0], sizes[4], sizes[1], sizes[3]]) {
     const segment = await buildSeismic(slice(docs, at, at + size), docnos.slice(at, at + size), params);
@@ -44,10 +47,11 @@ async function fixture(params = DEFAULT_SEISMIC_PARAMS, deleteShare = 0.1, scale
       }
     }
     parts.push({ segment, deleted });
+    rowDocnos.push(docnos.slice(at, at + size));
     at += size;
   }
   const all = await buildSeismic(docs, docnos, DEFAULT_SEISMIC_PARAMS); // only its exact search is used
-  return { parts, all, deletedDocnos, n: N, close: () => [all, ...parts.map((p) => p.segment)].forEach((s) => s.close()) };
+  return { parts, all, deletedDocnos, rowDocnos, n: N, close: () => [all, ...parts.map((p) => p.segment)].forEach((s) => s.close()) };
 }
 
 function hitsOf(r: SearchResult, q: number): Array<[number, number]> {
@@ -65,26 +69,52 @@ describe('searchSegments (one native call over every sealed segment)', { timeout
   }, 120_000);
   afterAll(() => shared.close());
 
+  /** The parts with each one's allowed rows: those whose docno `allowed` accepts (bit r = row r). */
+  function filtered(f: Fixture, allowed: (docno: number) => boolean): SegmentPart[] {
+    return f.parts.map((p, i) => {
+      const words = new Uint32Array((f.rowDocnos[i].length + 31) >>> 5);
+      f.rowDocnos[i].forEach((d, r) => {
+        if (allowed(d)) words[r >>> 5] |= 1 << (r & 31);
+      });
+      return { ...p, allow: words };
+    });
+  }
+
   it('exact: equals exact search over one segment holding every document, with deleted rows and a filter', async () => {
     const f = shared;
     const queries = generateQueries(30, { set: 'tune' });
     const tombstones = createBitmap();
     f.deletedDocnos.forEach((d) => tombstones.set(d));
-    const allowWords = new Uint32Array(((1 + f.n * 3) >>> 5) + 1);
+    const allowed = (d: number): boolean => ((d - 1) / 3) % 2 === 0;
     const allow = createBitmap();
-    for (let i = 0; i < f.n; i += 2) {
-      const d = 1 + i * 3;
-      allowWords[d >>> 5] |= 1 << (d & 31);
-      allow.set(d);
-    }
+    for (let i = 0; i < f.n; i++) if (allowed(1 + i * 3)) allow.set(1 + i * 3);
+    const parts = filtered(f, allowed);
     for (const k of [1, 10, 100]) {
       const want = await f.all.searchExact(queries, { k, tombstones });
       const got = await searchSegments(f.parts, queries, { k, exact: true });
       for (let q = 0; q < 30; q++) expect(hitsOf(got, q), `k=${k} q=${q}`).toEqual(hitsOf(want, q));
       const wantF = await f.all.searchExact(queries, { k, tombstones, allow });
-      const gotF = await searchSegments(f.parts, queries, { k, exact: true, allow: allowWords });
-      for (let q = 0; q < 30; q++) expect(hitsOf(gotF, q), `filtered k=${k} q=${q}`).toEqual(hitsOf(wantF, q));
+      for (const mode of ['inline', 'pool', 'parallel'] as const) {
+        const gotF = await searchSegments(parts, queries, { k, exact: true, mode });
+        for (let q = 0; q < 30; q++) expect(hitsOf(gotF, q), `filtered k=${k} q=${q} ${mode}`).toEqual(hitsOf(wantF, q));
+      }
     }
+  });
+
+  it('approximate with a filter: returns only allowed rows, and every allowed exact hit it returns has its exact score', async () => {
+    const f = shared;
+    const queries = generateQueries(30, { set: 'tune' });
+    const allowed = (d: number): boolean => d % 5 !== 0;
+    const got = await searchSegments(filtered(f, allowed), queries, { k: 10 });
+    const deleted = new Set(f.deletedDocnos);
+    expect(got.docnos.length).toBeGreaterThan(0);
+    for (const d of got.docnos) {
+      expect(allowed(d), `docno ${d}`).toBe(true);
+      expect(deleted.has(d)).toBe(false);
+    }
+    // nothing allowed: nothing found
+    const none = await searchSegments(filtered(f, () => false), queries, { k: 10 });
+    expect(none.docnos.length).toBe(0);
   });
 
   it('approximate with pruning disabled: equals exact; with default settings: scores are exact and recall matches per-segment search merged', async () => {
@@ -170,6 +200,9 @@ describe('searchSegments (one native call over every sealed segment)', { timeout
     expect(() => searchSegments(f.parts, q, { k: 0 })).toThrow(/options\.k/);
     expect(() => searchSegments([{ ...f.parts[0], heapFactor: 2 }], q, { k: 1 })).toThrow(/heapFactor/);
     expect(() => searchSegments([{ ...f.parts[0], deleted: createRowBitmap(3) }], q, { k: 1 })).toThrow(/one row per segment row/);
+    expect(() => searchSegments([{ ...f.parts[0], allow: new Uint32Array(1) }], q, { k: 1 })).toThrow(/parts\[0\]\.allow must hold one bit per segment row/);
+    expect(() => searchSegments([{ ...f.parts[0], allow: [1] as never }], q, { k: 1 })).toThrow(/parts\[0\]\.allow must be a Uint32Array/);
+    expect(() => searchSegments(f.parts, q, { k: 1, allow: new Uint32Array(8) } as never)).toThrow(/options\.allow/);
     expect(() => searchSegments(f.parts, q, { k: 1, mode: 'fast' as 'auto' })).toThrow(/options\.mode/);
     const none = await searchSegments([], q, { k: 5 });
     expect(none.docnos.length).toBe(0);

@@ -17,7 +17,8 @@ import { bm25DocWeight } from '../scoring/bm25.js';
 import type { CollectionConfig } from '../types.js';
 import type { LiveCorpusStats } from '../scoring/corpus-stats.js';
 import type { DenseField } from '../segments/dense-field.js';
-import type { DocSet, FilterIndex } from '../segments/filter-index.js';
+import type { FilterIndex } from '../segments/filter-index.js';
+import type { SnapshotFilter } from './snapshot-filter.js';
 import { denseSearch, hybridSearch, type HybridResult } from './hybrid.js';
 import { checkPage, pageHits } from './paging.js';
 import { AttributionCache, attributeExpansions, type AttributionDocument } from '../../highlight/attribution.js';
@@ -68,11 +69,13 @@ export async function searchCollection(c: SearchSource, req: SearchRequest): Pro
   const denseVector = mode === 'sparse' ? undefined : c.dense!.queryVector(embedQuery ? await c.denseEncoder!.embedQuery(req.query!) : req.dense);
   const query = mode === 'dense' ? undefined : await queryVector(c, req);
   if (query && !req.exact) c.recent?.record(query); // calibration queries of the next segments
-  const allow = req.filter === undefined ? undefined : c.filters.resolve(req.filter);
+  if (req.filter !== undefined) c.filters.check(req.filter);
   const searcher = Searcher.acquire(c);
   try {
-    const sparse: SparseRun = { c, req, allow, exactFilter: isExactFilter(c, allow), searcher };
-    const denseAllow = denseVector && allow && bitmapFromWords(allow.words);
+    const filter = req.filter === undefined ? undefined : searcher.resolveFilter(c.filters, req.filter);
+    const sparse: SparseRun = { c, req, filter, exactFilter: isExactFilter(c, filter), searcher };
+    // the dense side speaks docnos: a docno view of the filter, only when it runs
+    const denseAllow = denseVector && filter && bitmapFromWords(filter.docSet().words);
     let sides: HybridResult['sides'];
     const idOf = (docno: number): string => c.store.hitFields(docno, false)?.id ?? c.store.tombstonedId(docno) ?? '';
     // hybrid sides take their candidates in the order a search of that side alone answers (score, then id)
@@ -187,10 +190,10 @@ function checkSeismicOptions(req: SearchRequest): void {
   }
 }
 
-/** A filter allowing fewer than exactFilterSelectivity of the documents is scored exactly. */
-function isExactFilter(c: SearchSource, allow: DocSet | undefined): boolean {
-  if (!allow) return false;
-  return allow.count() / Math.max(1, c.filters.size) < c.config.index.exactFilterSelectivity;
+/** A filter allowing fewer than exactFilterSelectivity of the snapshot's rows is scored exactly. */
+function isExactFilter(c: SearchSource, filter: SnapshotFilter | undefined): boolean {
+  if (!filter) return false;
+  return filter.allowed / Math.max(1, filter.universe) < c.config.index.exactFilterSelectivity;
 }
 
 /** A batched request's response (no paging, no highlight attribution: those run alone). */
@@ -208,7 +211,7 @@ function statsOf(stats: QueryStats | undefined, settings: SegmentSearchSettings[
 interface SparseRun {
   c: SearchSource;
   req: SearchRequest;
-  allow?: DocSet;
+  filter?: SnapshotFilter;
   exactFilter: boolean;
   searcher: Searcher;
   /** with req.stats: native statistics summed over the sealed segments */
@@ -224,7 +227,7 @@ async function sparseTop(run: SparseRun, query: SparseVector, k: number): Promis
   const { req } = run;
   const res = await run.searcher.top([query], {
     k,
-    allow: run.allow,
+    filter: run.filter,
     exact: req.exact === true || run.exactFilter,
     stats: req.stats === true,
     request: req,

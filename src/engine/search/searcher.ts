@@ -13,10 +13,11 @@ import { searchSegments } from '../../index/native.js';
 import type { QueryStats, SegmentPart } from '../../index/native-types.js';
 import { bm25DocWeight } from '../scoring/bm25.js';
 import { segmentSettings } from '../scoring/calibrate.js';
-import type { DocSet } from '../segments/filter-index.js';
+import type { FilterIndex } from '../segments/filter-index.js';
 import { topK, type MutableSegment } from '../write/mutable-segment.js';
 import type { SealedSegment } from '../segments/sealed-segment.js';
-import type { SegmentSearchSettings } from '../types.js';
+import type { Filter, SegmentSearchSettings } from '../types.js';
+import { SnapshotFilter } from './snapshot-filter.js';
 import type { TombstoneGate } from './tombstone-gate.js';
 
 /** What the read path needs of a collection (EngineCollection implements it). */
@@ -31,8 +32,8 @@ export interface SegmentSource {
 
 export interface TopOptions {
   k: number;
-  /** only these docnos */
-  allow?: DocSet;
+  /** only what this filter allows (resolved on this searcher: resolveFilter) */
+  filter?: SnapshotFilter;
   /** every document scored */
   exact?: boolean;
   /** native statistics per query, summed over the sealed segments, and each segment's settings */
@@ -73,6 +74,11 @@ export class Searcher {
     return new Searcher(sealed, [...src.frozen, src.active], src.corpus.avgDocLength, src.tombstoneGate);
   }
 
+  /** A checked filter (FilterIndex.check) resolved on this snapshot's segments, part by part. */
+  resolveFilter(index: FilterIndex, filter: Filter): SnapshotFilter {
+    return SnapshotFilter.resolve(index, filter, this.sealed, this.mutable);
+  }
+
   /** One more hold on the sealed segments (a background check of this search); call the result once. */
   hold(): () => void {
     this.sealed.forEach((s) => s.acquire());
@@ -91,27 +97,27 @@ export class Searcher {
    * sealed segment in one native call that starts from each query's mutable k-th best score.
    */
   async top(queries: SparseVector[], o: TopOptions): Promise<TopResult> {
-    const { k, allow } = o;
+    const { k, filter } = o;
     const avgdl = this.avgdl;
     const tfWeight = (tf: number, len: number): number => bm25DocWeight(tf, len, avgdl);
-    const accept = allow && ((d: DocNo): boolean => allow.has(d));
+    const accept = filter && ((d: DocNo): boolean => filter.acceptsUnsealed(d));
     const hits = queries.map((q) => topK(this.mutable.flatMap((m) => m.search(q, { k, tfWeight, allow: accept })), k));
     const mutableHits = hits.map((h) => [...h]);
     if (this.sealed.length === 0) return { hits, approximate: false, exactAgain: async (q) => mutableHits[q] };
     const thresholds = Float32Array.from(hits, (h) => (h.length >= k ? h[k - 1].score : Number.NaN));
-    const settings = this.sealed.map((s) => segmentSettings(s, k, o.request ?? {}, allow !== undefined));
+    const settings = this.sealed.map((s) => segmentSettings(s, k, o.request ?? {}, filter !== undefined));
     const parts: SegmentPart[] = this.sealed.map((s, i) => {
       const { queryCut, heapFactor, exact } = settings[i];
-      // a frozen copy (the chunk pointers), kept for exactAgain
-      return { segment: s.index, deleted: s.deletedRows.snapshot(), queryCut, heapFactor, exact: exact === true };
+      // a frozen copy of the deleted rows (the chunk pointers) and the filter's allowed rows (immutable), kept for exactAgain
+      return { segment: s.index, deleted: s.deletedRows.snapshot(), allow: filter?.sealed[i].words, queryCut, heapFactor, exact: exact === true };
     });
     const csr = queriesCsr(queries);
     // BM25 segments score their stored term frequencies with the live average length, as the mutable segments do.
-    const res = await searchSegments(parts, csr, { k, exact: o.exact, stats: o.stats, thresholds, allow: allow?.words, avgdl });
+    const res = await searchSegments(parts, csr, { k, exact: o.exact, stats: o.stats, thresholds, avgdl });
     const approximate = !o.exact && parts.some((p) => !p.exact);
     const exactAgain = async (q: number): Promise<Hit[]> => {
       const one = { indptr: Uint32Array.of(0, csr.indptr[q + 1] - csr.indptr[q]), indices: csr.indices.subarray(csr.indptr[q], csr.indptr[q + 1]), values: csr.values.subarray(csr.indptr[q], csr.indptr[q + 1]) };
-      const r = await searchSegments(parts, one, { k, exact: true, allow: allow?.words, mode: 'pool', avgdl });
+      const r = await searchSegments(parts, one, { k, exact: true, mode: 'pool', avgdl });
       const top = [...mutableHits[q]];
       for (let i = 0; i < r.docnos.length; i++) top.push({ docno: r.docnos[i], score: r.scores[i] });
       return topK(top, k);

@@ -1,14 +1,29 @@
 /**
- * In-memory index of the declared filterable metadata fields, so that a filter resolves to a docno
- * set without reading any row: keyword/boolean value → docno list, number → (value, docno) pairs
- * sorted by value (plus a small unsorted tail of recent inserts). Append-only: docnos are never
- * reused and deleted ones are removed by the tombstones at search time. Rebuilt from SQLite at open.
+ * In-memory index of the declared filterable metadata fields, so that a filter resolves without
+ * reading any row: keyword/boolean value → its docnos, number field → (docno, value) pairs, all in
+ * docno order (documents are added in docno order, and a docno's metadata never changes: an update
+ * is a new docno). A leaf predicate is answered over a docno range [lo, hi] — a segment's, or the
+ * unsealed rows' — by binary search, so a part is resolved without touching the rest of the
+ * collection's postings of that value (number ranges scan the part's docno range). Append-only:
+ * deleted documents stay and are removed by the deleted rows at search time. Rebuilt from SQLite at
+ * open. Per-segment results: segment-filter.ts.
  */
 import type { DocNo } from '../../core/types.js';
 import { AppError } from '../../errors.js';
 import type { FieldType, Filter } from '../types.js';
 
-/** A docno set as a bitset of 32-bit words. */
+/** Set bits of 32-bit words. */
+export function popcount(words: Uint32Array): number {
+  let n = 0;
+  for (let w of words) {
+    w -= (w >>> 1) & 0x55555555;
+    w = (w & 0x33333333) + ((w >>> 2) & 0x33333333);
+    n += (((w + (w >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+  }
+  return n;
+}
+
+/** A docno set as a bitset of 32-bit words (the dense side's view of a filter). */
 export class DocSet {
   constructor(readonly words: Uint32Array) {}
   static empty(maxDocno: number): DocSet {
@@ -22,47 +37,60 @@ export class DocSet {
     return w < this.words.length && (this.words[w] & (1 << (d & 31))) !== 0;
   }
   count(): number {
-    let n = 0;
-    for (let w of this.words) {
-      w -= (w >>> 1) & 0x55555555;
-      w = (w & 0x33333333) + ((w >>> 2) & 0x33333333);
-      n += (((w + (w >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-    }
-    return n;
-  }
-  toArray(): Uint32Array {
-    const out = new Uint32Array(this.count());
-    let j = 0;
-    for (let i = 0; i < this.words.length; i++) {
-      for (let w = this.words[i]; w !== 0; w &= w - 1) out[j++] = i * 32 + (31 - Math.clz32(w & -w));
-    }
-    return out;
+    return popcount(this.words);
   }
 }
 
-interface NumericField {
-  values: Float64Array;
-  docnos: Uint32Array;
-  tailValues: number[];
-  tailDocnos: number[];
+/** A predicate on one field (eq, in or range): what a filter's and/or/not combine. */
+export type LeafFilter = Extract<Filter, { field: string }>;
+type Range = { gt?: number; gte?: number; lt?: number; lte?: number };
+
+/** Docnos (ascending) with one number each (number fields) or none (a keyword value's list), grown by doubling. */
+class DocnoColumn {
+  docnos = new Uint32Array(8);
+  values: Float64Array | undefined;
+  n = 0;
+  constructor(numbers: boolean) {
+    if (numbers) this.values = new Float64Array(8);
+  }
+  push(docno: DocNo, value = 0): void {
+    if (this.n === this.docnos.length) {
+      const docnos = new Uint32Array(this.n * 2);
+      docnos.set(this.docnos);
+      this.docnos = docnos;
+      if (this.values) {
+        const values = new Float64Array(this.n * 2);
+        values.set(this.values);
+        this.values = values;
+      }
+    }
+    this.docnos[this.n] = docno;
+    if (this.values) this.values[this.n] = value;
+    this.n++;
+  }
+  /** First index whose docno is >= lo. */
+  from(lo: DocNo): number {
+    let a = 0;
+    let b = this.n;
+    while (a < b) {
+      const mid = (a + b) >>> 1;
+      if (this.docnos[mid] < lo) a = mid + 1;
+      else b = mid;
+    }
+    return a;
+  }
 }
 
 export class FilterIndex {
-  private readonly terms = new Map<string, Map<string, number[]>>();
-  private readonly numbers = new Map<string, NumericField>();
-  private maxDocno = 0;
-  private added = 0;
+  private readonly terms = new Map<string, Map<string, DocnoColumn>>();
+  private readonly numbers = new Map<string, DocnoColumn>();
+  private lastDocno = 0;
 
   constructor(readonly fields: Record<string, FieldType>) {
     for (const [name, type] of Object.entries(fields)) {
-      if (type === 'number') this.numbers.set(name, { values: new Float64Array(0), docnos: new Uint32Array(0), tailValues: [], tailDocnos: [] });
+      if (type === 'number') this.numbers.set(name, new DocnoColumn(true));
       else this.terms.set(name, new Map());
     }
-  }
-
-  /** documents ever added (deleted ones included: the denominator of a filter's selectivity) */
-  get size(): number {
-    return this.added;
   }
 
   get hasFields(): boolean {
@@ -83,123 +111,83 @@ export class FilterIndex {
     }
   }
 
+  /** Documents come in docno order (new docnos only ever grow; open reads them ORDER BY docno). */
   add(docno: DocNo, metadata: Record<string, unknown> | undefined): void {
-    this.maxDocno = Math.max(this.maxDocno, docno);
-    this.added++;
+    if (docno <= this.lastDocno) throw new Error(`filter index: docno ${docno} is not above ${this.lastDocno}`);
+    this.lastDocno = docno;
     if (!metadata) return;
     for (const [name, type] of Object.entries(this.fields)) {
       const v = metadata[name];
       if (v === undefined || v === null) continue;
       for (const x of Array.isArray(v) ? v : [v]) {
-        if (type === 'number') {
-          const f = this.numbers.get(name)!;
-          f.tailValues.push(x as number);
-          f.tailDocnos.push(docno);
-        } else {
+        if (type === 'number') this.numbers.get(name)!.push(docno, x as number);
+        else {
           const m = this.terms.get(name)!;
           const key = String(x);
-          const list = m.get(key);
-          if (list) list.push(docno);
-          else m.set(key, [docno]);
+          let list = m.get(key);
+          if (!list) m.set(key, (list = new DocnoColumn(false)));
+          if (list.n === 0 || list.docnos[list.n - 1] !== docno) list.push(docno);
         }
       }
     }
   }
 
-  /** Validates a filter against the declared fields (INVALID_FILTER) and resolves it. */
-  resolve(filter: Filter): DocSet {
-    this.compactNumbers();
-    return this.evaluate(filter, 'filter');
-  }
-
-  private evaluate(f: Filter, path: string): DocSet {
+  /** Validates a filter against the declared fields: INVALID_FILTER naming the first bad part. */
+  check(f: Filter, path = 'filter'): void {
     if (f === null || typeof f !== 'object' || Array.isArray(f)) throw invalid(`${path} must be an object`);
     if ('and' in f || 'or' in f) {
       const op = 'and' in f ? 'and' : 'or';
       const list = (f as Record<string, unknown>)[op];
       if (!Array.isArray(list) || list.length === 0) throw invalid(`${path}.${op} must be a non-empty array`);
-      const sets = list.map((g, i) => this.evaluate(g as Filter, `${path}.${op}[${i}]`));
-      const out = sets[0];
-      for (const s of sets.slice(1)) {
-        for (let i = 0; i < out.words.length; i++) out.words[i] = op === 'and' ? out.words[i] & s.words[i] : out.words[i] | s.words[i];
-      }
-      return out;
+      list.forEach((g, i) => this.check(g as Filter, `${path}.${op}[${i}]`));
+      return;
     }
-    if ('not' in f) {
-      const s = this.evaluate(f.not, `${path}.not`);
-      for (let i = 0; i < s.words.length; i++) s.words[i] = ~s.words[i];
-      s.words[0] &= ~1; // docno 0 is never assigned
-      const tailBits = (this.maxDocno & 31) + 1; // clear bits past maxDocno
-      if (tailBits < 32) s.words[s.words.length - 1] &= (1 << tailBits) - 1;
-      return s;
-    }
+    if ('not' in f) return this.check(f.not, `${path}.not`);
     if (!('field' in f) || typeof f.field !== 'string') throw invalid(`${path} needs field with eq, in or range, or and/or/not`);
     const type = this.fields[f.field];
     if (type === undefined) throw invalid(`${path}.field "${f.field}" is not a declared filterable field`);
-    const out = DocSet.empty(this.maxDocno);
     if ('eq' in f || 'in' in f) {
       const values = 'eq' in f ? [f.eq] : f.in;
       if (!Array.isArray(values)) throw invalid(`${path}.in must be an array`);
-      for (const v of values) this.addValue(out, f.field, type, v, path);
-      return out;
+      for (const v of values) {
+        const ok = type === 'keyword' ? typeof v === 'string' : type === 'number' ? typeof v === 'number' && Number.isFinite(v) : typeof v === 'boolean';
+        if (!ok) throw invalid(`${path}: "${f.field}" is a ${type} field, got ${JSON.stringify(v)}`);
+      }
+      return;
     }
     if ('range' in f) {
       if (type !== 'number') throw invalid(`${path}: range needs a number field, "${f.field}" is ${type}`);
-      this.addRange(out, f.field, f.range, path);
-      return out;
+      if (f.range === null || typeof f.range !== 'object') throw invalid(`${path}.range must be an object`);
+      for (const [k, v] of Object.entries(f.range)) {
+        if (!['gt', 'gte', 'lt', 'lte'].includes(k) || typeof v !== 'number' || Number.isNaN(v)) {
+          throw invalid(`${path}.range.${k} must be one of gt/gte/lt/lte with a number`);
+        }
+      }
+      return;
     }
     throw invalid(`${path} needs eq, in or range`);
   }
 
-  private addValue(out: DocSet, field: string, type: FieldType, v: unknown, path: string): void {
-    const ok = type === 'keyword' ? typeof v === 'string' : type === 'number' ? typeof v === 'number' && Number.isFinite(v) : typeof v === 'boolean';
-    if (!ok) throw invalid(`${path}: "${field}" is a ${type} field, got ${JSON.stringify(v)}`);
-    if (type === 'number') {
-      this.addRange(out, field, { gte: v as number, lte: v as number }, path);
-      return;
-    }
-    for (const d of this.terms.get(field)!.get(String(v)) ?? []) out.add(d);
-  }
-
-  private addRange(out: DocSet, field: string, range: { gt?: number; gte?: number; lt?: number; lte?: number }, path: string): void {
-    if (range === null || typeof range !== 'object') throw invalid(`${path}.range must be an object`);
-    for (const [k, v] of Object.entries(range)) {
-      if (!['gt', 'gte', 'lt', 'lte'].includes(k) || typeof v !== 'number' || Number.isNaN(v)) {
-        throw invalid(`${path}.range.${k} must be one of gt/gte/lt/lte with a number`);
+  /** Calls visit(docno) for every docno in [lo, hi] matching a checked leaf (ascending per value; a docno may come twice). */
+  visitLeaf(f: LeafFilter, lo: DocNo, hi: DocNo, visit: (docno: DocNo) => void): void {
+    if ('range' in f) return this.visitRange(f.field, f.range, lo, hi, visit);
+    for (const v of 'eq' in f ? [f.eq] : f.in) {
+      if (this.fields[f.field] === 'number') {
+        this.visitRange(f.field, { gte: v as number, lte: v as number }, lo, hi, visit);
+        continue;
       }
+      const list = this.terms.get(f.field)!.get(String(v));
+      if (!list) continue;
+      for (let i = list.from(lo); i < list.n && list.docnos[i] <= hi; i++) visit(list.docnos[i]);
     }
-    const lowOk = (x: number): boolean => (range.gt === undefined || x > range.gt) && (range.gte === undefined || x >= range.gte);
-    const highOk = (x: number): boolean => (range.lt === undefined || x < range.lt) && (range.lte === undefined || x <= range.lte);
-    const f = this.numbers.get(field)!;
-    // First index whose value passes the lower bound (values ascending), then walk up to the upper.
-    let lo = 0;
-    let hi = f.values.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (lowOk(f.values[mid])) hi = mid;
-      else lo = mid + 1;
-    }
-    for (let i = lo; i < f.values.length && highOk(f.values[i]); i++) out.add(f.docnos[i]);
-    for (let i = 0; i < f.tailValues.length; i++) if (lowOk(f.tailValues[i]) && highOk(f.tailValues[i])) out.add(f.tailDocnos[i]);
   }
 
-  /** Folds the unsorted tails into the sorted arrays once they are worth it. */
-  private compactNumbers(): void {
-    for (const f of this.numbers.values()) {
-      if (f.tailValues.length <= Math.max(256, f.values.length >> 4)) continue;
-      const n = f.values.length + f.tailValues.length;
-      const order = Array.from({ length: n }, (_, i) => i);
-      const val = (i: number): number => (i < f.values.length ? f.values[i] : f.tailValues[i - f.values.length]);
-      const doc = (i: number): number => (i < f.values.length ? f.docnos[i] : f.tailDocnos[i - f.values.length]);
-      order.sort((a, b) => val(a) - val(b));
-      const values = new Float64Array(n);
-      const docnos = new Uint32Array(n);
-      order.forEach((i, j) => {
-        values[j] = val(i);
-        docnos[j] = doc(i);
-      });
-      Object.assign(f, { values, docnos, tailValues: [], tailDocnos: [] });
-    }
+  private visitRange(field: string, range: Range, lo: DocNo, hi: DocNo, visit: (docno: DocNo) => void): void {
+    const col = this.numbers.get(field)!;
+    const values = col.values!;
+    const ok = (x: number): boolean =>
+      (range.gt === undefined || x > range.gt) && (range.gte === undefined || x >= range.gte) && (range.lt === undefined || x < range.lt) && (range.lte === undefined || x <= range.lte);
+    for (let i = col.from(lo); i < col.n && col.docnos[i] <= hi; i++) if (ok(values[i])) visit(col.docnos[i]);
   }
 }
 

@@ -10,12 +10,15 @@ import { createRowBitmap } from '../../index/native.js';
 import type { RowBitmap, SeismicIndex } from '../../index/native-types.js';
 import type { SegmentRow } from '../../store/collection-store.js';
 import { calibrationOf, type Calibration } from '../scoring/calibrate.js';
+import { FilterCache } from './segment-filter.js';
 
 export class SealedSegment {
   private refs = 1; // the engine's own reference, dropped by retire()
   private retired = false;
   /** rows whose document was deleted or updated (never returned by a search) */
   readonly deletedRows: RowBitmap;
+  /** its recent filter results by row (segment-filter.ts): rows and docnos never change, so neither do they */
+  readonly filterCache = new FilterCache();
   /** the default query settings measured when the segment was built (stored in its file), if any */
   readonly calibration: Calibration | undefined;
   /** a blocked BM25 segment: the average length its summaries and calibration were built for */
