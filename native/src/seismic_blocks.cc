@@ -52,12 +52,15 @@ TermDict::TermDict(const CsrView& docs) {
 }
 
 
-DocTops ComputeDocTops(const CsrView& docs, const TermDict& dict, size_t cut, size_t threads) {
+DocTops ComputeDocTops(const CsrView& docs, const TermDict& dict, size_t cluster_cut, size_t threads) {
   DocTops tops;
+  size_t cut = std::max(cluster_cut, kSummaryTops);
   tops.cut = cut;
+  tops.cluster_cut = cluster_cut;
   tops.local.assign(docs.rows * cut, 0);
   tops.value.assign(docs.rows * cut, 0.0f);
   tops.len.assign(docs.rows, 0);
+  tops.whole.assign(docs.rows, 0);
   const size_t chunk = 4096;
   ParallelFor((docs.rows + chunk - 1) / chunk, threads, [&](size_t c) {
     std::vector<uint32_t> idx;
@@ -74,6 +77,7 @@ DocTops ComputeDocTops(const CsrView& docs, const TermDict& dict, size_t cut, si
         tops.value[r * cut + i] = docs.values[begin + idx[i]];
       }
       tops.len[r] = static_cast<uint8_t>(m);
+      tops.whole[r] = n <= cut ? 1 : 0;
     }
   });
   return tops;
@@ -99,8 +103,15 @@ void QuantizeSummary(const float* v, size_t n, bool upward, uint8_t* codes, floa
   }
 }
 
-BlockBuilder::BlockBuilder(const CsrView& docs, const TermDict& dict, const DocTops& tops, const SeismicParams& params)
-    : docs_(docs), dict_(dict), tops_(tops), params_(params), head_(dict.Size(), -1), maxv_(dict.Size(), 0.0f) {}
+BlockBuilder::BlockBuilder(const CsrView& docs, const TermDict& dict, const DocTops& tops, const SeismicParams& params,
+                           bool fast_summaries)
+    : docs_(docs),
+      dict_(dict),
+      tops_(tops),
+      params_(params),
+      head_(dict.Size(), -1),
+      maxv_(dict.Size(), 0.0f),
+      fast_summaries_(fast_summaries) {}
 
 // Assigns each posting (by position in `rows`) to a cluster: random rows as centroids, each row to
 // the centroid of largest inner product between their doc_cut top terms (through an inverted index
@@ -119,7 +130,7 @@ std::vector<uint32_t> BlockBuilder::Cluster(uint32_t list_id, const std::vector<
   // O(doc_cut x centroids sharing a term) even for unpruned lists of common terms.
   for (uint32_t c = 0; c < nc; c++) {
     uint32_t r = rows[pos[c]];
-    for (size_t i = 0; i < tops_.len[r]; i++) {
+    for (size_t i = 0, m = std::min<size_t>(tops_.len[r], tops_.cluster_cut); i < m; i++) {
       uint32_t lt = tops_.local[r * tops_.cut + i];
       if (head_[lt] < 0) touched_.push_back(lt);
       entries_.push_back({c, tops_.value[r * tops_.cut + i], head_[lt]});
@@ -132,7 +143,7 @@ std::vector<uint32_t> BlockBuilder::Cluster(uint32_t list_id, const std::vector<
   std::vector<uint32_t> hit;  // centroids reached by the current row (cost: the chains walked, not nc)
   auto best_for = [&](size_t p) {
     uint32_t r = rows[p];
-    for (size_t i = 0; i < tops_.len[r]; i++) {
+    for (size_t i = 0, m = std::min<size_t>(tops_.len[r], tops_.cluster_cut); i < m; i++) {
       float w = tops_.value[r * tops_.cut + i];
       for (int32_t e = head_[tops_.local[r * tops_.cut + i]]; e >= 0; e = entries_[e].next) {
         uint32_t c = entries_[e].centroid;
@@ -165,7 +176,58 @@ std::vector<uint32_t> BlockBuilder::Cluster(uint32_t list_id, const std::vector<
   return assign;
 }
 
+// The summary from the rows' kSummaryTops largest entries alone, when that provably equals the
+// summary of the whole rows: the size bound keeps the block's `cap` largest maxima, every maximum
+// left out is at most the largest value a row did not hand in (theta) and the cap-th kept maximum
+// is above theta (so the kept set and its values are exact), and the energy cut over the whole rows
+// keeps at least cap entries (its mass target is at least the one over the handed-in entries).
+// Leaves keys_[0, cap) as the summary and returns true; else leaves the workspace clean, false.
+bool BlockBuilder::SummariseFromTops(const uint32_t* rows, size_t n, size_t cap) {
+  float theta = 0.0f;
+  for (size_t k = 0; k < n; k++) {
+    uint32_t r = rows[k];
+    const uint32_t* local = tops_.local.data() + r * tops_.cut;
+    const float* value = tops_.value.data() + r * tops_.cut;
+    for (size_t i = 0; i < tops_.len[r] && value[i] > 0.0f; i++) {  // descending: zeros last
+      if (maxv_[local[i]] == 0.0f) touched_.push_back(local[i]);
+      maxv_[local[i]] = std::max(maxv_[local[i]], value[i]);
+    }
+    if (!tops_.whole[r] && tops_.len[r] > 0) theta = std::max(theta, value[tops_.len[r] - 1]);
+  }
+  std::vector<uint64_t>& keys = keys_;
+  keys.clear();
+  double total = 0.0;
+  for (uint32_t lt : touched_) {
+    uint32_t bits;
+    std::memcpy(&bits, &maxv_[lt], sizeof bits);
+    keys.push_back((uint64_t{bits} << 32) | (0xffffffffu - lt));
+    total += maxv_[lt];
+  }
+  bool exact = keys.size() >= cap;
+  if (exact) {
+    std::nth_element(keys.begin(), keys.begin() + (cap - 1), keys.end(), std::greater<uint64_t>());
+    exact = ValueOf(keys[cap - 1]) > theta;
+  }
+  if (exact && params_.summary_energy < 1.0) {
+    double below_cap = 0.0;  // the cap - 1 largest maxima
+    for (size_t i = 0; i + 1 < cap; i++) below_cap += ValueOf(keys[i]);
+    exact = below_cap < params_.summary_energy * total * (1.0 - 1e-9);
+  }
+  if (!exact) {
+    for (uint32_t lt : touched_) maxv_[lt] = 0.0f;
+    touched_.clear();
+  }
+  return exact;
+}
+
 void BlockBuilder::Summarise(const uint32_t* rows, size_t n, ListOut& out) {
+  // The size bound: at most summary_cap entries per posting of the block (the largest of them).
+  size_t cap = std::max<size_t>(1, static_cast<size_t>(params_.summary_cap * static_cast<double>(n)));
+  if (!params_.pruning_disabled && fast_summaries_ && SummariseFromTops(rows, n, cap)) {
+    fast_blocks_++;
+    Emit(cap, out);
+    return;
+  }
   for (size_t k = 0; k < n; k++) {
     uint32_t r = rows[k];
     for (size_t i = docs_.indptr[r]; i < docs_.indptr[r + 1]; i++) {
@@ -208,11 +270,16 @@ void BlockBuilder::Summarise(const uint32_t* rows, size_t n, ListOut& out) {
     keep = hi;
   }
   // The size bound: at most summary_cap entries per posting of the block (the largest of them).
-  size_t cap = std::max<size_t>(1, static_cast<size_t>(params_.summary_cap * static_cast<double>(n)));
   if (!params_.pruning_disabled && keep > cap) {
     std::nth_element(keys.begin(), keys.begin() + cap, keys.begin() + keep, desc);
     keep = cap;
   }
+  Emit(keep, out);
+}
+
+// Stores keys_[0, keep) as the block's summary (term order, 8-bit codes) and clears the workspace.
+void BlockBuilder::Emit(size_t keep, ListOut& out) {
+  std::vector<uint64_t>& keys = keys_;
   // Term order for storage (local order = term order).
   std::sort(keys.begin(), keys.begin() + keep, [](uint64_t a, uint64_t b) { return (a & 0xffffffffu) > (b & 0xffffffffu); });
   std::vector<float> vals(keep);

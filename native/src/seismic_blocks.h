@@ -29,14 +29,20 @@ class TermDict {
   std::vector<uint32_t> dense_;  // term -> local, when used
 };
 
-// Each row's doc_cut largest entries (local term ids), used to assign rows to centroids.
+// Each row's `cut` largest entries (local term ids, by value descending, ties by position): the
+// first doc_cut assign rows to centroids; all of them give block summaries their fast path.
 struct DocTops {
   size_t cut = 0;
+  size_t cluster_cut = 0;       // entries used by clustering (doc_cut)
   std::vector<uint32_t> local;  // rows x cut
   std::vector<float> value;     // rows x cut
-  std::vector<uint8_t> len;     // rows
+  std::vector<uint8_t> len;     // rows: entries held (min(row length, cut))
+  std::vector<uint8_t> whole;   // rows: 1 when the row has no more entries than it holds
 };
-DocTops ComputeDocTops(const CsrView& docs, const TermDict& dict, size_t cut, size_t threads);
+// Entries per row kept for summaries: a block's summary is computed from them alone whenever that
+// provably gives the summary of the whole rows (BlockBuilder::Summarise).
+constexpr size_t kSummaryTops = 24;
+DocTops ComputeDocTops(const CsrView& docs, const TermDict& dict, size_t cluster_cut, size_t threads);
 
 // One list's blocks: rows grouped by block, and one quantised summary per block.
 struct ListOut {
@@ -51,13 +57,19 @@ struct ListOut {
 // Per-thread workspace sized to the segment's dictionary.
 class BlockBuilder {
  public:
-  BlockBuilder(const CsrView& docs, const TermDict& dict, const DocTops& tops, const SeismicParams& params);
+  // fast_summaries = false: every summary from the whole rows (the reference the fast path is tested against).
+  BlockBuilder(const CsrView& docs, const TermDict& dict, const DocTops& tops, const SeismicParams& params,
+               bool fast_summaries = true);
   // `rows`: the list's postings after pruning (any order). Deterministic in (list_id, rows).
   void Build(uint32_t list_id, std::vector<uint32_t> rows, ListOut& out);
+  // Blocks whose summary came from the rows' top entries alone (SummariseFromTops).
+  size_t FastBlocks() const { return fast_blocks_; }
 
  private:
   std::vector<uint32_t> Cluster(uint32_t list_id, const std::vector<uint32_t>& rows);
   void Summarise(const uint32_t* rows, size_t n, ListOut& out);
+  bool SummariseFromTops(const uint32_t* rows, size_t n, size_t cap);
+  void Emit(size_t keep, ListOut& out);
 
   const CsrView& docs_;
   const TermDict& dict_;
@@ -74,6 +86,8 @@ class BlockBuilder {
   std::vector<float> acc_;
   std::vector<float> maxv_;  // local term -> block max
   std::vector<uint64_t> keys_;
+  bool fast_summaries_;
+  size_t fast_blocks_ = 0;
 };
 
 // Quantises v[0..n) to 8 bits: value ~ min + code * scale. `upward`: never below the input.
