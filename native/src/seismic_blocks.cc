@@ -176,6 +176,20 @@ std::vector<uint32_t> BlockBuilder::Cluster(uint32_t list_id, const std::vector<
   return assign;
 }
 
+// keys_ = the touched terms' block maxima as keys ordering entries by value (positive floats order
+// like their bits), then smaller term first; returns their L1 mass.
+double BlockBuilder::CollectKeys() {
+  keys_.clear();
+  double total = 0.0;
+  for (uint32_t lt : touched_) {
+    uint32_t bits;
+    std::memcpy(&bits, &maxv_[lt], sizeof bits);
+    keys_.push_back((uint64_t{bits} << 32) | (0xffffffffu - lt));
+    total += maxv_[lt];
+  }
+  return total;
+}
+
 // The summary from the rows' kSummaryTops largest entries alone, when that provably equals the
 // summary of the whole rows: the size bound keeps the block's `cap` largest maxima, every maximum
 // left out is at most the largest value a row did not hand in (theta) and the cap-th kept maximum
@@ -195,14 +209,7 @@ bool BlockBuilder::SummariseFromTops(const uint32_t* rows, size_t n, size_t cap)
     if (!tops_.whole[r] && tops_.len[r] > 0) theta = std::max(theta, value[tops_.len[r] - 1]);
   }
   std::vector<uint64_t>& keys = keys_;
-  keys.clear();
-  double total = 0.0;
-  for (uint32_t lt : touched_) {
-    uint32_t bits;
-    std::memcpy(&bits, &maxv_[lt], sizeof bits);
-    keys.push_back((uint64_t{bits} << 32) | (0xffffffffu - lt));
-    total += maxv_[lt];
-  }
+  double total = CollectKeys();
   bool exact = keys.size() >= cap;
   if (exact) {
     std::nth_element(keys.begin(), keys.begin() + (cap - 1), keys.end(), std::greater<uint64_t>());
@@ -241,14 +248,7 @@ void BlockBuilder::Summarise(const uint32_t* rows, size_t n, ListOut& out) {
   // Keys order entries by value (positive floats order like their bits), then term; the cut is
   // found by selection on mass in O(entries), not by sorting every block's union.
   std::vector<uint64_t>& keys = keys_;
-  keys.clear();
-  double total = 0.0;
-  for (uint32_t lt : touched_) {
-    uint32_t bits;
-    std::memcpy(&bits, &maxv_[lt], sizeof bits);
-    keys.push_back((uint64_t{bits} << 32) | (0xffffffffu - lt));
-    total += maxv_[lt];
-  }
+  double total = CollectKeys();
   size_t keep = keys.size();
   auto desc = std::greater<uint64_t>();
   if (!params_.pruning_disabled && params_.summary_energy < 1.0 && keep > 1) {

@@ -68,6 +68,7 @@ class BlockBuilder {
  private:
   std::vector<uint32_t> Cluster(uint32_t list_id, const std::vector<uint32_t>& rows);
   void Summarise(const uint32_t* rows, size_t n, ListOut& out);
+  double CollectKeys();
   bool SummariseFromTops(const uint32_t* rows, size_t n, size_t cap);
   void Emit(size_t keep, ListOut& out);
 

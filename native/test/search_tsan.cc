@@ -18,15 +18,9 @@
 #include "dense.h"
 #include "seismic_segment.h"
 #include "thread_pool.h"
+#include "test_csr.h"
 
 using namespace sparrow;
-
-struct Csr {
-  std::vector<uint32_t> indptr{0};
-  std::vector<TermId> indices;
-  std::vector<float> values;
-  CsrView View() const { return {indptr.data(), indices.data(), values.data(), indptr.size() - 1}; }
-};
 
 static Csr Random(size_t rows, size_t nnz, size_t vocab, uint32_t seed) {
   std::mt19937 rng(seed);

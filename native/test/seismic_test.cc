@@ -7,15 +7,9 @@
 #include "test_params.h"
 #include "seismic_build.h"
 #include "seismic_search.h"
+#include "test_csr.h"
 
 using namespace sparrow;
-
-struct Csr {
-  std::vector<uint32_t> indptr{0};
-  std::vector<uint32_t> indices;
-  std::vector<float> values;
-  CsrView View() const { return {indptr.data(), indices.data(), values.data(), indptr.size() - 1}; }
-};
 
 // Rows drawn around `topics` random centres over a vocabulary of `vocab` ids (spread to `stride`).
 Csr Random(size_t rows, size_t nnz, size_t vocab, uint32_t stride, size_t topics, uint32_t seed) {

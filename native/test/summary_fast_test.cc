@@ -8,15 +8,9 @@
 #include "check.h"
 #include "seismic_blocks.h"
 #include "test_params.h"
+#include "test_csr.h"
 
 using namespace sparrow;
-
-struct Csr {
-  std::vector<uint32_t> indptr{0};
-  std::vector<uint32_t> indices;
-  std::vector<float> values;
-  CsrView View() const { return {indptr.data(), indices.data(), values.data(), indptr.size() - 1}; }
-};
 
 // Rows of `min_nnz`..`max_nnz` entries around `topics` centres; `tail` > 0 draws heavy-tailed
 // weights (a few large values per row, as SPLADE's), else uniform ones; `zeros` mixes in zeros.
