@@ -8,8 +8,11 @@
  * p50/p99 (ms, wall clock: the machine may be shared, so these are upper bounds) and the median
  * ArrayBuffer bytes one filtered search leaves allocated (process.memoryUsage().arrayBuffers after a
  * forced GC and after the search: filter bitmaps and the native result arrays, which an unfiltered
- * search also allocates: its row is printed first). `repeated`: the same filter every query;
- * `fresh`: a filter never seen before each query (a range with a new bound).
+ * search also allocates: its row is printed first), and the bytes of filter bitsets one more such
+ * query makes (SnapshotFilter.allocatedBytes: 0 for a filter every segment has cached; the
+ * collection-wide docno bitmap this replaced was (maxDocno / 32 + 1) x 4 bytes per leaf and node,
+ * plus a native copy). `repeated`: the same filter every query; `fresh`: a filter never seen
+ * before each query (a range with a new bound).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,7 +22,9 @@ import vm from 'node:vm';
 import { DEFAULT_INDEX } from '../../src/config.js';
 import type { CsrBatch } from '../../src/core/types.js';
 import { EngineManager } from '../../src/engine/manager.js';
+import { Searcher } from '../../src/engine/search/searcher.js';
 import type { Collection, DocumentInput, Filter } from '../../src/engine/types.js';
+import type { EngineCollection } from '../../src/engine/write/collection.js';
 import { upsertRetrying } from './upsert.js';
 import { table } from './table.js';
 import { generateDocBatch, generateQueries } from './synthetic.js';
@@ -94,12 +99,26 @@ async function main(): Promise<void> {
         bytes.push(process.memoryUsage().arrayBuffers - before);
         hits += res.hits.length;
       }
-      rows.push([shape.name, shape.name === 'none' ? '100%' : `${sel * 100}%`, pct(times, 50).toFixed(2), pct(times, 99).toFixed(2), String(pct(bytes, 50)), (hits / queries.length).toFixed(1)]);
+      // the filter bitsets one more such query makes (after the timed ones: a repeated filter is cached, a fresh one is new)
+      const next = shape.filter(sel, queries.length);
+      const made = next === undefined ? 0 : bitsetBytes(c as EngineCollection, next);
+      rows.push([shape.name, shape.name === 'none' ? '100%' : `${sel * 100}%`, pct(times, 50).toFixed(2), pct(times, 99).toFixed(2), String(pct(bytes, 50)), String(made), (hits / queries.length).toFixed(1)]);
     }
   }
-  table('filtered search (sparse, default settings: exact below index.exactFilterSelectivity)', ['filter', 'selectivity', 'p50 ms', 'p99 ms', 'bytes/query', 'hits'], rows);
+  table('filtered search (sparse, default settings: exact below index.exactFilterSelectivity)', ['filter', 'selectivity', 'p50 ms', 'p99 ms', 'ArrayBuffer bytes/query', 'filter bitset bytes', 'hits'], rows);
   await manager.close();
   fs.rmSync(root, { recursive: true, force: true });
+}
+
+/** Bytes of bitsets a filter's resolution makes on the collection's current snapshot (SnapshotFilter.allocatedBytes). */
+function bitsetBytes(c: EngineCollection, filter: Filter): number {
+  const searcher = Searcher.acquire(c);
+  try {
+    c.filters.check(filter);
+    return searcher.resolveFilter(c.filters, filter).allocatedBytes;
+  } finally {
+    searcher.release();
+  }
 }
 
 main().catch((e: unknown) => {
