@@ -1,8 +1,10 @@
 /**
- * npm run bench:http [-- --mode lexical|synthetic|both --connections 16 --duration 10 --docs 1000000]
+ * npm run bench:http [-- --mode lexical|synthetic|both --connections 16 --duration 10 --docs 1000000 --monitor-off]
  * HTTP load with autocannon against a real server in a child process on 127.0.0.1 (bounded by
  * --duration seconds per run). Prints a table.
  *   lexical:   text queries (SciFact test queries, cycled) on the bundled SciFact sample, lexical encoder.
+ *              With --monitor-off, a second run with the recall monitor off (SPARROW_RECALL_SAMPLE_RATE=0):
+ *              the monitor's cost in QPS.
  *   synthetic: pre-encoded sparse queries (synthetic `report` set, siamese and inference-free shapes)
  *              on a collection of --docs SYNTHETIC SPLADE-like documents (test/bench/synthetic.ts;
  *              there are no real SPLADE document vectors here), ingested over HTTP and flushed.
@@ -61,13 +63,19 @@ async function load(run: string, documents: number, url: string, bodies: string[
 }
 
 async function lexical(): Promise<Row[]> {
-  const server = await startServer({ SPARROW_SAMPLE: 'on' });
+  const rows = [await lexicalRun('lexical text, SciFact', {})];
+  if (process.argv.includes('--monitor-off')) rows.push(await lexicalRun('lexical text, SciFact, recall monitor off', { SPARROW_RECALL_SAMPLE_RATE: '0' }));
+  return rows;
+}
+
+async function lexicalRun(run: string, env: Record<string, string>): Promise<Row> {
+  const server = await startServer({ SPARROW_SAMPLE: 'on', ...env });
   try {
     const queries = fs.readFileSync(SCIFACT_QUERIES, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
     const bodies = queries.map((query) => JSON.stringify({ query, k: 10 }));
     const url = `${server.url}/v1/collections/scifact/search`;
     await load('warm-up', 5183, url, bodies, 3);
-    return [await load('lexical text, SciFact', 5183, url, bodies)];
+    return await load(run, 5183, url, bodies);
   } finally {
     await stop(server);
   }
