@@ -28,8 +28,8 @@ describe('seal and merge lanes', () => {
     dirs.push(dir);
     const m = await EngineManager.open({ dataDir: dir });
     try {
-      const c = (await m.create('lanes', { encoder: { kind: 'splade' }, index: { ...DEFAULT_INDEX, mutableMaxDocs: 600, maxUnsealedDocs: 20_000, mergeFactor: 1000 } })) as EngineCollection;
-      for (let from = 0; from < 2_400; from += 600) await c.upsert(docs(from, 600)); // 4 segments scanned exhaustively (under exhaustiveBelow non-zeros)
+      const c = (await m.create('lanes', { encoder: { kind: 'splade' }, index: { ...DEFAULT_INDEX, seismic: { ...DEFAULT_INDEX.seismic, exhaustiveBelow: 100_000 }, mutableMaxDocs: 600, maxUnsealedDocs: 20_000, mergeFactor: 1000 } })) as EngineCollection;
+      for (let from = 0; from < 2_400; from += 600) await c.upsert(docs(from, 600)); // 4 exhaustive segments (under exhaustiveBelow 100,000 non-zeros)
       await c.flush();
       expect(c.sealed.length).toBe(4);
       const events: string[] = [];

@@ -2,11 +2,12 @@
 // against exact search over one segment holding every document, and RowBitmap's copy-on-write.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CsrBatch } from '../../src/core/types.js';
-import { buildSeismic, createBitmap, createRowBitmap, DEFAULT_SEISMIC_PARAMS, searchSegments } from '../../src/index/native.js';
+import { buildSeismic, createBitmap, createRowBitmap, searchSegments } from '../../src/index/native.js';
 import type { RowBitmap, SearchResult, SeismicIndex, SegmentPart } from '../../src/index/native-types.js';
 import { recallAtK } from '../bench/recall.js';
 import { generateDocs, generateQueries } from '../bench/synthetic.js';
 import { rng } from './native-fixtures.js';
+import { BLOCKED_PARAMS } from './blocked-params.js';
 
 const SIZES = [800, 400, 240, 100, 60]; // five segments, built out of size order below
 
@@ -27,7 +28,7 @@ interface Fixture {
 }
 
 /** Five segments (docnos interleaved across them, as merges leave them) and one holding everything. */
-async function fixture(params = DEFAULT_SEISMIC_PARAMS, deleteShare = 0.1, scale = 1): Promise<Fixture> {
+async function fixture(params = BLOCKED_PARAMS, deleteShare = 0.1, scale = 1): Promise<Fixture> {
   const sizes = SIZES.map((s) => Math.round(s * scale));
   const N = sizes.reduce((a, b) => a + b, 0);
   const docs = generateDocs(N);
@@ -50,7 +51,7 @@ async function fixture(params = DEFAULT_SEISMIC_PARAMS, deleteShare = 0.1, scale
     rowDocnos.push(docnos.slice(at, at + size));
     at += size;
   }
-  const all = await buildSeismic(docs, docnos, DEFAULT_SEISMIC_PARAMS); // only its exact search is used
+  const all = await buildSeismic(docs, docnos, BLOCKED_PARAMS); // only its exact search is used
   return { parts, all, deletedDocnos, rowDocnos, n: N, close: () => [all, ...parts.map((p) => p.segment)].forEach((s) => s.close()) };
 }
 
@@ -118,7 +119,7 @@ describe('searchSegments (one native call over every sealed segment)', { timeout
   });
 
   it('approximate with pruning disabled: equals exact; with default settings: scores are exact and recall matches per-segment search merged', async () => {
-    const exactParams = await fixture({ ...DEFAULT_SEISMIC_PARAMS, pruningDisabled: true }, 0.1, 0.5);
+    const exactParams = await fixture({ ...BLOCKED_PARAMS, pruningDisabled: true }, 0.1, 0.5);
     const queries = generateQueries(30, { set: 'tune' });
     const tombstones = createBitmap();
     exactParams.deletedDocnos.forEach((d) => tombstones.set(d));
@@ -180,7 +181,7 @@ describe('searchSegments (one native call over every sealed segment)', { timeout
   });
 
   it('the deleted rows are snapshotted at the call: a delete right after it is not seen, the next search sees it', async () => {
-    const f = await fixture(DEFAULT_SEISMIC_PARAMS, 0, 0.25);
+    const f = await fixture(BLOCKED_PARAMS, 0, 0.25);
     const queries = single(generateQueries(1, { set: 'report' }), 0);
     const before = await searchSegments(f.parts, queries, { k: 1, exact: true });
     const top = before.docnos[0];

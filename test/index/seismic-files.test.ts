@@ -3,9 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildSeismic, DEFAULT_SEISMIC_PARAMS, DEFAULT_SEISMIC_QUERY, loadSeismic } from '../../src/index/native.js';
+import { buildSeismic, DEFAULT_SEISMIC_QUERY, loadSeismic } from '../../src/index/native.js';
 import type { SearchResult } from '../../src/index/native-types.js';
 import { generateDocs, generateQueries } from '../bench/synthetic.js';
+import { BLOCKED_PARAMS } from './blocked-params.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sparrow-seismic-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -14,7 +15,7 @@ const N = 3_000;
 const docs = generateDocs(N, { seed: 3, topics: 60 });
 const queries = generateQueries(20, { seed: 3, topics: 60, set: 'tune' });
 const docnos = Uint32Array.from({ length: N }, (_, i) => 1_000 + i);
-const built = buildSeismic(docs, docnos, { ...DEFAULT_SEISMIC_PARAMS, nKnn: 4, seed: 9 });
+const built = buildSeismic(docs, docnos, { ...BLOCKED_PARAMS, nKnn: 4, seed: 9 });
 const file = path.join(dir, 'a.seg');
 const saved = built.then((index) => index.save(file));
 
@@ -33,7 +34,7 @@ describe('Seismic segment files', () => {
     const index = await built;
     await saved;
     const loaded = loadSeismic(file);
-    expect(loaded.params).toEqual({ ...DEFAULT_SEISMIC_PARAMS, nKnn: 4, seed: 9, pruningDisabled: false });
+    expect(loaded.params).toEqual({ ...BLOCKED_PARAMS, nKnn: 4, seed: 9, pruningDisabled: false });
     expect([loaded.numDocs, loaded.indexBytes, loaded.forwardBytes, loaded.postings, loaded.blocks]).toEqual([
       index.numDocs,
       index.indexBytes,
@@ -54,7 +55,7 @@ describe('Seismic segment files', () => {
   it('saves and loads a segment with 32-bit collection term ids (16-bit local ids) as exactly as any other', async () => {
     const wide = { ...docs, indices: docs.indices.map((t) => t * 100_000 + 7) };
     const wideQueries = { ...queries, indices: queries.indices.map((t) => t * 100_000 + 7) };
-    const index = await buildSeismic(wide, docnos, DEFAULT_SEISMIC_PARAMS);
+    const index = await buildSeismic(wide, docnos, BLOCKED_PARAMS);
     const narrow = await built;
     expect(index.sections.forwardIds).toBe(narrow.sections.forwardIds); // local ids: 2 bytes per non-zero either way
     const wideFile = path.join(dir, 'wide.seg');
@@ -95,7 +96,7 @@ describe('Seismic segment files', () => {
   });
 
   it('stores the calibration set before save and returns it after load', async () => {
-    const index = await buildSeismic(docs, docnos, DEFAULT_SEISMIC_PARAMS);
+    const index = await buildSeismic(docs, docnos, BLOCKED_PARAMS);
     expect(index.calibration).toBeNull();
     const calibration = { k10: { queryCut: 7, heapFactor: 0.85 }, k100: { queryCut: 12, heapFactor: 0.9 }, note: 'rappel ≥ 0.95 ✓' };
     index.setCalibration(calibration);

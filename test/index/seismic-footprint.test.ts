@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CsrBatch } from '../../src/core/types.js';
-import { buildSeismic, createForwardIndex, DEFAULT_SEISMIC_PARAMS, DEFAULT_SEISMIC_QUERY, loadSeismic } from '../../src/index/native.js';
+import { buildSeismic, createForwardIndex, DEFAULT_SEISMIC_QUERY, loadSeismic } from '../../src/index/native.js';
 import { bruteForce, hitsOf, recallAtK, rowOf, storedWeights } from '../bench/recall.js';
 import { generateDocs, generateQueries } from '../bench/synthetic.js';
+import { BLOCKED_PARAMS } from './blocked-params.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sparrow-footprint-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,7 +35,7 @@ describe('segment-local term ids', () => {
   it('stores 32-bit hashed collection ids as 16-bit local ids, and answers in collection ids', async () => {
     const hdocs = hashed(docs);
     const hqueries = hashed(queries);
-    const index = await buildSeismic(hdocs, docnos, { ...DEFAULT_SEISMIC_PARAMS, pruningDisabled: true });
+    const index = await buildSeismic(hdocs, docnos, { ...BLOCKED_PARAMS, pruningDisabled: true });
     expect(index.sections.forwardIds).toBe(2 * hdocs.indices.length);
     const file = path.join(dir, 'hashed.seg');
     await index.save(file);
@@ -64,7 +65,7 @@ describe('segment-local term ids', () => {
       values[2 * i + 1] = 1 + (i % 13);
     }
     const wide = { indptr, indices, values };
-    const index = await buildSeismic(wide, Uint32Array.from({ length: n }, (_, i) => i), DEFAULT_SEISMIC_PARAMS);
+    const index = await buildSeismic(wide, Uint32Array.from({ length: n }, (_, i) => i), BLOCKED_PARAMS);
     expect(index.sections.forwardIds).toBe(4 * indices.length);
     const q = { indptr: Uint32Array.of(0, 2), indices: Uint32Array.of(3, 10 + 69_999 * 7), values: Float32Array.of(1, 1) };
     const res = await index.search(q, { k: 1, queryCut: 0, heapFactor: 1 });
@@ -76,7 +77,7 @@ describe('segment-local term ids', () => {
 
 describe('binary16 forward weights', () => {
   it('exact search over the stored weights stays within binary16 rounding of float32 exact search', async () => {
-    const index = await buildSeismic(docs, docnos, DEFAULT_SEISMIC_PARAMS);
+    const index = await buildSeismic(docs, docnos, BLOCKED_PARAMS);
     expect(index.sections.forwardValues).toBe(2 * docs.indices.length);
     const f32 = createForwardIndex(docs, docnos);
     const want = await f32.searchExact(queries, { k: 10 });
@@ -97,7 +98,7 @@ describe('binary16 forward weights', () => {
     expect(compared).toBeGreaterThan(300);
     // A weight past the binary16 range is scaled, not lost.
     const big = { indptr: Uint32Array.of(0, 2, 3), indices: Uint32Array.of(1, 2, 1), values: Float32Array.of(1e9, 3e-3, 5e8) };
-    const scaled = await buildSeismic(big, Uint32Array.of(0, 1), DEFAULT_SEISMIC_PARAMS);
+    const scaled = await buildSeismic(big, Uint32Array.of(0, 1), BLOCKED_PARAMS);
     const q = { indptr: Uint32Array.of(0, 1), indices: Uint32Array.of(1), values: Float32Array.of(1) };
     const top = await scaled.searchExact(q, { k: 2 });
     expect([...top.docnos]).toEqual([0, 1]);
@@ -112,7 +113,7 @@ describe('binary16 forward weights', () => {
 describe('summary size bound', () => {
   it('a block summary keeps at most max(1, summaryCap x its postings) entries (3 bytes each with 16-bit ids)', async () => {
     for (const summaryCap of [0.5, 2]) {
-      const index = await buildSeismic(docs, docnos, { ...DEFAULT_SEISMIC_PARAMS, exhaustiveBelow: 0, summaryCap });
+      const index = await buildSeismic(docs, docnos, { ...BLOCKED_PARAMS, exhaustiveBelow: 0, summaryCap });
       const entries = index.sections.summaries / 3;
       expect(entries).toBeLessThanOrEqual(summaryCap * index.postings + index.blocks);
       expect(entries).toBeGreaterThan(0.5 * summaryCap * index.postings);

@@ -1,17 +1,18 @@
 // Seismic segments: exactness with pruning disabled, filters, threshold, kNN, bad input.
 import { describe, expect, it } from 'vitest';
 import type { CsrBatch } from '../../src/core/types.js';
-import { buildSeismic, createBitmap, DEFAULT_SEISMIC_PARAMS } from '../../src/index/native.js';
+import { buildSeismic, createBitmap } from '../../src/index/native.js';
 import type { SeismicParams } from '../../src/index/native-types.js';
 import { bruteForce, hitsOf, recallAtK, rowOf, storedWeights } from '../bench/recall.js';
 import { generateDocs, generateQueries } from '../bench/synthetic.js';
+import { BLOCKED_PARAMS } from './blocked-params.js';
 
 const N = 4_000;
 const docs = generateDocs(N, { seed: 7, topics: 100 });
 const stored = storedWeights(docs); // what the segment keeps (binary16)
 const queries = generateQueries(30, { seed: 7, topics: 100, set: 'tune' });
 const docnos = Uint32Array.from({ length: N }, (_, i) => 10 + 3 * i); // collection docnos, not rows
-const EXACT: SeismicParams = { ...DEFAULT_SEISMIC_PARAMS, pruningDisabled: true };
+const EXACT: SeismicParams = { ...BLOCKED_PARAMS, pruningDisabled: true };
 /** every query term, and a block is skipped only when its (upper-bound) summary cannot enter the top k */
 const ALL = { queryCut: 0, heapFactor: 1 };
 
@@ -42,7 +43,7 @@ describe('Seismic with pruning disabled', () => {
     const accept = (d: number): boolean => !tomb.has(d) && allow.has(d);
     expectSameAsBrute(await index.search(queries, { k: 10, ...ALL, tombstones: t, allow: a }), stored, docnos, 10, accept);
     // Approximate settings never return a tombstoned or disallowed document either.
-    const approx = await buildSeismic(docs, docnos, DEFAULT_SEISMIC_PARAMS);
+    const approx = await buildSeismic(docs, docnos, BLOCKED_PARAMS);
     const res = await approx.search(queries, { k: 10, queryCut: 5, heapFactor: 0.8, tombstones: t, allow: a });
     expect(res.docnos.length).toBeGreaterThan(0);
     for (const d of res.docnos) expect(accept(d)).toBe(true);
@@ -63,7 +64,7 @@ describe('Seismic with pruning disabled', () => {
 
 describe('Seismic search options', () => {
   it('honours an initial threshold: only documents scoring at least it are returned', async () => {
-    const index = await buildSeismic(docs, docnos, DEFAULT_SEISMIC_PARAMS);
+    const index = await buildSeismic(docs, docnos, BLOCKED_PARAMS);
     const exact = await index.searchExact(queries, { k: 10 });
     for (let q = 0; q < 30; q++) {
       const kth = exact.scores[exact.offsets[q + 1] - 1];
@@ -76,7 +77,7 @@ describe('Seismic search options', () => {
   });
 
   it('reports per-query statistics consistent with the index', async () => {
-    const index = await buildSeismic(docs, docnos, DEFAULT_SEISMIC_PARAMS);
+    const index = await buildSeismic(docs, docnos, BLOCKED_PARAMS);
     const res = await index.search(queries, { k: 10, queryCut: 5, heapFactor: 0.9, stats: true });
     expect(res.stats).toHaveLength(30);
     for (const s of res.stats!) {
@@ -91,8 +92,8 @@ describe('Seismic search options', () => {
   });
 
   it('builds the same index on one or two threads', async () => {
-    const one = await buildSeismic(docs, docnos, DEFAULT_SEISMIC_PARAMS, { threads: 1 });
-    const two = await buildSeismic(docs, docnos, DEFAULT_SEISMIC_PARAMS, { threads: 2 });
+    const one = await buildSeismic(docs, docnos, BLOCKED_PARAMS, { threads: 1 });
+    const two = await buildSeismic(docs, docnos, BLOCKED_PARAMS, { threads: 2 });
     expect([two.postings, two.blocks, two.indexBytes]).toEqual([one.postings, one.blocks, one.indexBytes]);
     const opts = { k: 10, queryCut: 8, heapFactor: 0.8 };
     expect(await two.search(queries, opts)).toEqual(await one.search(queries, opts));
@@ -101,7 +102,7 @@ describe('Seismic search options', () => {
   });
 
   it('refines with the kNN graph: never worse than without it', async () => {
-    const index = await buildSeismic(docs, docnos, { ...DEFAULT_SEISMIC_PARAMS, nKnn: 8 });
+    const index = await buildSeismic(docs, docnos, { ...BLOCKED_PARAMS, nKnn: 8 });
     expect(index.params.nKnn).toBe(8);
     const exact = await index.searchExact(queries, { k: 10 });
     const opts = { k: 10, queryCut: 3, heapFactor: 0.7 };
@@ -115,18 +116,18 @@ describe('Seismic search options', () => {
 
 describe('Seismic bad input', () => {
   it('names the bad build argument and builds nothing', async () => {
-    await expect(buildSeismic(docs, docnos, { ...DEFAULT_SEISMIC_PARAMS, nPostings: 0 })).rejects.toThrow(/nPostings/);
-    await expect(buildSeismic(docs, docnos, { ...DEFAULT_SEISMIC_PARAMS, summaryEnergy: 1.5 })).rejects.toThrow(/summaryEnergy/);
-    await expect(buildSeismic(docs, docnos, { ...DEFAULT_SEISMIC_PARAMS, docCut: Number.NaN })).rejects.toThrow(TypeError);
-    await expect(buildSeismic(docs, docnos.subarray(1), DEFAULT_SEISMIC_PARAMS)).rejects.toThrow(/docnos/);
-    await expect(buildSeismic(docs, docnos, DEFAULT_SEISMIC_PARAMS, { threads: 0 })).rejects.toThrow(/threads/);
+    await expect(buildSeismic(docs, docnos, { ...BLOCKED_PARAMS, nPostings: 0 })).rejects.toThrow(/nPostings/);
+    await expect(buildSeismic(docs, docnos, { ...BLOCKED_PARAMS, summaryEnergy: 1.5 })).rejects.toThrow(/summaryEnergy/);
+    await expect(buildSeismic(docs, docnos, { ...BLOCKED_PARAMS, docCut: Number.NaN })).rejects.toThrow(TypeError);
+    await expect(buildSeismic(docs, docnos.subarray(1), BLOCKED_PARAMS)).rejects.toThrow(/docnos/);
+    await expect(buildSeismic(docs, docnos, BLOCKED_PARAMS, { threads: 0 })).rejects.toThrow(/threads/);
     const unsorted = { ...docs, indices: docs.indices.slice() };
     [unsorted.indices[0], unsorted.indices[1]] = [unsorted.indices[1], unsorted.indices[0]];
-    await expect(buildSeismic(unsorted, docnos, DEFAULT_SEISMIC_PARAMS)).rejects.toThrow(/rows.indices/);
+    await expect(buildSeismic(unsorted, docnos, BLOCKED_PARAMS)).rejects.toThrow(/rows.indices/);
   });
 
   it('names the bad search option', async () => {
-    const index = await buildSeismic(docs, docnos, DEFAULT_SEISMIC_PARAMS);
+    const index = await buildSeismic(docs, docnos, BLOCKED_PARAMS);
     await expect(index.search(queries, { k: 10, heapFactor: 1.5 })).rejects.toThrow(/heapFactor/);
     await expect(index.search(queries, { k: 0 })).rejects.toThrow(/k/);
     await expect(index.search(queries, { k: 10, queryCut: -1 })).rejects.toThrow(/queryCut/);
@@ -138,7 +139,7 @@ describe('Seismic bad input', () => {
   });
 
   it('answers on the calling thread (searchSync) exactly as on the search pool', async () => {
-    const index = await buildSeismic(docs, docnos, DEFAULT_SEISMIC_PARAMS);
+    const index = await buildSeismic(docs, docnos, BLOCKED_PARAMS);
     const tombstones = createBitmap();
     for (let d = 0; d < docnos.length; d += 3) tombstones.set(docnos[d]);
     for (const options of [{ k: 10, queryCut: 5, heapFactor: 0.9 }, { k: 7, tombstones }, { k: 10, queryCut: 0, heapFactor: 1, threshold: 0.5 }]) {
