@@ -116,7 +116,7 @@ export async function buildSegment(
           built.setCalibration({ ...cal, buildMs });
         }
       }
-  crashPoint(crashAt);
+      crashPoint(crashAt);
       await built.save(tmp);
     } finally {
       built.close();
