@@ -60,7 +60,6 @@ DocTops ComputeDocTops(const CsrView& docs, const TermDict& dict, size_t cluster
   tops.local.assign(docs.rows * cut, 0);
   tops.value.assign(docs.rows * cut, 0.0f);
   tops.len.assign(docs.rows, 0);
-  tops.whole.assign(docs.rows, 0);
   const size_t chunk = 4096;
   ParallelFor((docs.rows + chunk - 1) / chunk, threads, [&](size_t c) {
     std::vector<uint32_t> idx;
@@ -77,7 +76,6 @@ DocTops ComputeDocTops(const CsrView& docs, const TermDict& dict, size_t cluster
         tops.value[r * cut + i] = docs.values[begin + idx[i]];
       }
       tops.len[r] = static_cast<uint8_t>(m);
-      tops.whole[r] = n <= cut ? 1 : 0;
     }
   });
   return tops;
@@ -206,7 +204,7 @@ bool BlockBuilder::SummariseFromTops(const uint32_t* rows, size_t n, size_t cap)
       if (maxv_[local[i]] == 0.0f) touched_.push_back(local[i]);
       maxv_[local[i]] = std::max(maxv_[local[i]], value[i]);
     }
-    if (!tops_.whole[r] && tops_.len[r] > 0) theta = std::max(theta, value[tops_.len[r] - 1]);
+    if (docs_.RowLen(r) > tops_.len[r]) theta = std::max(theta, value[tops_.len[r] - 1]);  // the row left entries out
   }
   std::vector<uint64_t>& keys = keys_;
   double total = CollectKeys();

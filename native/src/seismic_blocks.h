@@ -37,7 +37,6 @@ struct DocTops {
   std::vector<uint32_t> local;  // rows x cut
   std::vector<float> value;     // rows x cut
   std::vector<uint8_t> len;     // rows: entries held (min(row length, cut))
-  std::vector<uint8_t> whole;   // rows: 1 when the row has no more entries than it holds
 };
 // Entries per row kept for summaries: a block's summary is computed from them alone whenever that
 // provably gives the summary of the whole rows (BlockBuilder::Summarise).
