@@ -21,7 +21,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { DATASETS, defaultShared, loadDataset, type DatasetName } from './datasets.js';
-import { post, runTask, sparseRows, startServer, stop, type Server } from './http-server.js';
+import { post, runTask, startServer, stop, type Server } from './http-server.js';
+import { sparseRows } from './synthetic.js';
 
 const { values: args } = parseArgs({
   options: {

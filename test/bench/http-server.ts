@@ -7,7 +7,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CsrBatch } from '../../src/core/types.js';
 
 const CHILD = fileURLToPath(new URL('../http/fixtures/serve-child.ts', import.meta.url));
 
@@ -44,15 +43,6 @@ export async function stop(server: Server): Promise<void> {
   const exited = new Promise((r) => server.child.once('exit', r));
   server.child.kill('SIGTERM');
   await exited;
-}
-
-export function sparseRows(batch: CsrBatch): Array<{ indices: number[]; values: number[] }> {
-  const rows = [];
-  for (let r = 0; r + 1 < batch.indptr.length; r++) {
-    const [s, e] = [batch.indptr[r], batch.indptr[r + 1]];
-    rows.push({ indices: Array.from(batch.indices.subarray(s, e)), values: Array.from(batch.values.subarray(s, e)) });
-  }
-  return rows;
 }
 
 /** POST JSON, waiting out 503s (Retry-After); throws on any other non-2xx. Returns the parsed body. */

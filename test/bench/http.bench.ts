@@ -13,8 +13,8 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import fs from 'node:fs';
-import { post, runTask, sparseRows, startServer, stop } from './http-server.js';
-import { generateDocBatch, generateQueries } from './synthetic.js';
+import { post, runTask, startServer, stop } from './http-server.js';
+import { generateDocBatch, generateQueries, sparseRows } from './synthetic.js';
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);

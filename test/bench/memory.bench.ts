@@ -33,7 +33,7 @@ import { DATASETS, defaultShared, loadDataset, type BenchData, type DatasetName 
 import { upsertRetrying } from './upsert.js';
 import { loadSeismic } from '../../src/index/native.js';
 import type { SeismicSections } from '../../src/index/native-types.js';
-import { generateDocBatch, generateQueries, readSparseJsonl } from './synthetic.js';
+import { generateDocBatch, generateQueries, readSparseJsonl, sparseRows } from './synthetic.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -53,16 +53,6 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const COLLECTION = args.sample ? 'scifact' : 'c';
 type Query = { sparse: { indices: number[]; values: number[] } } | { query: string };
 
-function rowsOf(b: CsrBatch, from: number, count: number): Array<{ indices: number[]; values: number[] }> {
-  const out = [];
-  for (let r = from; r < from + count && r + 1 < b.indptr.length; r++) {
-    const s = b.indptr[r];
-    const e = b.indptr[r + 1];
-    out.push({ indices: Array.from(b.indices.subarray(s, e)), values: Array.from(b.values.subarray(s, e)) });
-  }
-  return out;
-}
-
 async function upsertAll(dir: string, batches: Iterable<DocumentInput[]>): Promise<void> {
   const manager = await EngineManager.open({ dataDir: dir });
   const c = await manager.create(COLLECTION, { encoder: { kind: 'splade' } });
@@ -79,13 +69,13 @@ async function upsertAll(dir: string, batches: Iterable<DocumentInput[]>): Promi
 function* syntheticBatches(docs: number): Iterable<DocumentInput[]> {
   for (let from = 0; from < docs; from += 1_000) {
     const n = Math.min(1_000, docs - from);
-    yield rowsOf(generateDocBatch(from, n), 0, n).map((sparse, i) => ({ id: `d${from + i}`, sparse }));
+    yield sparseRows(generateDocBatch(from, n), 0, n).map((sparse, i) => ({ id: `d${from + i}`, sparse }));
   }
 }
 
 function* fileBatches(rows: CsrBatch, ids: string[]): Iterable<DocumentInput[]> {
   for (let from = 0; from < ids.length; from += 1_000) {
-    yield rowsOf(rows, from, 1_000).map((sparse, i) => ({ id: ids[from + i], sparse }));
+    yield sparseRows(rows, from, 1_000).map((sparse, i) => ({ id: ids[from + i], sparse }));
   }
 }
 
@@ -110,15 +100,15 @@ async function queriesFor(n: number): Promise<Query[]> {
   if (args.dataset) {
     const { report } = await namedDataset();
     const count = report.indptr.length - 1;
-    return Array.from({ length: n }, (_, i) => ({ sparse: rowsOf(report, i % count, 1)[0] }));
+    return Array.from({ length: n }, (_, i) => ({ sparse: sparseRows(report, i % count, 1)[0] }));
   }
   if (args['docs-file']) {
     const { rows } = await readSparseJsonl(args['docs-file']);
     const count = rows.indptr.length - 1;
-    return Array.from({ length: n }, (_, i) => ({ sparse: rowsOf(rows, (i * 7919) % count, 1)[0] }));
+    return Array.from({ length: n }, (_, i) => ({ sparse: sparseRows(rows, (i * 7919) % count, 1)[0] }));
   }
   const q = generateQueries(n, { set: 'report' });
-  return rowsOf(q, 0, n).map((sparse) => ({ sparse }));
+  return sparseRows(q, 0, n).map((sparse) => ({ sparse }));
 }
 
 function freePort(): Promise<number> {

@@ -224,6 +224,16 @@ function emit(s: Scratch, out: CsrBuilder): void {
 }
 
 /** Documents [from, from + count) of the collection: streaming-friendly (each row is independent). */
+/** Rows [from, from + count) of a batch (clamped to its end) as JSON-ready sparse vectors. */
+export function sparseRows(batch: CsrBatch, from = 0, count = Infinity): Array<{ indices: number[]; values: number[] }> {
+  const rows = [];
+  for (let r = from; r < from + count && r + 1 < batch.indptr.length; r++) {
+    const [s, e] = [batch.indptr[r], batch.indptr[r + 1]];
+    rows.push({ indices: Array.from(batch.indices.subarray(s, e)), values: Array.from(batch.values.subarray(s, e)) });
+  }
+  return rows;
+}
+
 export function generateDocBatch(from: number, count: number, options: SyntheticOptions = {}): CsrBatch {
   const seed = options.seed ?? 1;
   const topics = options.topics ?? 1000;

@@ -8,18 +8,14 @@ import { DEFAULT_INDEX } from '../../src/config.js';
 import { EngineManager } from '../../src/engine/manager.js';
 import type { EngineCollection } from '../../src/engine/write/collection.js';
 import type { DocumentInput } from '../../src/engine/types.js';
-import { generateDocBatch } from '../bench/synthetic.js';
+import { generateDocBatch, sparseRows } from '../bench/synthetic.js';
 import { tempDir } from './helpers.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 function docs(from: number, n: number): DocumentInput[] {
-  const b = generateDocBatch(from, n);
-  return Array.from({ length: n }, (_, r) => ({
-    id: `d${from + r}`,
-    sparse: { indices: Array.from(b.indices.subarray(b.indptr[r], b.indptr[r + 1])), values: Array.from(b.values.subarray(b.indptr[r], b.indptr[r + 1])) },
-  }));
+  return sparseRows(generateDocBatch(from, n)).map((sparse, r) => ({ id: `d${from + r}`, sparse }));
 }
 
 describe('seal and merge lanes', () => {

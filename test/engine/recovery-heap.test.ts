@@ -12,23 +12,14 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_INDEX } from '../../src/config.js';
 import { EngineManager } from '../../src/engine/manager.js';
-import type { DocumentInput, SparseInput } from '../../src/engine/types.js';
-import { generateDocBatch, generateQueries } from '../bench/synthetic.js';
+import type { DocumentInput } from '../../src/engine/types.js';
+import { generateDocBatch, generateQueries, sparseRows } from '../bench/synthetic.js';
 import { tempDir } from './helpers.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/open-child.ts', import.meta.url));
 const DOCS = 25_000;
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-
-function rowsOf(b: { indptr: Uint32Array; indices: Uint32Array; values: Float32Array }): SparseInput[] {
-  const out: SparseInput[] = [];
-  for (let r = 0; r + 1 < b.indptr.length; r++) {
-    const [s, e] = [b.indptr[r], b.indptr[r + 1]];
-    out.push({ indices: Array.from(b.indices.subarray(s, e)), values: Array.from(b.values.subarray(s, e)) });
-  }
-  return out;
-}
 
 describe('rebuilding lost segments under a small heap', () => {
   it('rebuilds 25,000 documents with a 40 MB V8 heap into bounded segments, exact answers identical', async () => {
@@ -38,7 +29,7 @@ describe('rebuilding lost segments under a small heap', () => {
     const manager = await EngineManager.open({ dataDir });
     const c = await manager.create('c', { encoder: { kind: 'splade' }, index: { ...DEFAULT_INDEX, mutableMaxDocs: 5_000, maxUnsealedDocs: 10_000 } });
     for (let from = 0; from < DOCS; from += 1_000) {
-      const docs: DocumentInput[] = rowsOf(generateDocBatch(from, 1_000)).map((sparse, i) => ({ id: `d${from + i}`, sparse }));
+      const docs: DocumentInput[] = sparseRows(generateDocBatch(from, 1_000)).map((sparse, i) => ({ id: `d${from + i}`, sparse }));
       for (;;) {
         try {
           await c.upsert(docs);
@@ -50,7 +41,7 @@ describe('rebuilding lost segments under a small heap', () => {
       }
     }
     await c.flush();
-    const queries = rowsOf(generateQueries(10, { set: 'report' }));
+    const queries = sparseRows(generateQueries(10, { set: 'report' }));
     const before = [];
     for (const sparse of queries) before.push((await c.search({ sparse, k: 10, exact: true })).hits);
     await manager.close();
