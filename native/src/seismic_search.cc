@@ -22,7 +22,11 @@ class QueryVector {
     if (dense_mode_) {
       size_t need = n == 0 ? 0 : size_t{terms[n - 1]} + 1;
       if (dense_.size() < need) dense_.resize(need, 0.0f);
-      for (size_t i = 0; i < n; i++) dense_[terms[i]] = values[i];
+      if (bits_.size() < (need + 63) / 64) bits_.resize((need + 63) / 64, 0);
+      for (size_t i = 0; i < n; i++) {
+        dense_[terms[i]] = values[i];
+        if (values[i] != 0.0f) bits_[terms[i] >> 6] |= uint64_t{1} << (terms[i] & 63);
+      }
       limit_ = static_cast<uint32_t>(need);
     } else {
       size_t cap = 16;
@@ -43,13 +47,17 @@ class QueryVector {
   }
   void Clear() {
     if (dense_mode_) {
-      for (TermId t : terms_) dense_[t] = 0.0f;
+      for (TermId t : terms_) {
+        dense_[t] = 0.0f;
+        bits_[t >> 6] = 0;
+      }
     } else {
       for (TermId t : terms_) filter_[FilterBit(t) >> 6] = 0;
     }
   }
   // The dense array and its length, or nullptr in table mode.
   const float* Dense() const { return dense_mode_ ? dense_.data() : nullptr; }
+  DenseQuery DenseView() const { return {dense_.data(), bits_.data(), limit_}; }
   uint32_t Limit() const { return limit_; }
   float Get(TermId t) const {
     if (dense_mode_) return t < limit_ ? dense_[t] : 0.0f;
@@ -72,6 +80,7 @@ class QueryVector {
   std::vector<TermId> terms_;
   bool dense_mode_ = true;
   std::vector<float> dense_;
+  std::vector<uint64_t> bits_;  // dense mode: bit t set iff dense_[t] != 0
   uint32_t limit_ = 0;
   std::vector<uint64_t> keys_;
   std::vector<float> vals_;
@@ -94,9 +103,7 @@ struct Scratch {
     touched.push_back(r);
     return true;
   }
-  // DotRow's arithmetic without its branches: the non-zero products are gathered first (SIMD
-  // where available, no dependency chain), then summed in ascending term order; skipped zero
-  // products add nothing, so the sum is DotRow's bit for bit.
+  // DotRow's sum (the same products in ascending term order, bit for bit) over a dense query.
   // BM25 rows (scoring.Bm25()): each product is w x tf / (tf + the row's norm), in the same order;
   // a plain-weight row of a BM25 segment is scaled to collection units (x weight_scale, exact).
   template <typename Rows>
@@ -118,28 +125,22 @@ struct Scratch {
   float Sum(const Rows& rows, uint32_t r, float norm) {
     const auto* t = rows.indices + rows.indptr[r];
     const auto* v = rows.values + rows.indptr[r];
-    size_t n = rows.RowLen(r), m = 0;
-    if (products.size() < n) products.resize(n);
-    float* out = products.data();
-    if (const float* d = q.Dense()) {
+    size_t n = rows.RowLen(r);
+    if (q.Dense() != nullptr) {
       if constexpr (kHalfRows<Rows>) {
-        m = norm == kPlain ? GatherProducts(d, q.Limit(), t, v, n, out) : GatherBm25(d, q.Limit(), t, v, n, norm, out);
-      } else {
-        m = GatherProducts(d, q.Limit(), t, v, n, out);
+        if (norm != kPlain) return DotBm25(q.DenseView(), t, v, n, norm);
       }
-    } else {
-      for (size_t i = 0; i < n; i++) {
-        float w = q.Get(t[i]);
-        if (w == 0.0f) continue;
-        float x = AsFloat(v[i]);
-        out[m++] = norm == kPlain ? w * x : w * (x / (x + norm));
-      }
+      return DotDense(q.DenseView(), t, v, n);
     }
     float s = 0.0f;
-    for (size_t i = 0; i < m; i++) s += out[i];
+    for (size_t i = 0; i < n; i++) {
+      float w = q.Get(t[i]);
+      if (w == 0.0f) continue;
+      float x = AsFloat(v[i]);
+      s += norm == kPlain ? w * x : w * (x / (x + norm));
+    }
     return s;
   }
-  std::vector<float> products;
   std::vector<std::pair<float, uint32_t>> ranked;  // (summary score, block) of the current list
   void Clear() {
     for (uint32_t r : touched) visited[r >> 6] = 0;
@@ -191,6 +192,15 @@ float SummaryScore(const QueryVector& q, const TermT* terms, const uint8_t* code
   float s = 0.0f;
   for (size_t i = 0; i < n; i++) s += q.Get(terms[i]) * (min + scale * static_cast<float>(codes[i]));
   return s;
+}
+
+// Every cache line of n elements from p (one prefetch per 64-byte line).
+template <typename T>
+inline void PrefetchRange(const T* p, size_t n) {
+  const char* b = reinterpret_cast<const char*>(p);
+  const char* e = reinterpret_cast<const char*>(p + n);
+  for (const char* c = reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(b) & ~uintptr_t{63}); c < e; c += 64)
+    __builtin_prefetch(c);
 }
 
 // Rounding slack on a summary bound: the bound and a document score are float sums in different
@@ -302,10 +312,8 @@ std::vector<Hit> SeismicSearch(const SeismicView& ix, const Rows& rows, const Do
         uint32_t r = UnpackRow(ix.postings.data(), p, row_bits);
         if (!scratch.Visit(r) || !opts.filter.AcceptRow(r, docnos)) continue;
         pending.push_back(r);
-        for (size_t i = rows.indptr[r]; i < rows.indptr[r + 1]; i += 16) {
-          __builtin_prefetch(rows.indices + i);
-          __builtin_prefetch(rows.values + i);  // 16 binary16 weights: half a cache line
-        }
+        PrefetchRange(rows.indices + rows.indptr[r], rows.RowLen(r));
+        PrefetchRange(rows.values + rows.indptr[r], rows.RowLen(r));
       }
     }
   }

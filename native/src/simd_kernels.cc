@@ -16,33 +16,6 @@ namespace sparrow {
 namespace {
 
 inline float Weight(const float* q, uint32_t limit, uint32_t t) { return t < limit ? q[t] : 0.0f; }
-inline float ValueOf(float v) { return v; }
-inline float ValueOf(Half v) { return HalfToFloat(v); }
-
-template <typename TermT, typename ValueT>
-size_t GatherProductsPortable(const float* q, uint32_t limit, const TermT* terms, const ValueT* values, size_t n,
-                              float* out) {
-  size_t m = 0;
-  for (size_t i = 0; i < n; i++) {
-    float w = Weight(q, limit, terms[i]);
-    if (w != 0.0f) out[m++] = w * ValueOf(values[i]);
-  }
-  return m;
-}
-
-template <typename TermT>
-size_t GatherBm25Portable(const float* q, uint32_t limit, const TermT* terms, const Half* values, size_t n, float norm,
-                          float* out) {
-  size_t m = 0;
-  for (size_t i = 0; i < n; i++) {
-    float w = Weight(q, limit, terms[i]);
-    if (w != 0.0f) {
-      float tf = HalfToFloat(values[i]);
-      out[m++] = w * (tf / (tf + norm));
-    }
-  }
-  return m;
-}
 
 template <typename TermT>
 float SummaryDotPortable(const float* q, uint32_t limit, const TermT* terms, const uint8_t* codes, size_t n, float min,
@@ -71,48 +44,6 @@ __attribute__((target("avx2"))) inline __m256i LoadTerms(const TermT* terms) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(terms));
 }
 
-template <typename ValueT>
-__attribute__((target("avx2,f16c"))) inline __m256 LoadValues(const ValueT* values) {
-  if constexpr (sizeof(ValueT) == 2)
-    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(values)));
-  else
-    return _mm256_loadu_ps(reinterpret_cast<const float*>(values));
-}
-
-template <typename TermT, typename ValueT>
-__attribute__((target("avx2,bmi,f16c"))) size_t GatherProductsAvx2(const float* q, uint32_t limit, const TermT* terms,
-                                                                    const ValueT* values, size_t n, float* out) {
-  const __m256i lim = _mm256_set1_epi32(static_cast<int>(limit));
-  size_t m = 0, i = 0;
-  for (; i + 8 <= n; i += 8) {
-    __m256 w = GatherBelow(q, LoadTerms(terms + i), lim);
-    unsigned nz = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(w, _mm256_setzero_ps(), _CMP_NEQ_UQ)));
-    if (nz == 0) continue;
-    alignas(32) float p[8];
-    _mm256_store_ps(p, _mm256_mul_ps(w, LoadValues(values + i)));
-    for (; nz != 0; nz &= nz - 1) out[m++] = p[__builtin_ctz(nz)];
-  }
-  return m + GatherProductsPortable(q, limit, terms + i, values + i, n - i, out + m);
-}
-
-template <typename TermT>
-__attribute__((target("avx2,bmi,f16c"))) size_t GatherBm25Avx2(const float* q, uint32_t limit, const TermT* terms,
-                                                                const Half* values, size_t n, float norm, float* out) {
-  const __m256i lim = _mm256_set1_epi32(static_cast<int>(limit));
-  const __m256 vnorm = _mm256_set1_ps(norm);
-  size_t m = 0, i = 0;
-  for (; i + 8 <= n; i += 8) {
-    __m256 w = GatherBelow(q, LoadTerms(terms + i), lim);
-    unsigned nz = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(w, _mm256_setzero_ps(), _CMP_NEQ_UQ)));
-    if (nz == 0) continue;
-    __m256 tf = LoadValues(values + i);
-    alignas(32) float p[8];
-    _mm256_store_ps(p, _mm256_mul_ps(w, _mm256_div_ps(tf, _mm256_add_ps(tf, vnorm))));
-    for (; nz != 0; nz &= nz - 1) out[m++] = p[__builtin_ctz(nz)];
-  }
-  return m + GatherBm25Portable(q, limit, terms + i, values + i, n - i, norm, out + m);
-}
-
 template <typename TermT>
 __attribute__((target("avx2"))) float SummaryDotAvx2(const float* q, uint32_t limit, const TermT* terms,
                                                      const uint8_t* codes, size_t n, float min, float scale) {
@@ -133,13 +64,8 @@ __attribute__((target("avx2"))) float SummaryDotAvx2(const float* q, uint32_t li
 #endif
 
 struct Kernels {
-  size_t (*products)(const float*, uint32_t, const uint32_t*, const float*, size_t, float*);
-  size_t (*half16)(const float*, uint32_t, const uint16_t*, const Half*, size_t, float*);
-  size_t (*half32)(const float*, uint32_t, const uint32_t*, const Half*, size_t, float*);
   float (*summary16)(const float*, uint32_t, const uint16_t*, const uint8_t*, size_t, float, float);
   float (*summary32)(const float*, uint32_t, const uint32_t*, const uint8_t*, size_t, float, float);
-  size_t (*bm25_16)(const float*, uint32_t, const uint16_t*, const Half*, size_t, float, float*);
-  size_t (*bm25_32)(const float*, uint32_t, const uint32_t*, const Half*, size_t, float, float*);
   const char* name;
 };
 
@@ -148,31 +74,16 @@ Kernels Pick() {
   const char* force = std::getenv("SPARROW_SIMD");
   bool portable = force != nullptr && std::strcmp(force, "portable") == 0;
 #ifdef SPARROW_X86_SIMD
-  if (!portable && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("f16c"))
-    return {GatherProductsAvx2<uint32_t, float>, GatherProductsAvx2<uint16_t, Half>, GatherProductsAvx2<uint32_t, Half>,
-            SummaryDotAvx2<uint16_t>,           SummaryDotAvx2<uint32_t>,          GatherBm25Avx2<uint16_t>,
-            GatherBm25Avx2<uint32_t>,           "avx2"};
+  if (!portable && __builtin_cpu_supports("avx2")) return {SummaryDotAvx2<uint16_t>, SummaryDotAvx2<uint32_t>, "avx2"};
 #endif
   (void)portable;
-  return {GatherProductsPortable<uint32_t, float>, GatherProductsPortable<uint16_t, Half>,
-          GatherProductsPortable<uint32_t, Half>,  SummaryDotPortable<uint16_t>,
-          SummaryDotPortable<uint32_t>,            GatherBm25Portable<uint16_t>,
-          GatherBm25Portable<uint32_t>,            "portable"};
+  return {SummaryDotPortable<uint16_t>, SummaryDotPortable<uint32_t>, "portable"};
 }
 
 const Kernels kKernels = Pick();
 
 }  // namespace
 
-size_t GatherProducts(const float* q, uint32_t limit, const uint32_t* terms, const float* values, size_t n, float* out) {
-  return kKernels.products(q, limit, terms, values, n, out);
-}
-size_t GatherProducts(const float* q, uint32_t limit, const uint16_t* terms, const Half* values, size_t n, float* out) {
-  return kKernels.half16(q, limit, terms, values, n, out);
-}
-size_t GatherProducts(const float* q, uint32_t limit, const uint32_t* terms, const Half* values, size_t n, float* out) {
-  return kKernels.half32(q, limit, terms, values, n, out);
-}
 float SummaryDot(const float* q, uint32_t limit, const uint16_t* terms, const uint8_t* codes, size_t n, float min,
                  float scale) {
   return kKernels.summary16(q, limit, terms, codes, n, min, scale);
@@ -180,14 +91,6 @@ float SummaryDot(const float* q, uint32_t limit, const uint16_t* terms, const ui
 float SummaryDot(const float* q, uint32_t limit, const uint32_t* terms, const uint8_t* codes, size_t n, float min,
                  float scale) {
   return kKernels.summary32(q, limit, terms, codes, n, min, scale);
-}
-size_t GatherBm25(const float* q, uint32_t limit, const uint16_t* terms, const Half* values, size_t n, float norm,
-                  float* out) {
-  return kKernels.bm25_16(q, limit, terms, values, n, norm, out);
-}
-size_t GatherBm25(const float* q, uint32_t limit, const uint32_t* terms, const Half* values, size_t n, float norm,
-                  float* out) {
-  return kKernels.bm25_32(q, limit, terms, values, n, norm, out);
 }
 const char* SimdKernelName() { return kKernels.name; }
 

@@ -1,26 +1,51 @@
-// Hot loops of sparse scoring against a dense query array, with an AVX2 version chosen at run
-// time on x86-64 (the addon's baseline is x86-64-v2) and a portable one everywhere else.
+// Hot loops of sparse scoring against a dense query array. A row's inner product is a scalar loop
+// over a bitmap of the query's terms (measured faster than an 8-lane gather of the weights: most
+// lanes miss and the gathers read L2); a block summary's score has an AVX2 version chosen at run time
+// on x86-64 (the addon's baseline is x86-64-v2) and a portable one everywhere else.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
 #include "common.h"
+#include "half.h"
 
 namespace sparrow {
 
-// For i in [0, n): w = terms[i] < limit ? q[terms[i]] : 0; each non-zero w * values[i] is written
-// to out, in order. Returns how many were written (out must hold n). Summing out[0, m) in order
-// gives exactly the merge-based inner product (same products, same order).
-// Values in float32 (rows being built) or binary16 (a segment's forward rows).
-size_t GatherProducts(const float* q, uint32_t limit, const uint32_t* terms, const float* values, size_t n, float* out);
-size_t GatherProducts(const float* q, uint32_t limit, const uint16_t* terms, const Half* values, size_t n, float* out);
-size_t GatherProducts(const float* q, uint32_t limit, const uint32_t* terms, const Half* values, size_t n, float* out);
+// A query over a dense term range [0, limit): its weights, and a bitmap of the terms it holds (bit
+// t % 64 of bits[t / 64] set iff weights[t] != 0). Most terms of a row are not in the query; the
+// bitmap (limit / 8 bytes, in L1 for a 65,536-term segment) answers them without touching the
+// weights, and the rare hits read one weight each.
+struct DenseQuery {
+  const float* weights;
+  const uint64_t* bits;
+  uint32_t limit;
+  bool Holds(uint32_t t) const { return t < limit && ((bits[t >> 6] >> (t & 63)) & 1) != 0; }
+};
 
-// BM25 rows (term frequencies): each non-zero w = q[terms[i]] gives w * (tf / (tf + norm)) with
-// tf = values[i], written to out in order (the same arithmetic in both versions: bit-identical).
-size_t GatherBm25(const float* q, uint32_t limit, const uint16_t* terms, const Half* values, size_t n, float norm, float* out);
-size_t GatherBm25(const float* q, uint32_t limit, const uint32_t* terms, const Half* values, size_t n, float norm, float* out);
+// Sum over i in ascending order of q[terms[i]] * values[i], over the terms the query holds: the
+// merge-based inner product bit for bit (same products, same order, zero products left out).
+// Values in float32 (rows being built) or binary16 (a segment's forward rows).
+template <typename TermT, typename ValueT>
+inline float DotDense(const DenseQuery& q, const TermT* terms, const ValueT* values, size_t n) {
+  float s = 0.0f;
+  for (size_t i = 0; i < n; i++)
+    if (q.Holds(terms[i])) s += q.weights[terms[i]] * AsFloat(values[i]);
+  return s;
+}
+
+// BM25 rows (term frequencies): the sum in ascending order of w * (tf / (tf + norm)) over the
+// terms the query holds, w = q.weights[terms[i]], tf = values[i].
+template <typename TermT>
+inline float DotBm25(const DenseQuery& q, const TermT* terms, const Half* values, size_t n, float norm) {
+  float s = 0.0f;
+  for (size_t i = 0; i < n; i++) {
+    if (!q.Holds(terms[i])) continue;
+    float tf = HalfToFloat(values[i]);
+    s += q.weights[terms[i]] * (tf / (tf + norm));
+  }
+  return s;
+}
 
 // Sum over i of q[terms[i]] * (min + scale * codes[i]) (terms >= limit count 0): a block summary's
 // score. Summation order is unspecified (callers allow a relative slack).
