@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#include "exact_reference.h"
 #include "exact_search.h"
 #include "glue_util.h"
 #include "inverted_index.h"
@@ -153,6 +154,22 @@ Napi::Value LoadForwardIndex(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&] { return WrapForwardIndex(info.Env(), ForwardIndex::Load(StringArg(info[0], "path"))); });
 }
 
+// exactReference(docs, docnos, queries, k, roundHalf): calibration's exact top-k (exact_reference.h),
+// on the calling thread and the search pool's thread count (a build worker calls it, never the
+// server's event loop).
+Napi::Value ExactReferenceJs(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&] {
+    CsrView docs = CsrArg(info[0], "docs");
+    auto docnos = TypedArrayArg<uint32_t>(info[1], "docnos");
+    if (docnos.size != docs.rows) ThrowTypeError(info.Env(), "docnos must have one entry per row");
+    CsrView queries = CsrArg(info[2], "queries");
+    size_t k = static_cast<size_t>(IntegerArg(info[3], "k", 1, static_cast<int64_t>(kMaxK)));
+    if (!info[4].IsBoolean()) ThrowTypeError(info.Env(), "roundHalf must be a boolean");
+    auto hits = ExactReference(docs, docnos.data, queries, k, info[4].As<Napi::Boolean>().Value(), ThreadPool::Global().Threads());
+    return HitsToJs(info.Env(), hits, nullptr);
+  });
+}
+
 // buildInvertedIndex(forward: ForwardIndex)
 Napi::Value BuildInvertedIndex(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&] {
@@ -215,6 +232,7 @@ void InitIndexes(Napi::Env env, Napi::Object exports) {
   exports.Set("buildInvertedIndex", Napi::Function::New<BuildInvertedIndex>(env, "buildInvertedIndex"));
   exports.Set("loadInvertedIndex", Napi::Function::New<LoadInvertedIndex>(env, "loadInvertedIndex"));
   exports.Set("createForwardIndexAsync", Napi::Function::New<CreateForwardIndexAsync>(env, "createForwardIndexAsync"));
+ exports.Set("exactReference", Napi::Function::New<ExactReferenceJs>(env, "exactReference"));
   exports.Set("buildInvertedIndexAsync", Napi::Function::New<BuildInvertedIndexAsync>(env, "buildInvertedIndexAsync"));
 }
 

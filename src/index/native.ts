@@ -64,6 +64,7 @@ export interface RawAddon {
   loadInvertedIndex(path: string): RawInvertedIndex;
   createForwardIndexAsync(rows: CsrBatch, docnos: Uint32Array): Promise<RawForwardIndex>;
   buildInvertedIndexAsync(forward: RawForwardIndex): Promise<RawInvertedIndex>;
+  exactReference(docs: CsrBatch, docnos: Uint32Array, queries: CsrBatch, k: number, roundHalf: boolean): SearchResult;
   [name: string]: unknown; // other modules' exports (Seismic, dense)
 }
 
@@ -234,6 +235,17 @@ function checkForward(forward: ForwardIndex): asserts forward is NativeForwardIn
 export function buildInvertedIndex(forward: ForwardIndex): NativeInvertedIndex {
   checkForward(forward);
   return new NativeInvertedIndex(callNative(() => addon.buildInvertedIndex(forward.raw)));
+}
+
+/**
+ * Calibration's exact reference (native/src/exact_reference.h): per query the k best rows of `docs`
+ * (score descending, then row ascending; docnos from docnos[row]), term at a time over the postings
+ * of the batch's query terms. `roundHalf`: weights rounded to binary16 precision, as a segment stores
+ * them. Runs on the calling thread (a build worker's) and the search pool's thread count.
+ */
+export function exactReference(docs: CsrBatch, docnos: Uint32Array, queries: CsrBatch, k: number, roundHalf: boolean): SearchResult {
+  // The addon checks both batches by the same rules (CsrArg: TypeError naming the field), once.
+  return callNative(() => addon.exactReference(docs, docnos, queries, k, roundHalf));
 }
 
 /** createForwardIndex with the build on a background thread (validation and the copy stay sync). */

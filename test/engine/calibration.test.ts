@@ -10,8 +10,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEncoder } from '../../src/encoder/factory.js';
 import { calibrateSegment, cutsFor, lowerBound, perQueryRecall, settingsFor, type Calibration } from '../../src/engine/scoring/calibrate.js';
-import { exactTopK, roundToHalfPrecision } from '../../src/engine/scoring/exact-reference.js';
-import { buildSeismic, DEFAULT_SEISMIC_PARAMS } from '../../src/index/native.js';
+import { buildSeismic, DEFAULT_SEISMIC_PARAMS, exactReference } from '../../src/index/native.js';
 import type { SeismicIndex } from '../../src/index/native-types.js';
 import { generateDocs, generateQueries } from '../bench/synthetic.js';
 import type { EngineCollection } from '../../src/engine/write/collection.js';
@@ -107,7 +106,7 @@ describe('calibration walk on a synthetic segment (3,000 documents with blocks)'
 
   it('the exact reference ranks as the segment exact search over its stored weights', async () => {
     const want = await seg.searchExact(cal.queries, { k: 20 });
-    const got = await exactTopK(docs, docnos, cal.queries, 20);
+    const got = exactReference(docs, docnos, cal.queries, 20, true);
     expect([...got.offsets]).toEqual([...want.offsets]);
     expect([...got.docnos]).toEqual([...want.docnos]);
     for (let i = 0; i < got.scores.length; i++) expect(got.scores[i]).toBeCloseTo(want.scores[i], 3);
@@ -135,13 +134,6 @@ describe('calibration walk on a synthetic segment (3,000 documents with blocks)'
 });
 
 describe('calibration: pure parts', () => {
-  it('rounds reference weights to binary16 precision, ties to even', () => {
-    expect(roundToHalfPrecision(1)).toBe(1);
-    expect(roundToHalfPrecision(1 + 2 ** -11)).toBe(1); // halfway: to the even neighbour
-    expect(roundToHalfPrecision(1 + 3 * 2 ** -11)).toBe(1 + 2 ** -9);
-    expect(roundToHalfPrecision(3.14159)).toBe(3.140625);
-  });
-
   it('measures query cuts below the longest query, then every term', () => {
     const q = (lens: number[]): { indptr: Uint32Array; indices: Uint32Array; values: Float32Array } => {
       const indptr = Uint32Array.from([0, ...lens.map((_, i) => lens.slice(0, i + 1).reduce((a, b) => a + b, 0))]);

@@ -16,7 +16,7 @@
  */
 import type { CsrBatch } from '../../core/types.js';
 import type { SearchResult, SeismicIndex } from '../../index/native-types.js';
-import { exactTopK } from './exact-reference.js';
+import { exactReference } from '../../index/native.js';
 
 /** What a search with no knobs uses on a segment. */
 export interface QuerySettings {
@@ -83,7 +83,7 @@ export function calibrationDeadline(buildMs: number): number {
 /** Calibration queries per segment. */
 export const CALIBRATION_QUERIES = 200;
 /** A setting is first searched with this many queries, then twice as many, … only while they leave it in doubt. */
-export const CALIBRATION_PREFIX = 50;
+export const CALIBRATION_PREFIX = 25;
 /** Recent queries needed before they replace pseudo-queries. */
 export const MIN_RECENT_QUERIES = 100;
 
@@ -244,7 +244,8 @@ class Walk {
 
 /**
  * Measures and returns the segment's calibration (the caller stores it with setCalibration): one
- * exact reference at k = 100 (exact-reference.ts) serves both k; then the walk at k = 10 (at most
+ * exact reference at k = 100 (native exactReference: term at a time over the queries' terms, weights
+ * rounded to binary16 as the segment stores them) serves both k; then the walk at k = 10 (at most
  * half the budget) and at k = 100 (the rest; not walked when k = 10 is exact, since deeper searches
  * take the safer of both). Past the budget (or, as a last resort, the deadline)
  * the best passing setting found so far is kept, or exact search when none was found.
@@ -252,7 +253,7 @@ class Walk {
 export async function calibrateSegment(seg: CalibrationSegment, cal: CalibrationQueries, target: number, limits: CalibrationLimits = {}): Promise<Calibration> {
   const t0 = performance.now();
   const budget = limits.budget ?? CALIBRATION_WORK_PER_DOC * seg.index.numDocs;
-  const want = await exactTopK(seg.csr, seg.docnos, cal.queries, 100 + (cal.sources ? 1 : 0), !seg.exactWeights);
+  const want = exactReference(seg.csr, seg.docnos, cal.queries, 100 + (cal.sources ? 1 : 0), !seg.exactWeights);
   const walk = new Walk(seg.index, cal, want, target, limits.deadline ?? Infinity);
   const k10 = await walk.cheapest(10, budget / 2);
   // k > 10 takes the safer of both settings: when k = 10 is already exact, so is every deeper search.
