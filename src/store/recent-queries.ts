@@ -3,7 +3,8 @@
  * (table recent_queries): the calibration queries of the segments it builds next.
  *
  * - Sampled: one search in `every` is kept (the first is always kept).
- * - Bounded: at most `limit` queries; older ones are deleted as new ones arrive.
+ * - Bounded: at most `limit` queries are used; older ones are deleted once every TRIM_EVERY stored
+ *   queries (so the table holds at most limit + TRIM_EVERY - 1 rows).
  * - Retention: queries older than `retentionMs` are never used and are deleted on the next write.
  * - Opt-out: a collection with index.recentQueries false keeps none (and deletes what it had).
  * Only term ids and weights are stored, never the query text.
@@ -20,8 +21,12 @@ export interface RecentQueriesOptions {
 
 export const RECENT_QUERIES: RecentQueriesOptions = { limit: 1_000, every: 4, retentionMs: 30 * 24 * 3600 * 1000 };
 
+/** Stored queries between two trims of the table (one DELETE per TRIM_EVERY inserts, not per insert). */
+export const TRIM_EVERY = 32;
+
 export class RecentQueries {
   private seen = 0;
+  private stored = 0;
   private readonly insert;
   private readonly trim;
   private readonly latest;
@@ -44,20 +49,26 @@ export class RecentQueries {
     const at = this.now();
     try {
       this.insert.run(at, bytesOf(q.indices), bytesOf(q.values));
-      this.trim.run(this.options.limit, at - this.options.retentionMs);
+      if (this.stored++ % TRIM_EVERY === 0) this.trim.run(this.options.limit, at - this.options.retentionMs);
     } catch {
       // calibration falls back to pseudo-queries
     }
   }
 
+  /** record(q) once the current request has answered: a search's latency never includes the write. */
+  recordSoon(q: SparseVector): void {
+    const copy = { indices: q.indices.slice(), values: q.values.slice() };
+    setImmediate(() => this.record(copy));
+  }
+
   /** Queries within retention. */
   size(): number {
-    return this.count.get(this.now() - this.options.retentionMs)!.n;
+    return Math.min(this.options.limit, this.count.get(this.now() - this.options.retentionMs)!.n);
   }
 
   /** The `n` most recent queries within retention, as one batch. */
   sample(n: number): CsrBatch {
-    const rows = this.latest.all(this.now() - this.options.retentionMs, n);
+    const rows = this.latest.all(this.now() - this.options.retentionMs, Math.min(n, this.options.limit));
     const indptr = new Uint32Array(rows.length + 1);
     const parts = rows.map((r) => ({ indices: typed(r.indices, Uint32Array), values: typed(r.vals, Float32Array) }));
     parts.forEach((p, i) => (indptr[i + 1] = indptr[i] + p.indices.length));

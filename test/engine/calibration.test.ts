@@ -18,7 +18,7 @@ import type { IndexConfig } from '../../src/engine/types.js';
 import { EngineManager } from '../../src/engine/manager.js';
 import { pseudoQueries } from '../../src/engine/scoring/pseudo-queries.js';
 import { migrate } from '../../src/store/schema.js';
-import { RecentQueries } from '../../src/store/recent-queries.js';
+import { RecentQueries, TRIM_EVERY } from '../../src/store/recent-queries.js';
 import { closeEngine, indexScifact, readScifact, tempDir } from './helpers.js';
 
 const TARGET = 0.9;
@@ -210,6 +210,24 @@ describe('calibration: pure parts', () => {
     expect([...recent.sample(10).indices]).toEqual([42]);
     recent.clear();
     expect(recent.size()).toBe(0);
+    db.close();
+  });
+
+  it('writes a recent query after the request (recordSoon), trimming the table once every TRIM_EVERY stored queries', async () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    const recent = new RecentQueries(db, { limit: 5, every: 1, retentionMs: 1e9 });
+    const q = { indices: Uint32Array.of(7), values: Float32Array.of(1) };
+    recent.recordSoon(q);
+    q.indices[0] = 8; // the caller's arrays may change: the query was copied
+    expect(recent.size()).toBe(0); // not yet: written on the next turn of the event loop
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([...recent.sample(10).indices]).toEqual([7]);
+    for (let i = 0; i < TRIM_EVERY + 1; i++) recent.record({ indices: Uint32Array.of(100 + i), values: Float32Array.of(1) });
+    const rows = (db.prepare('SELECT COUNT(*) AS n FROM recent_queries').get() as { n: number }).n;
+    expect(rows).toBeLessThan(5 + TRIM_EVERY); // trimmed on the TRIM_EVERY-th insert
+    expect(recent.size()).toBe(5);
+    expect([...recent.sample(10).indices]).toEqual([132, 131, 130, 129, 128]);
     db.close();
   });
 });

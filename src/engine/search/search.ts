@@ -68,7 +68,7 @@ export async function searchCollection(c: SearchSource, req: SearchRequest): Pro
   const embedQuery = req.dense === undefined && c.denseEncoder && typeof req.query === 'string' && req.query.trim() !== '';
   const denseVector = mode === 'sparse' ? undefined : c.dense!.queryVector(embedQuery ? await c.denseEncoder!.embedQuery(req.query!) : req.dense);
   const query = mode === 'dense' ? undefined : await queryVector(c, req);
-  if (query && !req.exact) c.recent?.record(query); // calibration queries of the next segments
+  if (query && !req.exact) c.recent?.recordSoon(query); // calibration queries of the next segments, written after the answer
   if (req.filter !== undefined) c.filters.check(req.filter);
   const searcher = Searcher.acquire(c);
   try {
@@ -127,7 +127,7 @@ export async function searchBatch(c: SearchSource, reqs: SearchRequest[]): Promi
       }
       const key = JSON.stringify([k, req.exact === true, req.queryCut, req.heapFactor, req.stats === true]);
       const query = await queryVector(c, req);
-      if (!req.exact) c.recent?.record(query);
+      if (!req.exact) c.recent?.recordSoon(query);
       groups.set(key, [...(groups.get(key) ?? []), { i, query }]);
     } catch (error) {
       out[i] = error as Error;
