@@ -74,9 +74,9 @@ std::vector<std::vector<Hit>> ExactReference(const CsrView& docs, const DocNo* d
         pair_weight[fill[s]++] = queries.values[i];
       }
   }
-  // One pass over the rows, every query at once; thread t takes rows [bounds[t], bounds[t + 1])
-  // with its own top-k per query, merged below (the order is total: the result does not depend on
-  // the split).
+  // One pass over the rows, every query at once; part t takes rows [rows t / parts, rows (t + 1) /
+  // parts) with its own top-k per query, merged below (score, then row: a total order, so the
+  // result does not depend on the split).
   const size_t parts = std::max<size_t>(1, std::min(std::max<size_t>(1, threads), rows / 1024 + 1));
   std::vector<std::vector<TopK>> tops(parts);
   ParallelFor(parts, parts, [&](size_t t) {
