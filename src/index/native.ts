@@ -239,9 +239,9 @@ export function buildInvertedIndex(forward: ForwardIndex): NativeInvertedIndex {
 
 /**
  * Calibration's exact reference (native/src/exact_reference.h): per query the k best rows of `docs`
- * (score descending, then row ascending; docnos from docnos[row]), term at a time over the postings
- * of the batch's query terms. `roundHalf`: weights rounded to binary16 precision, as a segment stores
- * them. Runs on the calling thread (a build worker's) and the search pool's thread count.
+ * (score descending, then row ascending; docnos from docnos[row]), in one pass over the rows for the
+ * whole batch. `roundHalf`: weights rounded to binary16 precision, as a segment stores them. Runs on
+ * the calling thread (a build worker's) and the search pool's thread count.
  */
 export function exactReference(docs: CsrBatch, docnos: Uint32Array, queries: CsrBatch, k: number, roundHalf: boolean): SearchResult {
   // The addon checks both batches by the same rules (CsrArg: TypeError naming the field), once.

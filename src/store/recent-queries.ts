@@ -5,7 +5,7 @@
  * - Sampled: one search in `every` is kept (the first is always kept).
  * - Bounded: at most `limit` queries are used; older ones are deleted once every TRIM_EVERY stored
  *   queries (so the table holds at most limit + TRIM_EVERY - 1 rows).
- * - Retention: queries older than `retentionMs` are never used and are deleted on the next write.
+ * - Retention: queries older than `retentionMs` are never used and are deleted at the next trim.
  * - Opt-out: a collection with index.recentQueries false keeps none (and deletes what it had).
  * Only term ids and weights are stored, never the query text.
  */

@@ -244,8 +244,8 @@ class Walk {
 
 /**
  * Measures and returns the segment's calibration (the caller stores it with setCalibration): one
- * exact reference at k = 100 (native exactReference: term at a time over the queries' terms, weights
- * rounded to binary16 as the segment stores them) serves both k; then the walk at k = 10 (at most
+ * exact reference at k = 100 (native exactReference: one pass over the rows for the whole batch,
+ * weights rounded to binary16 as the segment stores them) serves both k; then the walk at k = 10 (at most
  * half the budget) and at k = 100 (the rest; not walked when k = 10 is exact, since deeper searches
  * take the safer of both). Past the budget (or, as a last resort, the deadline)
  * the best passing setting found so far is kept, or exact search when none was found.
