@@ -45,7 +45,22 @@ export class RecentQueries {
 
   /** Offers a query; one in `every` is stored. Best effort: a failed write (a read-only database) is dropped, never the search. */
   record(q: SparseVector): void {
-    if (q.indices.length === 0 || this.seen++ % this.options.every !== 0) return;
+    if (this.sampled(q)) this.store(q);
+  }
+
+  /** record(q), its write once the current request has answered: a search's latency never includes it. */
+  recordSoon(q: SparseVector): void {
+    if (!this.sampled(q)) return;
+    const copy = { indices: q.indices.slice(), values: q.values.slice() };
+    setImmediate(() => this.store(copy));
+  }
+
+  /** Whether this offer is the one in `every` that is kept. */
+  private sampled(q: SparseVector): boolean {
+    return q.indices.length > 0 && this.seen++ % this.options.every === 0;
+  }
+
+  private store(q: SparseVector): void {
     const at = this.now();
     try {
       this.insert.run(at, bytesOf(q.indices), bytesOf(q.values));
@@ -53,12 +68,6 @@ export class RecentQueries {
     } catch {
       // calibration falls back to pseudo-queries
     }
-  }
-
-  /** record(q) once the current request has answered: a search's latency never includes the write. */
-  recordSoon(q: SparseVector): void {
-    const copy = { indices: q.indices.slice(), values: q.values.slice() };
-    setImmediate(() => this.record(copy));
   }
 
   /** Queries within retention. */
