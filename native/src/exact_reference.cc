@@ -1,12 +1,9 @@
 #include "exact_reference.h"
 
 #include <algorithm>
-#include <bit>
 #include <cstdint>
-#include <cstring>
-#include <chrono>
-#include <cstdio>
 
+#include "half.h"
 #include "thread_pool.h"
 
 namespace sparrow {
@@ -46,14 +43,6 @@ class TermSlots {
 };
 
 }  // namespace
-
-float RoundToHalfPrecision(float x) {
-  uint32_t bits = std::bit_cast<uint32_t>(x);
-  uint32_t dropped = bits & 0x1fffu;  // the 13 low mantissa bits binary16 does not keep
-  uint32_t kept = bits - dropped;
-  if (dropped > 0x1000u || (dropped == 0x1000u && (kept & 0x2000u) != 0)) kept += 0x2000u;
-  return std::bit_cast<float>(kept);
-}
 
 std::vector<std::vector<Hit>> ExactReference(const CsrView& docs, const DocNo* docnos, const CsrView& queries, size_t k,
                                              bool round_half, size_t threads) {

@@ -11,12 +11,8 @@
 
 namespace sparrow {
 
-// x rounded to binary16's precision (11 significant bits, ties to even; range and subnormals
-// aside): what a segment's binary16 weights keep of a float, whatever power-of-two scale it applies.
-float RoundToHalfPrecision(float x);
-
 // Per query, its k best rows (score descending, then row ascending) as hits with docno docnos[row];
-// only rows scoring > 0. Weights are rounded with RoundToHalfPrecision when round_half (the segment
+// only rows scoring > 0. Weights are rounded with RoundToHalfPrecision (half.h) when round_half (the segment
 // stores binary16), else used as given (a BM25 segment scores exact weights). A row's score is the
 // float sum of w x v in ascending term order, as the segment's exact forward scan sums it. Rows are
 // split over `threads` threads (the caller is one); the result does not depend on the split.

@@ -53,6 +53,20 @@ inline Half FloatToHalf(float f) {
   return Half{static_cast<uint16_t>(sign | h)};
 }
 
+// x rounded to binary16's precision (11 significant bits, ties to even, as FloatToHalf rounds; range
+// and subnormals aside): what a segment's binary16 weights keep of a float, whatever power-of-two
+// scale it applies first (calibration's exact reference, exact_reference.h).
+inline float RoundToHalfPrecision(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  uint32_t dropped = bits & 0x1fffu;  // the 13 low mantissa bits binary16 does not keep
+  uint32_t kept = bits - dropped;
+  if (dropped > 0x1000u || (dropped == 0x1000u && (kept & 0x2000u) != 0)) kept += 0x2000u;
+  float out;
+  std::memcpy(&out, &kept, sizeof out);
+  return out;
+}
+
 inline float AsFloat(float v) { return v; }
 inline float AsFloat(Half v) { return HalfToFloat(v); }
 

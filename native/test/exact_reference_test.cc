@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "exact_reference.h"
+#include "half.h"
 
 using namespace sparrow;
 
