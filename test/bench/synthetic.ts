@@ -223,7 +223,6 @@ function emit(s: Scratch, out: CsrBuilder): void {
   out.push(sorted, values);
 }
 
-/** Documents [from, from + count) of the collection: streaming-friendly (each row is independent). */
 /** Rows [from, from + count) of a batch (clamped to its end) as JSON-ready sparse vectors. */
 export function sparseRows(batch: CsrBatch, from = 0, count = Infinity): Array<{ indices: number[]; values: number[] }> {
   const rows = [];
@@ -234,6 +233,7 @@ export function sparseRows(batch: CsrBatch, from = 0, count = Infinity): Array<{
   return rows;
 }
 
+/** Documents [from, from + count) of the collection: streaming-friendly (each row is independent). */
 export function generateDocBatch(from: number, count: number, options: SyntheticOptions = {}): CsrBatch {
   const seed = options.seed ?? 1;
   const topics = options.topics ?? 1000;

@@ -19,6 +19,7 @@ import { EngineManager } from '../../src/engine/manager.js';
 import { pseudoQueries } from '../../src/engine/scoring/pseudo-queries.js';
 import { migrate } from '../../src/store/schema.js';
 import { RecentQueries, TRIM_EVERY } from '../../src/store/recent-queries.js';
+import { BLOCKED_PARAMS } from '../index/blocked-params.js';
 import { closeEngine, indexScifact, readScifact, tempDir } from './helpers.js';
 
 const TARGET = 0.9;
@@ -40,7 +41,7 @@ describe('calibration on a sealed SciFact segment', () => {
     // Target 0.9: with today's summaries the thorough setting reaches about 0.94 on these pseudo-queries,
     // so at 0.95 the segment would fall back to exact search and no approximate setting would be tested.
     // Blocks from 100,000 non-zeros (SciFact: 513k), under the 8M default where it would be exhaustive and uncalibrated.
-    const index = { mutableMaxDocs: 10_000, maxUnsealedDocs: 10_000, recentQueries: false, targetRecall: TARGET, seismic: { ...DEFAULT_SEISMIC_PARAMS, exhaustiveBelow: 100_000 } } as Partial<IndexConfig> as IndexConfig;
+    const index = { mutableMaxDocs: 10_000, maxUnsealedDocs: 10_000, recentQueries: false, targetRecall: TARGET, seismic: BLOCKED_PARAMS } as Partial<IndexConfig> as IndexConfig;
     col = await indexScifact(manager, 'scifact', docs, index);
   }, 600_000);
 

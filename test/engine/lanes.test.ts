@@ -9,6 +9,7 @@ import { EngineManager } from '../../src/engine/manager.js';
 import type { EngineCollection } from '../../src/engine/write/collection.js';
 import type { DocumentInput } from '../../src/engine/types.js';
 import { generateDocBatch, sparseRows } from '../bench/synthetic.js';
+import { BLOCKED_PARAMS } from '../index/blocked-params.js';
 import { tempDir } from './helpers.js';
 
 const dirs: string[] = [];
@@ -24,7 +25,7 @@ describe('seal and merge lanes', () => {
     dirs.push(dir);
     const m = await EngineManager.open({ dataDir: dir });
     try {
-      const c = (await m.create('lanes', { encoder: { kind: 'splade' }, index: { ...DEFAULT_INDEX, seismic: { ...DEFAULT_INDEX.seismic, exhaustiveBelow: 100_000 }, mutableMaxDocs: 600, maxUnsealedDocs: 20_000, mergeFactor: 1000 } })) as EngineCollection;
+      const c = (await m.create('lanes', { encoder: { kind: 'splade' }, index: { ...DEFAULT_INDEX, seismic: BLOCKED_PARAMS, mutableMaxDocs: 600, maxUnsealedDocs: 20_000, mergeFactor: 1000 } })) as EngineCollection;
       for (let from = 0; from < 2_400; from += 600) await c.upsert(docs(from, 600)); // 4 exhaustive segments (under exhaustiveBelow 100,000 non-zeros)
       await c.flush();
       expect(c.sealed.length).toBe(4);
