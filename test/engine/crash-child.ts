@@ -49,6 +49,7 @@ async function main(): Promise<void> {
       if (n % 5 === 4) {
         const victim = w * 100_000 + n * 15 - 30;
         deleted.add(victim); // before the call: no later batch may update it
+        say(`delreq u${victim}`); // the delete may commit before a kill that comes before its ack
         if (await col.delete(`u${victim}`)) say(`del u${victim}`);
       }
     }

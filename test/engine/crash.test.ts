@@ -27,27 +27,38 @@ function runChild(dataDir: string, scenario: string, env: Record<string, string>
   });
 }
 
-/** The last acknowledged state per id: version (or deleted) and unique term. */
-function expected(lines: string[]): Map<string, { uid: number; v: number } | null> {
-  const m = new Map<string, { uid: number; v: number } | null>();
+type Want = { uid: number; v: number; mayBeDeleted: boolean } | null;
+
+/**
+ * The last acknowledged state per id: version (or deleted) and unique term. A delete that was
+ * requested but not acknowledged before the kill may or may not have committed.
+ */
+function expected(lines: string[]): Map<string, Want> {
+  const m = new Map<string, Want>();
   for (const line of lines) {
     const [op, id, uid, v] = line.split(' ');
-    if (op === 'ack') m.set(id, { uid: Number(uid), v: Number(v) });
+    const state = m.get(id);
+    if (op === 'ack') m.set(id, { uid: Number(uid), v: Number(v), mayBeDeleted: false });
+    else if (op === 'delreq' && state) m.set(id, { ...state, mayBeDeleted: true });
     else if (op === 'del') m.set(id, null);
   }
   return m;
 }
 
-async function verify(col: Collection, want: Map<string, { uid: number; v: number } | null>): Promise<void> {
+async function verify(col: Collection, want: Map<string, Want>): Promise<void> {
   for (const [id, state] of want) {
     const doc = col.get(id);
     if (state === null) {
       expect(doc, `${id} was deleted`).toBeUndefined();
       continue;
     }
+    const hits = (await col.search({ sparse: { indices: [UNIQUE_BASE + state.uid], values: [1] }, k: 5, exact: true })).hits;
+    if (state.mayBeDeleted && doc === undefined) {
+      expect(hits, `${id}'s unacknowledged delete committed: not found`).toEqual([]);
+      continue;
+    }
     // A later unacknowledged write may have committed before the kill: version >= acknowledged.
     expect((doc?.metadata?.v as number) ?? 0, id).toBeGreaterThanOrEqual(state.v);
-    const hits = (await col.search({ sparse: { indices: [UNIQUE_BASE + state.uid], values: [1] }, k: 5, exact: true })).hits;
     expect(hits.map((h) => h.id), `${id} found exactly once`).toEqual([id]);
     const approx = (await col.search({ sparse: { indices: [UNIQUE_BASE + state.uid], values: [1] }, k: 1 })).hits;
     expect(approx[0]?.id).toBe(id);
