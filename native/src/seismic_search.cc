@@ -22,7 +22,7 @@ class QueryVector {
     if (dense_mode_) {
       size_t need = n == 0 ? 0 : size_t{terms[n - 1]} + 1;
       if (dense_.size() < need) dense_.resize(need, 0.0f);
-      if (bits_.size() < (need + 63) / 64) bits_.resize((need + 63) / 64, 0);
+      if (bits_.size() < need / 64 + 1) bits_.resize(need / 64 + 1, 0);  // bit `need` stays clear
       for (size_t i = 0; i < n; i++) {
         dense_[terms[i]] = values[i];
         if (values[i] != 0.0f) bits_[terms[i] >> 6] |= uint64_t{1} << (terms[i] & 63);
@@ -128,7 +128,8 @@ struct Scratch {
     size_t n = rows.RowLen(r);
     if (q.Dense() != nullptr) {
       if constexpr (kHalfRows<Rows>) {
-        if (norm != kPlain) return DotBm25(q.DenseView(), t, v, n, norm);
+        if (norm != kPlain) return DotBm25Row(q.DenseView(), t, v, n, norm);
+        return DotHalfRow(q.DenseView(), t, v, n);
       }
       return DotDense(q.DenseView(), t, v, n);
     }

@@ -61,11 +61,65 @@ __attribute__((target("avx2"))) float SummaryDotAvx2(const float* q, uint32_t li
   h = _mm_add_ss(h, _mm_movehdup_ps(h));
   return _mm_cvtss_f32(h) + SummaryDotPortable(q, limit, terms + i, codes + i, n - i, min, scale);
 }
+
+// Bits 0..7: which of terms[0..8) the query holds (DenseQuery::Holds, 8 lanes: the bitmap read
+// as 32-bit words, each lane's bit shifted into its sign).
+template <typename TermT>
+__attribute__((target("avx2"))) inline uint32_t HitMask8(const int* words, __m256i limit, const TermT* terms) {
+  const __m256i m31 = _mm256_set1_epi32(31);
+  __m256i t = _mm256_min_epu32(LoadTerms(terms), limit);
+  __m256i w = _mm256_i32gather_epi32(words, _mm256_srli_epi32(t, 5), 4);
+  __m256i top = _mm256_sllv_epi32(w, _mm256_sub_epi32(m31, _mm256_and_si256(t, m31)));
+  return static_cast<uint32_t>(_mm256_movemask_ps(_mm256_castsi256_ps(top)));
+}
+
+// The products of the hits in mask (bit j: entry base + j), in ascending order, added to s.
+template <bool kBm25, typename TermT>
+__attribute__((target("avx2,f16c"))) inline float AddHits(float s, uint32_t mask, size_t base, const DenseQuery& q,
+                                                          const TermT* terms, const Half* values, float norm) {
+  for (; mask != 0; mask &= mask - 1) {
+    size_t i = base + static_cast<size_t>(__builtin_ctz(mask));
+    float x = _cvtsh_ss(values[i].bits);
+    s += kBm25 ? q.weights[terms[i]] * (x / (x + norm)) : q.weights[terms[i]] * x;
+  }
+  return s;
+}
+
+template <bool kBm25, typename TermT>
+__attribute__((target("avx2,f16c"))) float RowDotAvx2(const DenseQuery& q, const TermT* terms, const Half* values,
+                                                      size_t n, float norm) {
+  const __m256i lim = _mm256_set1_epi32(static_cast<int>(q.limit));
+  const int* words = reinterpret_cast<const int*>(q.bits);
+  float s = 0.0f;
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    uint32_t m = HitMask8(words, lim, terms + i) | HitMask8(words, lim, terms + i + 8) << 8 |
+                 HitMask8(words, lim, terms + i + 16) << 16 | HitMask8(words, lim, terms + i + 24) << 24;
+    s = AddHits<kBm25>(s, m, i, q, terms, values, norm);
+  }
+  for (; i + 8 <= n; i += 8) s = AddHits<kBm25>(s, HitMask8(words, lim, terms + i), i, q, terms, values, norm);
+  uint32_t m = 0;
+  for (size_t j = i; j < n; j++) m |= static_cast<uint32_t>(q.Holds(terms[j])) << (j - i);
+  return AddHits<kBm25>(s, m, i, q, terms, values, norm);
+}
+template <typename TermT>
+float HalfRowAvx2(const DenseQuery& q, const TermT* terms, const Half* values, size_t n) {
+  return RowDotAvx2<false>(q, terms, values, n, 0.0f);
+}
 #endif
+
+template <typename TermT>
+float HalfRowPortable(const DenseQuery& q, const TermT* terms, const Half* values, size_t n) {
+  return DotDense(q, terms, values, n);
+}
 
 struct Kernels {
   float (*summary16)(const float*, uint32_t, const uint16_t*, const uint8_t*, size_t, float, float);
   float (*summary32)(const float*, uint32_t, const uint32_t*, const uint8_t*, size_t, float, float);
+  float (*row16)(const DenseQuery&, const uint16_t*, const Half*, size_t);
+  float (*row32)(const DenseQuery&, const uint32_t*, const Half*, size_t);
+  float (*bm25_16)(const DenseQuery&, const uint16_t*, const Half*, size_t, float);
+  float (*bm25_32)(const DenseQuery&, const uint32_t*, const Half*, size_t, float);
   const char* name;
 };
 
@@ -74,10 +128,14 @@ Kernels Pick() {
   const char* force = std::getenv("SPARROW_SIMD");
   bool portable = force != nullptr && std::strcmp(force, "portable") == 0;
 #ifdef SPARROW_X86_SIMD
-  if (!portable && __builtin_cpu_supports("avx2")) return {SummaryDotAvx2<uint16_t>, SummaryDotAvx2<uint32_t>, "avx2"};
+  if (!portable && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c")) {
+    return {SummaryDotAvx2<uint16_t>, SummaryDotAvx2<uint32_t>, HalfRowAvx2<uint16_t>, HalfRowAvx2<uint32_t>,
+            RowDotAvx2<true, uint16_t>, RowDotAvx2<true, uint32_t>, "avx2"};
+  }
 #endif
   (void)portable;
-  return {SummaryDotPortable<uint16_t>, SummaryDotPortable<uint32_t>, "portable"};
+  return {SummaryDotPortable<uint16_t>, SummaryDotPortable<uint32_t>, HalfRowPortable<uint16_t>, HalfRowPortable<uint32_t>,
+          DotBm25<uint16_t>, DotBm25<uint32_t>, "portable"};
 }
 
 const Kernels kKernels = Pick();
@@ -91,6 +149,18 @@ float SummaryDot(const float* q, uint32_t limit, const uint16_t* terms, const ui
 float SummaryDot(const float* q, uint32_t limit, const uint32_t* terms, const uint8_t* codes, size_t n, float min,
                  float scale) {
   return kKernels.summary32(q, limit, terms, codes, n, min, scale);
+}
+float DotHalfRow(const DenseQuery& q, const uint16_t* terms, const Half* values, size_t n) {
+  return kKernels.row16(q, terms, values, n);
+}
+float DotHalfRow(const DenseQuery& q, const uint32_t* terms, const Half* values, size_t n) {
+  return kKernels.row32(q, terms, values, n);
+}
+float DotBm25Row(const DenseQuery& q, const uint16_t* terms, const Half* values, size_t n, float norm) {
+  return kKernels.bm25_16(q, terms, values, n, norm);
+}
+float DotBm25Row(const DenseQuery& q, const uint32_t* terms, const Half* values, size_t n, float norm) {
+  return kKernels.bm25_32(q, terms, values, n, norm);
 }
 const char* SimdKernelName() { return kKernels.name; }
 

@@ -1,7 +1,8 @@
 // Hot loops of sparse scoring against a dense query array. A row's inner product is a scalar loop
-// over a bitmap of the query's terms (measured faster than an 8-lane gather of the weights: most
-// lanes miss and the gathers read L2); a block summary's score has an AVX2 version chosen at run time
-// on x86-64 (the addon's baseline is x86-64-v2) and a portable one everywhere else.
+// over the terms a bitmap of the query's terms holds (measured faster than an 8-lane gather of the
+// weights: most lanes miss and the gathers read L2). A binary16 row's product and a block summary's
+// score have an AVX2 version chosen at run time on x86-64 (the addon's baseline is x86-64-v2) and a
+// portable one everywhere else.
 #pragma once
 
 #include <cstddef>
@@ -15,13 +16,30 @@ namespace sparrow {
 // A query over a dense term range [0, limit): its weights, and a bitmap of the terms it holds (bit
 // t % 64 of bits[t / 64] set iff weights[t] != 0). Most terms of a row are not in the query; the
 // bitmap (limit / 8 bytes, in L1 for a 65,536-term segment) answers them without touching the
-// weights, and the rare hits read one weight each.
+// weights, and the rare hits read one weight each. bits holds limit / 64 + 1 words: bit `limit` is
+// the (clear) answer for every term past the range, so a test needs no branch.
 struct DenseQuery {
   const float* weights;
   const uint64_t* bits;
   uint32_t limit;
-  bool Holds(uint32_t t) const { return t < limit && ((bits[t >> 6] >> (t & 63)) & 1) != 0; }
+  uint64_t Holds(uint32_t t) const {
+    uint32_t u = t < limit ? t : limit;
+    return (bits[u >> 6] >> (u & 63)) & 1;
+  }
 };
+
+// f(i) for each i in ascending order whose terms[i] the query holds. The tests of a 64-entry chunk
+// build a mask without branches (a hit is data-dependent: a branch per term mispredicts), then the
+// set bits are visited in order.
+template <typename TermT, typename F>
+inline void ForEachHit(const DenseQuery& q, const TermT* terms, size_t n, F&& f) {
+  for (size_t base = 0; base < n; base += 64) {
+    const size_t len = n - base < 64 ? n - base : 64;
+    uint64_t mask = 0;
+    for (size_t i = 0; i < len; i++) mask |= q.Holds(terms[base + i]) << i;
+    for (; mask != 0; mask &= mask - 1) f(base + static_cast<size_t>(__builtin_ctzll(mask)));
+  }
+}
 
 // Sum over i in ascending order of q[terms[i]] * values[i], over the terms the query holds: the
 // merge-based inner product bit for bit (same products, same order, zero products left out).
@@ -29,8 +47,7 @@ struct DenseQuery {
 template <typename TermT, typename ValueT>
 inline float DotDense(const DenseQuery& q, const TermT* terms, const ValueT* values, size_t n) {
   float s = 0.0f;
-  for (size_t i = 0; i < n; i++)
-    if (q.Holds(terms[i])) s += q.weights[terms[i]] * AsFloat(values[i]);
+  ForEachHit(q, terms, n, [&](size_t i) { s += q.weights[terms[i]] * AsFloat(values[i]); });
   return s;
 }
 
@@ -39,13 +56,20 @@ inline float DotDense(const DenseQuery& q, const TermT* terms, const ValueT* val
 template <typename TermT>
 inline float DotBm25(const DenseQuery& q, const TermT* terms, const Half* values, size_t n, float norm) {
   float s = 0.0f;
-  for (size_t i = 0; i < n; i++) {
-    if (!q.Holds(terms[i])) continue;
+  ForEachHit(q, terms, n, [&](size_t i) {
     float tf = HalfToFloat(values[i]);
     s += q.weights[terms[i]] * (tf / (tf + norm));
-  }
+  });
   return s;
 }
+
+// DotDense and DotBm25 over a segment's binary16 rows, bit for bit: chosen at load like SummaryDot
+// (the AVX2 version tests 8 terms against the bitmap at once; the sums are the same products in
+// the same order).
+float DotHalfRow(const DenseQuery& q, const uint16_t* terms, const Half* values, size_t n);
+float DotHalfRow(const DenseQuery& q, const uint32_t* terms, const Half* values, size_t n);
+float DotBm25Row(const DenseQuery& q, const uint16_t* terms, const Half* values, size_t n, float norm);
+float DotBm25Row(const DenseQuery& q, const uint32_t* terms, const Half* values, size_t n, float norm);
 
 // Sum over i of q[terms[i]] * (min + scale * codes[i]) (terms >= limit count 0): a block summary's
 // score. Summation order is unspecified (callers allow a relative slack).

@@ -134,7 +134,7 @@ int main() {
   // The BM25 row kernel: the scalar formula summed in order, bit for bit, with terms past the
   // query's dense range and terms the query does not hold left out.
   std::vector<float> dense(4096, 0.0f);
-  std::vector<uint64_t> bits(dense.size() / 64, 0);
+  std::vector<uint64_t> bits(dense.size() / 64 + 1, 0);  // DenseQuery's rule: bit `limit` clear
   for (size_t t = 0; t < dense.size(); t += 3) {
     dense[t] = 0.25f + static_cast<float>(t % 17);
     bits[t / 64] |= uint64_t{1} << (t % 64);
@@ -157,5 +157,13 @@ int main() {
   }
   CHECK(hits > 20 && hits < terms.size(), "the case has hits and misses (%zu)", hits);
   CHECK(DotBm25(dq, terms.data(), tfs.data(), terms.size(), 1.7f) == want, "BM25 row kernel");
+  CHECK(DotBm25Row(dq, terms.data(), tfs.data(), terms.size(), 1.7f) == want, "BM25 row kernel (%s)", SimdKernelName());
+  const std::vector<uint32_t> wide(terms.begin(), terms.end());
+  CHECK(DotBm25Row(dq, wide.data(), tfs.data(), wide.size(), 1.7f) == want, "BM25 row kernel, 32-bit terms");
+  float plain = 0.0f;
+  for (size_t i = 0; i < terms.size(); i++)
+    if (terms[i] < dense.size() && dense[terms[i]] != 0.0f) plain += dense[terms[i]] * HalfToFloat(tfs[i]);
+  CHECK(DotHalfRow(dq, terms.data(), tfs.data(), terms.size()) == plain, "binary16 row kernel (%s)", SimdKernelName());
+  CHECK(DotHalfRow(dq, wide.data(), tfs.data(), wide.size()) == plain, "binary16 row kernel, 32-bit terms");
   return sparrow_test::Finish("seismic_bm25_test");
 }
