@@ -251,9 +251,10 @@ export class EngineCollection implements Collection {
    * Scores always use the live average length; a blocked segment's summaries and calibration were
    * built for the one of its build. When the live average leaves that segment's range
    * (summariesFit), the segment is rebuilt from its live rows for the live average (a one-segment
-   * merge in the merge lane: summaries and calibration anew).
+   * merge in the merge lane: summaries and calibration anew). Checked after every write and at
+   * open (a rebuild scheduled before a crash is not remembered).
    */
-  private resummariseDrifted(): void {
+  resummariseDrifted(): void {
     const live = this.corpus.avgDocLength;
     if (this.closing || !(live > 0)) return;
     this.scheduleMerges(this.sealed.filter((seg) => !summariesFit(seg, live)).map((seg) => [seg.id]));

@@ -125,6 +125,7 @@ export async function openCollection(name: string, dir: string, opts: OpenOption
       console.error(`sparrow: collection ${name} opens degraded (vector searches work, text encoding answers 503): ${modelError.message}`);
     } else if (modelError) throw modelError;
     c.sealIfFull();
+    c.resummariseDrifted();
     return c;
   } catch (error) {
     for (const s of sealed) s.close();
