@@ -68,7 +68,6 @@ export async function searchCollection(c: SearchSource, req: SearchRequest): Pro
   const embedQuery = req.dense === undefined && c.denseEncoder && typeof req.query === 'string' && req.query.trim() !== '';
   const denseVector = mode === 'sparse' ? undefined : c.dense!.queryVector(embedQuery ? await c.denseEncoder!.embedQuery(req.query!) : req.dense);
   const query = mode === 'dense' ? undefined : await queryVector(c, req);
-  if (query && !req.exact) c.recent?.recordSoon(query); // calibration queries of the next segments, written after the answer
   if (req.filter !== undefined) c.filters.check(req.filter);
   const searcher = Searcher.acquire(c);
   try {
@@ -97,6 +96,9 @@ export async function searchCollection(c: SearchSource, req: SearchRequest): Pro
     const toAttribute: AttributionItem[] = [];
     const out = toSearchHits(c, hits, query, req, searcher, mode === 'dense' ? 'dense' : sides, toAttribute);
     if (toAttribute.length > 0) await attributeExpansions(c.encoder, attributionCacheOf(c), toAttribute, req.highlight?.timeoutMs);
+    // A calibration query of the next segments, queued once the answer is ready: queued earlier, its
+    // write (setImmediate) could run while this search awaits the search pool, and delay the answer.
+    if (query && !req.exact) c.recent?.recordSoon(query);
     return { hits: out, took_ms: performance.now() - started, ...(req.stats ? { stats: statsOf(sparse.stats, sparse.settings) } : {}) };
   } finally {
     searcher.release();
@@ -127,7 +129,6 @@ export async function searchBatch(c: SearchSource, reqs: SearchRequest[]): Promi
       }
       const key = JSON.stringify([k, req.exact === true, req.queryCut, req.heapFactor, req.stats === true]);
       const query = await queryVector(c, req);
-      if (!req.exact) c.recent?.recordSoon(query);
       groups.set(key, [...(groups.get(key) ?? []), { i, query }]);
     } catch (error) {
       out[i] = error as Error;
@@ -158,6 +159,8 @@ export async function searchBatch(c: SearchSource, reqs: SearchRequest[]): Promi
       out[i] = await searchCollection(c, reqs[i]).catch((error: unknown) => error as Error);
     });
     await Promise.all([...batched, ...single]);
+    // calibration queries, once the answers are ready (as searchCollection does)
+    for (const group of groups.values()) for (const g of group) if (!reqs[g.i].exact && !(out[g.i] instanceof Error)) c.recent?.recordSoon(g.query);
   } finally {
     searcher.release();
   }
@@ -275,11 +278,12 @@ function toSearchHits(
   const highlight = include.includes('highlight');
   const explain = include.includes('explain') || highlight;
   const body = include.includes('text') || include.includes('metadata');
+  const fields = explain ? undefined : c.store.hitFieldsOf(hits.map((h) => h.docno), body);
   for (const h of hits) {
-    // Without explain only the shown fields are read (no vector decoding). A document updated or
-    // deleted after the snapshot: its old row is gone; answer with the current row of the same id
-    // (the tombstone remembers the id), or drop it if none is left.
-    let row: HitFields | DocumentRow | undefined = explain ? c.store.getByDocno(h.docno) : c.store.hitFields(h.docno, body);
+    // Without explain only the shown fields are read (no vector decoding), for the whole page at
+    // once. A document updated or deleted after the snapshot: its old row is gone; answer with the
+    // current row of the same id (the tombstone remembers the id), or drop it if none is left.
+    let row: HitFields | DocumentRow | undefined = fields ? fields.get(h.docno) : c.store.getByDocno(h.docno);
     if (!row) {
       const id = c.store.tombstonedId(h.docno);
       row = id === undefined ? undefined : c.store.getById(id);
