@@ -8,6 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { CsrBatch, Hit, SparseVector } from '../../src/core/types.js';
 import type { EngineCollection } from '../../src/engine/write/collection.js';
 import { topK } from '../../src/engine/write/mutable-segment.js';
+import { recallOf } from '../../src/engine/search/recall-monitor.js';
 import { Searcher } from '../../src/engine/search/searcher.js';
 import type { Collection } from '../../src/engine/types.js';
 import { searchSegments } from '../../src/index/native.js';
@@ -121,35 +122,61 @@ export async function latencyBySegments(cols: Array<{ segments: number; c: Colle
 /**
  * Table 5: search latency while `ingest` runs (a client writing at a fixed rate), against the
  * same searches idle just before; event-loop delay and the most sealed segments seen meanwhile.
+ * Recall@k: idle, of every search against an exact one right after it (untimed; nothing is written
+ * between them); while ingesting, the collection's recall monitor (on at its default rate: each
+ * check is exact on the snapshot of the search it checks), over the checks of that phase.
  */
 export async function latencyWhileIngesting(
-  c: Collection,
+  c: EngineCollection,
   queries: QueryRow[],
   ingest: () => Promise<{ docs: number; seconds: number }>,
   k = 10,
-): Promise<{ idle: { p50: number; p99: number; docs: number }; busy: { p50: number; p99: number; docs: number }; rate: number; maxSegments: number; loopP99: number; loopMax: number }> {
-  const run = async (more: (i: number) => boolean): Promise<{ p50: number; p99: number; docs: number }> => {
+): Promise<{ idle: Phase; busy: Phase; rate: number; maxSegments: number; loopP99: number; loopMax: number }> {
+  const run = async (more: (i: number) => boolean, exactToo: boolean): Promise<Phase> => {
     const t: number[] = [];
     let docs = 0;
+    let recall = 0;
     for (let i = 0; more(i); i++) {
+      const q = queries[i % queries.length];
       const t0 = performance.now();
-      const res = await c.search({ sparse: queries[i % queries.length], k, stats: true });
+      const res = await c.search({ sparse: q, k, stats: true });
       t.push(performance.now() - t0);
       docs += res.stats?.docsScored ?? 0;
+      if (exactToo) {
+        const exact = (await c.search({ sparse: q, k, exact: true })).hits.map((h) => h.id);
+        recall += recallOf(res.hits.map((h) => h.id), exact);
+      }
     }
-    return { p50: pct(t, 50) * 1000, p99: pct(t, 99) * 1000, docs: docs / Math.max(1, t.length) };
+    return { p50: pct(t, 50) * 1000, p99: pct(t, 99) * 1000, docs: docs / Math.max(1, t.length), recall: recall / Math.max(1, t.length), checks: t.length };
   };
-  const idle = await run((i) => i < queries.length);
+  const idle = await run((i) => i < queries.length, true);
   let done = false;
   let maxSegments = 0;
   const watch = setInterval(() => (maxSegments = Math.max(maxSegments, c.stats().segments.filter((s) => s.sealed).length)), 200);
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
+  const before = c.monitor.figure();
   const writer = ingest().finally(() => (done = true));
-  const busy = await run(() => !done);
+  const busy = await run(() => !done, false);
   const { docs, seconds } = await writer;
   loop.disable();
   clearInterval(watch);
+  await c.monitor.idle();
+  const after = c.monitor.figure();
+  // The phase's checks: the window's sum minus what it held before while the window has not rolled
+  // over; once the phase's checks fill it, the window is theirs alone.
+  const n = after.checks - before.checks;
+  const m1 = after.recall ?? NaN;
+  busy.recall = n === 0 ? NaN : after.window === before.window + n ? (m1 * after.window - (before.recall ?? 0) * before.window) / n : m1;
+  busy.checks = n;
   return { idle, busy, rate: docs / seconds, maxSegments, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 };
 }
 
+/** One phase of table 5: latency (µs), documents scored and recall@k per search, over `checks` searches checked. */
+interface Phase {
+  p50: number;
+  p99: number;
+  docs: number;
+  recall: number;
+  checks: number;
+}
