@@ -23,17 +23,10 @@ class BitmapWrap : public Napi::ObjectWrap<BitmapWrap> {
                         InstanceMethod<&BitmapWrap::AndNot>("andNot"), InstanceMethod<&BitmapWrap::ToArray>("toArray")});
   }
 
-  // new Bitmap(capacity?: number) or new Bitmap(words: Uint32Array) (bit d of the words = docno d)
+  // new Bitmap(capacity?: number)
   explicit BitmapWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BitmapWrap>(info) {
     Guarded(info.Env(), [&] {
       info.This().As<Napi::Object>().TypeTag(&kBitmapTag);
-      if (info[0].IsTypedArray()) {
-        auto words = TypedArrayArg<uint32_t>(info[0], "words");
-        auto copy = std::make_shared<BitmapWords>((words.size + 1) / 2, 0);
-        if (words.size > 0) std::memcpy(copy->data(), words.data, words.size * sizeof(uint32_t));  // little-endian
-        bitmap_ = Bitmap(std::shared_ptr<const BitmapWords>(std::move(copy)));
-        return;
-      }
       int64_t capacity = IntegerArg(info[0], "capacity", 0, kMaxDocNo + 1, 0);
       bitmap_ = Bitmap(static_cast<size_t>(capacity));
     });

@@ -2,7 +2,7 @@
 //
 //   new DenseIndex(dims, metric: "dot" | "cosine")
 //   add(docnos: Uint32Array, vectors: Float32Array)            sync, all-or-nothing
-//   search(queries: Float32Array, options: {k, tombstones?, allow?, threshold?})
+//   search(queries: Float32Array, options: {k, tombstones?: Bitmap, allow?: RowBitmap (by docno), threshold?})
 //     -> Promise<{offsets, docnos, scores}>                     rows split over the search pool
 //   score(query: Float32Array, docnos: Uint32Array) -> Float32Array   NaN where a docno has no vector
 //   get(docno) -> Float32Array | undefined;  has(docno) -> boolean;  docnos() -> Uint32Array (row order)
@@ -30,8 +30,10 @@ struct DenseJob {
   size_t nq = 0;
   size_t k = 10;
   float threshold = 0;
-  std::shared_ptr<const BitmapWords> tombstones, allow;
-  BitmapView tomb_view, allow_view;
+  std::shared_ptr<const BitmapWords> tombstones;
+  BitmapView tomb_view;
+  RowBitmap::Snapshot allow;  // by docno: a RowBitmap's chunks, shared (never copied per search)
+  RowBitsView allow_view;
   DocFilter filter;
   size_t tasks = 0;
   std::vector<std::vector<std::vector<Hit>>> parts;  // [q][task]
@@ -129,10 +131,11 @@ class DenseIndexWrap : public Napi::ObjectWrap<DenseIndexWrap> {
       job->k = static_cast<size_t>(IntegerArg(o.Get("k"), "options.k", 1, kMaxK));
       job->threshold = static_cast<float>(NumberArg(o.Get("threshold"), "options.threshold", -std::numeric_limits<double>::infinity()));
       job->tombstones = BitmapSnapshotArg(o.Get("tombstones"), "options.tombstones");
-      job->allow = BitmapSnapshotArg(o.Get("allow"), "options.allow");
+      job->allow = RowBitmapSnapshotArg(o.Get("allow"), "options.allow");
       if (job->tombstones) job->tomb_view = ViewOf(*job->tombstones);
-      if (job->allow) job->allow_view = ViewOf(*job->allow);
-      job->filter = DocFilter{job->tombstones ? &job->tomb_view : nullptr, job->allow ? &job->allow_view : nullptr};
+      if (job->allow) job->allow_view = job->allow->View();
+      job->filter = DocFilter{job->tombstones ? &job->tomb_view : nullptr};
+      job->filter.allow_docs = job->allow ? &job->allow_view : nullptr;
       job->snap = store.Snapshot();
       size_t rows = job->snap->rows;
       job->tasks = std::max<size_t>(1, (rows + kRowsPerTask - 1) / kRowsPerTask);

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "bitmap.h"
+#include "row_bitmap.h"
 #include "common.h"
 #include "thread_pool.h"
 
@@ -92,6 +93,9 @@ CsrArrays CopyCsr(const CsrView& view);
 
 // The immutable snapshot of a Bitmap object (bitmap_glue.cc); nullptr for undefined or null.
 std::shared_ptr<const BitmapWords> BitmapSnapshotArg(Napi::Value v, const std::string& name);
+// The bits of a RowBitmap argument now (undefined/null: nullptr); TypeError naming `name` otherwise
+// (multi_search_glue.cc). A bitmap unchanged since its last snapshot gives that snapshot again.
+RowBitmap::Snapshot RowBitmapSnapshotArg(Napi::Value v, const std::string& name);
 
 // What every search method takes: (queries: CsrBatch, options: {k, tombstones?, allow?, threshold?, stats?}).
 struct SearchRequest {

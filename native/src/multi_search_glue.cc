@@ -1,5 +1,6 @@
 // N-API glue of the read path over sealed segments: the RowBitmap class (a segment's deleted rows,
 // row_bitmap.h) and searchSegments (every sealed segment in one call, multi_search.h).
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <thread>
@@ -16,6 +17,7 @@ namespace {
 constexpr napi_type_tag kRowBitmapTag = {0x7e21c4a9d03b5f18ULL, 0x2b6f9e0c13a8d475ULL};
 
 // new RowBitmap(rows): a mutable row bitmap; snapshot() gives a read-only one (the same class).
+// grow(rows) and setWords(words, base) serve the dense field's docno-indexed filter sets.
 class RowBitmapWrap : public Napi::ObjectWrap<RowBitmapWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -23,7 +25,8 @@ class RowBitmapWrap : public Napi::ObjectWrap<RowBitmapWrap> {
                        {InstanceAccessor<&RowBitmapWrap::Rows>("rows"), InstanceAccessor<&RowBitmapWrap::Count>("count"),
                         InstanceAccessor<&RowBitmapWrap::CopiedChunks>("copiedChunks"),
                         InstanceAccessor<&RowBitmapWrap::Frozen>("frozen"), InstanceMethod<&RowBitmapWrap::Set>("set"),
-                        InstanceMethod<&RowBitmapWrap::SetMany>("setMany"), InstanceMethod<&RowBitmapWrap::Clear>("clear"),
+                        InstanceMethod<&RowBitmapWrap::SetMany>("setMany"), InstanceMethod<&RowBitmapWrap::SetWords>("setWords"),
+                        InstanceMethod<&RowBitmapWrap::Grow>("grow"), InstanceMethod<&RowBitmapWrap::Clear>("clear"),
                         InstanceMethod<&RowBitmapWrap::Has>("has"), InstanceMethod<&RowBitmapWrap::Snapshot>("snapshot")});
   }
 
@@ -82,6 +85,30 @@ class RowBitmapWrap : public Napi::ObjectWrap<RowBitmapWrap> {
       return Napi::Number::New(info.Env(), double(changed));
     });
   }
+  // setWords(words: Uint32Array, base: number): sets row base + i for every set bit i of the words
+  // (validated first: nothing changes when a set bit lies past the rows); returns how many bits changed.
+  Napi::Value SetWords(const Napi::CallbackInfo& info) {
+    return Guarded(info.Env(), [&] {
+      RowBitmap& b = Writable(info.Env());
+      auto words = TypedArrayArg<uint32_t>(info[0], "words");
+      size_t base = static_cast<size_t>(IntegerArg(info[1], "base", 0, 0xFFFFFFFFLL));
+      size_t last = words.size;  // one past the last word with a set bit
+      while (last > 0 && words.data[last - 1] == 0) last--;
+      if (last > 0 && base + last * 32 - 1 - static_cast<size_t>(std::countl_zero(words.data[last - 1])) >= b.Rows())
+        ThrowTypeError(info.Env(), "words: a set bit lies past the bitmap's " + std::to_string(b.Rows()) + " rows");
+      size_t changed = 0;
+      for (size_t i = 0; i < last; i++)
+        for (uint32_t w = words.data[i]; w != 0; w &= w - 1) changed += b.Set(base + i * 32 + static_cast<size_t>(std::countr_zero(w))) ? 1 : 0;
+      return Napi::Number::New(info.Env(), double(changed));
+    });
+  }
+  // grow(rows): at least `rows` rows from now on (the new ones 0); fewer rows than now is an error.
+  void Grow(const Napi::CallbackInfo& info) {
+    Guarded(info.Env(), [&] {
+      RowBitmap& b = Writable(info.Env());
+      b.Grow(static_cast<size_t>(IntegerArg(info[0], "rows", static_cast<int64_t>(b.Rows()), 0xFFFFFFFFLL)));
+    });
+  }
   Napi::Value Has(const Napi::CallbackInfo& info) {
     return Guarded(info.Env(), [&] {
       size_t r = RowArg(info);
@@ -100,6 +127,15 @@ class RowBitmapWrap : public Napi::ObjectWrap<RowBitmapWrap> {
   std::shared_ptr<RowBitmap> bitmap_;  // mutable, or null for a snapshot
   RowBitmap::Snapshot frozen_;
 };
+
+}  // namespace
+
+RowBitmap::Snapshot RowBitmapSnapshotArg(Napi::Value v, const std::string& name) {
+  if (v.IsUndefined() || v.IsNull()) return nullptr;
+  return RowBitmapWrap::From(v, name)->Snap();
+}
+
+namespace {
 
 struct MultiJob {
   CsrArrays queries;

@@ -50,6 +50,15 @@ bool RowBitmap::Clear(size_t r) {
   return true;
 }
 
+void RowBitmap::Grow(size_t rows) {
+  if (rows <= rows_) return;
+  size_t chunks = (rows + (size_t{1} << RowBitsView::kChunkShift) - 1) >> RowBitsView::kChunkShift;
+  chunks_.resize(chunks);  // the new chunks are null (all zero); snapshots hold their own pointer arrays
+  born_.resize(chunks, 0);
+  rows_ = rows;
+  cached_.reset();
+}
+
 RowBitmap::Snapshot RowBitmap::Snap() {
   if (cached_) return cached_;
   auto frozen = std::make_shared<Frozen>();

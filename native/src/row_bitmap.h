@@ -1,5 +1,6 @@
-// A bitmap indexed by a segment's row (its deleted rows, or a filter's allowed rows), held as
-// reference-counted immutable chunks of 2^16 bits so that snapshots are cheap and writes are local.
+// A bitmap indexed by a segment's row (its deleted rows, or a filter's allowed rows), or by docno
+// (the dense field's cached filters, which grow with the collection), held as reference-counted
+// immutable chunks of 2^16 bits so that snapshots are cheap and writes are local.
 //
 // How to use (pure C++, no N-API):
 //   RowBitmap b(rows); b.Set(7);
@@ -53,6 +54,8 @@ class RowBitmap {
   bool Set(size_t r);    // true if the bit was 0
   bool Clear(size_t r);  // true if the bit was 1
   bool Has(size_t r) const;
+  // Extends the bitmap to `rows` (never shrinks): the new rows read 0; snapshots keep their rows.
+  void Grow(size_t rows);
   // The current bits, immutable; the same object until the next write changes a bit.
   Snapshot Snap();
   // Chunks copied because a snapshot shared them (a measure of copy-on-write work).

@@ -69,6 +69,53 @@ void WriterAndReaders() {
   CHECK(bitmap.CopiedChunks() <= 200 * 5, "copied %zu chunks", bitmap.CopiedChunks());
 }
 
+// A dense filter set (indexed by docno): the owner grows it and sets bits past its old end, and in
+// the chunk the last snapshot ends in, while readers hold snapshots. A snapshot keeps its rows and
+// bits; extending after a snapshot copies at most the one shared chunk at the end.
+void GrowingWriterAndReaders() {
+  sparrow_test::Channel<Taken> channel;
+  std::mutex fail_mu;
+  int bad = 0, read = 0;
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; r++)
+    readers.emplace_back([&] {
+      Taken t;
+      while (channel.Pop(t)) {
+        RowBitsView view = t.snap->View();
+        std::vector<uint32_t> seen;
+        for (uint32_t row = 0; row < t.snap->Rows() + 70000; row++)  // past its end reads 0
+          if (view.Test(row)) seen.push_back(row);
+        std::lock_guard<std::mutex> lock(fail_mu);
+        read++;
+        if (seen != t.expected) bad++;
+      }
+    });
+  RowBitmap bitmap(0);
+  std::vector<uint32_t> truth;
+  std::mt19937 rng(12);
+  size_t rows = 0;
+  for (int round = 0; round < 100; round++) {
+    size_t grown = rows + 1 + rng() % 5000;  // about 40 chunks in all
+    bitmap.Grow(grown);
+    for (size_t row = rows; row < grown; row++)
+      if (rng() % 3 == 0) {
+        bitmap.Set(row);
+        truth.push_back(static_cast<uint32_t>(row));
+      }
+    rows = grown;
+    Taken t;
+    t.snap = bitmap.Snap();
+    t.expected = truth;
+    channel.Push(std::move(t));
+  }
+  channel.Close();
+  for (auto& r : readers) r.join();
+  CHECK(bad == 0, "%d of %d snapshots changed after they were taken", bad, read);
+  CHECK(read == 100, "read %d snapshots", read);
+  CHECK(bitmap.Rows() == rows, "rows %zu, expected %zu", bitmap.Rows(), rows);
+  CHECK(bitmap.CopiedChunks() <= 100, "copied %zu chunks: more than one per extension", bitmap.CopiedChunks());
+}
+
 // Rows drawn over a small vocabulary; docno = 1000 + row index over all segments.
 std::shared_ptr<const SeismicSegment> Segment(size_t rows, size_t first, std::mt19937& rng) {
   std::vector<uint32_t> indptr{0};
@@ -130,6 +177,7 @@ void ParallelSegments() {
 
 int main() {
   WriterAndReaders();
+  GrowingWriterAndReaders();
   ParallelSegments();
   return sparrow_test::Finish("row_bitmap_tsan");
 }

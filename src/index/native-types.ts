@@ -169,9 +169,11 @@ export interface SeismicIndex {
 }
 
 /**
- * A bitmap over a segment's rows (native/src/row_bitmap.h): the segment's deleted rows. Held as
- * immutable chunks of 65,536 bits: a search snapshots it by copying the chunk pointers, and a write
- * after a snapshot copies only the one chunk it changes. snapshot() is a read-only copy.
+ * A bitmap over a segment's rows (native/src/row_bitmap.h): the segment's deleted rows, or, indexed
+ * by docno and grown with the collection, a dense filter's allowed docnos. Held as immutable chunks
+ * of 65,536 bits: a search snapshots it by copying the chunk pointers (the same snapshot again while
+ * nothing changed), and a write after a snapshot copies only the one chunk it changes. snapshot() is
+ * a read-only copy.
  */
 export interface RowBitmap {
   readonly rows: number;
@@ -184,6 +186,10 @@ export interface RowBitmap {
   set(row: number): boolean;
   /** sets every row (all validated first); returns how many bits changed */
   setMany(rows: Uint32Array): number;
+  /** sets row base + i for every set bit i of words (all validated first); returns how many bits changed */
+  setWords(words: Uint32Array, base: number): number;
+  /** at least `rows` rows from now on, the new ones 0 (TypeError for fewer than now) */
+  grow(rows: number): void;
   clear(row: number): boolean;
   has(row: number): boolean;
   snapshot(): RowBitmap;
@@ -230,6 +236,14 @@ export interface MultiSearchResult extends SearchResult {
  * search pool. Cosine vectors are stored normalised; every score is then a dot product.
  * A docno can be added once (docnos are never reused: an update is a new docno).
  */
+/** A dense search's options: `allow` is a docno-indexed RowBitmap, read through its snapshot (never copied). */
+export interface DenseIndexSearchOptions {
+  k: number; // 1..10_000
+  tombstones?: Bitmap; // docnos never returned
+  allow?: RowBitmap; // when given, only these docnos (bit d = docno d) are returned
+  threshold?: number;
+}
+
 export interface DenseIndex {
   readonly dims: number;
   readonly metric: 'dot' | 'cosine';
@@ -238,7 +252,7 @@ export interface DenseIndex {
   /** All-or-nothing; TypeError on a non-finite value, a zero vector under cosine or a docno already stored. */
   add(docnos: Uint32Array, vectors: Float32Array): void;
   /** Exact top-k of each query (row-major queries.length / dims queries). */
-  search(queries: Float32Array, options: SearchOptions): Promise<SearchResult>;
+  search(queries: Float32Array, options: DenseIndexSearchOptions): Promise<SearchResult>;
   /** Exact scores of one query against docnos; NaN for a docno without a vector. */
   score(query: Float32Array, docnos: Uint32Array): Float32Array;
   get(docno: DocNo): Float32Array | undefined;

@@ -17,6 +17,7 @@ import type {
   Bm25SegmentStats,
   Bitmap,
   DenseIndex,
+  DenseIndexSearchOptions,
   ForwardIndex,
   InvertedIndex,
   MultiSearchOptions,
@@ -143,12 +144,6 @@ export function createBitmap(capacity = 0): Bitmap {
     throw new TypeError(`capacity must be an integer in [0, 2^32], got ${capacity}`);
   }
   return new addon.Bitmap(capacity);
-}
-
-/** A native docno bitmap holding the bits of `words` (bit d = docno d; a filter's DocSet), copied in one call. */
-export function bitmapFromWords(words: Uint32Array): Bitmap {
-  if (!(words instanceof Uint32Array)) throw new TypeError('words must be a Uint32Array');
-  return new (addon.Bitmap as unknown as new (words: Uint32Array) => Bitmap)(words);
 }
 
 // ---- forward index, exact and exhaustive search (native core) ----
@@ -294,7 +289,7 @@ class NativeDenseIndex implements DenseIndex {
   add(docnos: Uint32Array, vectors: Float32Array): void {
     callNative(() => this.native().add(docnos, vectors));
   }
-  search(queries: Float32Array, options: SearchOptions): Promise<SearchResult> {
+  search(queries: Float32Array, options: DenseIndexSearchOptions): Promise<SearchResult> {
     return awaitNative(callNative(() => this.native().search(queries, options)));
   }
   score(query: Float32Array, docnos: Uint32Array): Float32Array {

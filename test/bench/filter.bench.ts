@@ -13,6 +13,14 @@
  * collection-wide docno bitmap this replaced was (maxDocno / 32 + 1) x 4 bytes per leaf and node,
  * plus a native copy). `repeated`: the same filter every query; `fresh`: a filter never seen
  * before each query (a range with a new bound).
+ *
+ * Every document also has a 32-dim dense vector (clustered, seeded: test/helpers/dense-data.ts), and
+ * a second table times filtered `dense` and `hybrid` searches (default settings; the HNSW index is
+ * built before timing): the same ArrayBuffer bytes per query (median), and the docnos the dense side
+ * resolved into its cached filter sets per query, median and max (DenseFilterCache.resolvedDocnos:
+ * 0 for a repeated filter with no new documents, all of them for a new filter; the docno bitmap this replaced was (maxDocno / 32 + 1) x 4 bytes in JS plus
+ * a native copy, and a walk of every allowed docno, per query). `repeated + writes`: DENSE_WRITES
+ * new documents are added before each query (not timed): the set is extended over those only.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,6 +33,7 @@ import { EngineManager } from '../../src/engine/manager.js';
 import { Searcher } from '../../src/engine/search/searcher.js';
 import type { Collection, DocumentInput, Filter } from '../../src/engine/types.js';
 import type { EngineCollection } from '../../src/engine/write/collection.js';
+import { clusteredVectors } from '../helpers/dense-data.js';
 import { upsertRetrying } from './upsert.js';
 import { table } from './table.js';
 import { generateDocBatch, generateQueries } from './synthetic.js';
@@ -36,17 +45,21 @@ const arg = (name: string, dflt: number): number => {
 const DOCS = arg('docs', 100_000);
 const QUERIES = arg('queries', 200);
 const UNSEALED = 5_000;
+const DIMS = 32;
+const DENSE_WRITES = 10;
 // a forced GC before each search (not --expose-gc on the command line: the seal workers refuse it)
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
 function docsOf(b: CsrBatch, from: number): DocumentInput[] {
   const out: DocumentInput[] = [];
+  const vectors = clusteredVectors(b.indptr.length - 1, DIMS, 50, from + 1);
   for (let r = 0; r + 1 < b.indptr.length; r++) {
     const s = b.indptr[r];
     const e = b.indptr[r + 1];
     const i = from + r;
-    out.push({ id: `d${i}`, sparse: { indices: Array.from(b.indices.subarray(s, e)), values: Array.from(b.values.subarray(s, e)) }, metadata: { bucket: i % 1000, tag: `t${i % 20}` } });
+    const sparse = { indices: Array.from(b.indices.subarray(s, e)), values: Array.from(b.values.subarray(s, e)) };
+    out.push({ id: `d${i}`, sparse, dense: Array.from(vectors.subarray(r * DIMS, (r + 1) * DIMS)), metadata: { bucket: i % 1000, tag: `t${i % 20}` } });
   }
   return out;
 }
@@ -63,12 +76,14 @@ async function main(): Promise<void> {
   const c = await manager.create('filtered', {
     encoder: { kind: 'splade' },
     durability: 'process',
+    dense: { dims: DIMS, metric: 'cosine' },
     filterable: { bucket: 'number', tag: 'keyword' },
     index: { ...DEFAULT_INDEX, mutableMaxDocs: 20_000, maxUnsealedDocs: 100_000, mergeFactor: 1000 },
   });
   await ingest(c, 0, DOCS - UNSEALED);
   await c.flush();
   await ingest(c, DOCS - UNSEALED, DOCS);
+  await (c as EngineCollection).dense!.settled(); // the HNSW index (past annThreshold) is built before timing
   const segments = c.stats().segments;
   console.log(`filter bench: ${DOCS} synthetic documents (${segments.filter((s) => s.sealed).length} sealed segments + ${UNSEALED} unsealed), ${QUERIES} synthetic queries, k = 10, ${os.availableParallelism()} cores, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
   const q = generateQueries(QUERIES, { set: 'report' });
@@ -106,8 +121,55 @@ async function main(): Promise<void> {
     }
   }
   table('filtered search (sparse, default settings: exact below index.exactFilterSelectivity)', ['filter', 'selectivity', 'p50 ms', 'p99 ms', 'ArrayBuffer bytes/query', 'filter bitset bytes', 'hits'], rows);
+  await denseTable(c as EngineCollection, queries);
   await manager.close();
   fs.rmSync(root, { recursive: true, force: true });
+}
+
+/** Filtered dense and hybrid searches: time, ArrayBuffer bytes and docnos resolved by the dense side per query. */
+async function denseTable(c: EngineCollection, queries: Array<{ indices: number[]; values: number[] }>): Promise<void> {
+  const vectors = clusteredVectors(QUERIES, DIMS, 50, 999_999);
+  let written = DOCS;
+  const shapes: Array<{ name: string; writes: number; filter: (sel: number, i: number) => Filter | undefined }> = [
+    { name: 'none', writes: 0, filter: () => undefined },
+    { name: 'range repeated', writes: 0, filter: (sel) => ({ field: 'bucket', range: { lt: sel * 1000 } }) },
+    { name: 'range repeated + writes', writes: DENSE_WRITES, filter: (sel) => ({ field: 'bucket', range: { lt: sel * 1000 } }) },
+    { name: 'range fresh', writes: 0, filter: (sel, i) => ({ field: 'bucket', range: { lt: sel * 1000 + (i + 1) / (QUERIES + 1) } }) },
+  ];
+  const rows: string[][] = [];
+  for (const mode of ['dense', 'hybrid'] as const) {
+    for (const sel of [0.05, 0.5]) {
+      for (const shape of shapes) {
+        if (shape.name === 'none' && sel !== 0.05) continue;
+        const times: number[] = [];
+        const bytes: number[] = [];
+        const resolved: number[] = [];
+        for (let i = 0; i < queries.length; i++) {
+          const filter = shape.filter(sel, i);
+          if (shape.writes > 0) {
+            await ingest(c, written, written + shape.writes);
+            written += shape.writes;
+          }
+          const dense = Array.from(vectors.subarray(i * DIMS, (i + 1) * DIMS));
+          const before = c.denseFilters.resolvedDocnos;
+          gc();
+          const arrayBuffers = process.memoryUsage().arrayBuffers;
+          const t = performance.now();
+          await c.search({ sparse: queries[i], dense, mode, k: 10, ...(filter ? { filter } : {}) });
+          times.push(performance.now() - t);
+          bytes.push(process.memoryUsage().arrayBuffers - arrayBuffers);
+          resolved.push(c.denseFilters.resolvedDocnos - before);
+        }
+        rows.push([mode, shape.name, shape.name === 'none' ? '100%' : `${sel * 100}%`, pct(times, 50).toFixed(2), pct(times, 99).toFixed(2), String(pct(bytes, 50)), String(pct(resolved, 50)), String(Math.max(...resolved))]);
+      }
+    }
+  }
+  const maxDocno = c.filters.maxDocno;
+  table(
+    `filtered dense and hybrid search (default settings, ${c.dense!.approximate ? 'HNSW' : 'exact scan'}; maxDocno ${maxDocno} at the end: a docno bitmap is ${(Math.floor(maxDocno / 32) + 1) * 4} bytes)`,
+    ['mode', 'filter', 'selectivity', 'p50 ms', 'p99 ms', 'ArrayBuffer bytes/query', 'docnos resolved p50', 'max'],
+    rows,
+  );
 }
 
 /** Bytes of bitsets a filter's resolution makes on the collection's current snapshot (SnapshotFilter.allocatedBytes). */

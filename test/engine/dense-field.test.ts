@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_DENSE_INDEX, type DenseIndexConfig } from '../../src/config.js';
 import { DenseField, type DenseRow } from '../../src/engine/segments/dense-field.js';
-import { createBitmap } from '../../src/index/native.js';
+import { createRowBitmap } from '../../src/index/native.js';
+import type { RowBitmap } from '../../src/index/native-types.js';
 import { clusteredVectors, exactTopK, tempDirs } from '../helpers/dense-data.js';
 
 const DIMS = 24;
@@ -15,6 +16,13 @@ afterEach(async () => {
 });
 
 const tempDir = (): string => dirs.make();
+
+/** A dense filter's set: bit d = docno d. */
+function allowOf(docnos: number[]): RowBitmap {
+  const allow = createRowBitmap(Math.max(0, ...docnos) + 1);
+  allow.setMany(Uint32Array.from(docnos));
+  return allow;
+}
 
 function rowsOf(data: Float32Array, docnos: Uint32Array): DenseRow[] {
   return [...docnos].map((docno, i) => ({ docno, dense: data.slice(i * DIMS, (i + 1) * DIMS) }));
@@ -47,13 +55,12 @@ describe('DenseField, exact path', () => {
         expect(hits.map((h) => h.docno)).toEqual(want.map((h) => h.docno));
         hits.forEach((h, i) => expect(h.score).toBeCloseTo(want[i].score, 4));
       }
-      const allow = createBitmap();
-      for (let i = 0; i < N; i += 3) allow.set(DOCNOS[i]);
+      const allow = allowOf([...DOCNOS].filter((_, i) => i % 3 === 0));
       const removed = (await f.search(query(0), { k: 3 })).hits.map((h) => h.docno);
       removed.forEach((d) => f.remove(d));
       expect(f.size).toBe(N - 3);
       const filtered = await f.search(query(0), { k: 10, allow });
-      const want = exactTopK(data, DOCNOS, DIMS, query(0), 10, metric, (d) => allow.has(d) && !removed.includes(d));
+      const want = exactTopK(data, DOCNOS, DIMS, query(0), 10, metric, (d) => d < allow.rows && allow.has(d) && !removed.includes(d));
       expect(filtered.hits.map((h) => h.docno)).toEqual(want.map((h) => h.docno));
       const all = await f.search(query(0), { k: N });
       expect(all.hits).toHaveLength(N - 3);
@@ -114,14 +121,19 @@ describe('DenseField, approximate path (usearch HNSW)', () => {
     const after = await f.search(query(0), { k: 50 });
     expect(after.path).toBe('approximate');
     for (const d of top) expect(after.hits.some((h) => h.docno === d)).toBe(false);
+    // a filter set covering the lower half of the docnos: HNSW candidates past its rows are not allowed
+    const sorted = [...DOCNOS].sort((a, b) => a - b);
+    const allow = allowOf(sorted.slice(0, sorted.length / 2).filter((d) => !top.includes(d)));
+    const filtered = await f.search(query(0), { k: 10, allow });
+    expect(filtered.path).toBe('approximate');
+    expect(filtered.hits).toHaveLength(10);
+    for (const h of filtered.hits) expect(h.docno < allow.rows && allow.has(h.docno)).toBe(true);
   });
 
   it('falls back to the exact scan when a filter leaves the approximate answer short', async () => {
     const f = await openField('cosine', rowsOf(DATA, DOCNOS), { annThreshold: 500, maxApproximateFetch: 100 });
     await f.settled();
-    const allow = createBitmap();
-    allow.set(DOCNOS[17]);
-    allow.set(DOCNOS[1234]);
+    const allow = allowOf([DOCNOS[17], DOCNOS[1234]]);
     const res = await f.search(query(2), { k: 10, allow });
     expect(res.path).toBe('exact');
     expect(res.hits.map((h) => h.docno).sort((a, b) => a - b)).toEqual([DOCNOS[17], DOCNOS[1234]]);

@@ -3,7 +3,7 @@ import { DEFAULT_INDEX } from '../../src/config.js';
 import type { SparseVector } from '../../src/core/types.js';
 import { EngineManager } from '../../src/engine/manager.js';
 import type { Collection, CollectionConfig, SearchHit, SearchRequest } from '../../src/engine/types.js';
-import { clusteredVectors } from '../helpers/dense-data.js';
+import { clusteredVectors, cosine } from '../helpers/dense-data.js';
 import { bruteForce, randomSparse, rng, sameRanking, tempDir, toVector } from './helpers.js';
 
 const N = 600;
@@ -23,18 +23,6 @@ const denseTruth = new Map<string, Float32Array>();
 const rand = rng(21);
 const VECTORS = clusteredVectors(N, DIMS, 12, 3);
 const QUERY_VECTORS = clusteredVectors(8, DIMS, 12, 4);
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 function denseBrute(q: ArrayLike<number>, k: number, ids: Iterable<string> = denseTruth.keys()): Array<{ id: string; score: number }> {
   return [...ids]

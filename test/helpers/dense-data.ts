@@ -40,6 +40,19 @@ export function clusteredVectors(n: number, dims: number, clusters: number, seed
   return out;
 }
 
+/** Cosine of two vectors in double precision (an oracle's score). */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
 /** Brute-force top-k in double precision (score desc, docno asc); the oracle for tests. */
 export function exactTopK(
   data: Float32Array,

@@ -250,4 +250,30 @@ describe('RowBitmap (chunked copy-on-write)', () => {
     expect(() => b.snapshot().set(1)).toThrow(/read-only/);
     expect(() => createRowBitmap(-1)).toThrow(TypeError);
   });
+
+  it('grows (a dense filter set by docno): setWords ORs a bitset in at a base row; a snapshot keeps its rows and bits; extending copies only the last chunk', () => {
+    const b = createRowBitmap(0);
+    b.grow(200_000); // 4 chunks
+    // bits 0, 1 and 33 of the words, at base 70,000
+    expect(b.setWords(Uint32Array.of(0b11, 0b10), 70_000)).toBe(3);
+    expect(b.setWords(Uint32Array.of(0b1), 70_000)).toBe(0); // already set
+    expect([69_999, 70_000, 70_001, 70_002, 70_033].map((r) => b.has(r))).toEqual([false, true, true, false, true]);
+    b.setWords(Uint32Array.of(1 << 31), 199_968); // row 199,999: the last
+    const s = b.snapshot();
+    b.grow(400_000);
+    expect(b.rows).toBe(400_000);
+    expect(s.rows).toBe(200_000);
+    b.setWords(Uint32Array.of(0b101), 199_998); // rows 199,998 (chunk 3, shared with s) and 200,000
+    expect(b.copiedChunks).toBe(1);
+    expect([199_998, 200_000].map((r) => b.has(r))).toEqual([true, true]);
+    expect(s.has(199_998)).toBe(false);
+    expect(s.count).toBe(4);
+    expect(b.count).toBe(6);
+    // a set bit past the rows: TypeError, nothing changed; rows never shrink
+    expect(() => b.setWords(Uint32Array.of(1, 0, 1), 399_990)).toThrow(/past the bitmap's 400000 rows/);
+    expect(b.has(399_990)).toBe(false);
+    expect(() => b.grow(10)).toThrow(TypeError);
+    expect(() => s.grow(500_000)).toThrow(/read-only/);
+    expect(b.rows).toBe(400_000);
+  });
 });

@@ -10,7 +10,7 @@
  */
 import { candidateUnion, fuseConvex, fuseRrf, resolveFusionOptions, type FusedHit, type FusionOptions, type SideScore } from '../../core/fusion.js';
 import type { DocNo, Hit } from '../../core/types.js';
-import type { Bitmap } from '../../index/native-types.js';
+import type { RowBitmap } from '../../index/native-types.js';
 import type { DenseField } from '../segments/dense-field.js';
 import type { SearchRequest } from '../types.js';
 
@@ -31,7 +31,7 @@ export interface HybridResult {
 export interface DenseQuery {
   field: DenseField;
   vector: Float32Array;
-  allow?: Bitmap;
+  allow?: RowBitmap;
   exact?: boolean;
   /** the order of a side's top n as responses order hits (score, then id; ties at the cut completed);
    * given, the dense side's candidates are what a dense search of n would answer */

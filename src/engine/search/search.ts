@@ -8,7 +8,6 @@ import type { SideScore } from '../../core/fusion.js';
 import type { DocNo, Hit, SparseVector } from '../../core/types.js';
 import { AppError } from '../../errors.js';
 import type { QueryStats } from '../../index/native-types.js';
-import { bitmapFromWords } from '../../index/native.js';
 import type { CollectionStore, DocumentRow, HitFields } from '../../store/collection-store.js';
 import type { SparseEncoder } from '../../encoder/types.js';
 import type { DenseEncoder } from '../../encoder/dense.js';
@@ -18,6 +17,7 @@ import type { CollectionConfig } from '../types.js';
 import type { LiveCorpusStats } from '../scoring/corpus-stats.js';
 import type { DenseField } from '../segments/dense-field.js';
 import type { FilterIndex } from '../segments/filter-index.js';
+import type { DenseFilterCache } from '../segments/dense-filter.js';
 import type { SnapshotFilter } from './snapshot-filter.js';
 import { denseSearch, hybridSearch, type HybridResult } from './hybrid.js';
 import { checkPage, pageHits } from './paging.js';
@@ -46,6 +46,8 @@ export interface SearchSource extends SegmentSource {
   readonly store: CollectionStore;
   readonly corpus: LiveCorpusStats;
   readonly filters: FilterIndex;
+  /** the dense side's filters: docno sets cached per filter */
+  readonly denseFilters: DenseFilterCache;
   readonly encoder: SparseEncoder | undefined;
   readonly dense?: DenseField;
   readonly denseEncoder?: DenseEncoder;
@@ -71,10 +73,11 @@ export async function searchCollection(c: SearchSource, req: SearchRequest): Pro
   if (req.filter !== undefined) c.filters.check(req.filter);
   const searcher = Searcher.acquire(c);
   try {
-    const filter = req.filter === undefined ? undefined : searcher.resolveFilter(c.filters, req.filter);
+    // the sparse side's per-segment view of the filter (a dense-only search needs none)
+    const filter = req.filter === undefined || mode === 'dense' ? undefined : searcher.resolveFilter(c.filters, req.filter);
     const sparse: SparseRun = { c, req, filter, exactFilter: isExactFilter(c, filter), searcher };
-    // the dense side speaks docnos: a docno view of the filter, only when it runs
-    const denseAllow = denseVector && filter && bitmapFromWords(filter.docSet().words);
+    // the dense side speaks docnos: the filter's docno set, cached per filter and extended over new docnos
+    const denseAllow = denseVector && req.filter !== undefined ? c.denseFilters.allowed(req.filter) : undefined;
     let sides: HybridResult['sides'];
     const idOf = (docno: number): string => c.store.hitFields(docno, false)?.id ?? c.store.tombstonedId(docno) ?? '';
     // hybrid sides take their candidates in the order a search of that side alone answers (score, then id)

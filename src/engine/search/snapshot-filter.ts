@@ -3,10 +3,10 @@
  * its allowed rows (a row-indexed bitset, from the segment's FilterCache when seen before), and for
  * the unsealed rows a docno-indexed bitset over their docno span [base, top] (at most about
  * index.maxUnsealedDocs bits, never cached: those rows change). Nothing here is the size of the
- * collection; the dense side, which speaks docnos, asks for docSet() only when it runs.
+ * collection. The dense side, which speaks docnos, keeps its own sets (dense-filter.ts).
  */
 import type { DocNo } from '../../core/types.js';
-import { DocSet, type FilterIndex } from '../segments/filter-index.js';
+import type { FilterIndex } from '../segments/filter-index.js';
 import { evaluateFilter, FilterCost, type Allowed, type FilterPart } from '../segments/segment-filter.js';
 import type { SealedSegment } from '../segments/sealed-segment.js';
 import type { MutableSegment } from '../write/mutable-segment.js';
@@ -50,22 +50,8 @@ export class SnapshotFilter {
     const p = d - this.base;
     return p >= 0 && (p >>> 5) < this.unsealed.words.length && (this.unsealed.words[p >>> 5] & (1 << (p & 31))) !== 0;
   }
-
-  /** The allowed docnos as one docno-indexed set: the dense side's filter (built only when it runs). */
-  docSet(): DocSet {
-    let max = this.base + this.unsealed.words.length * 32;
-    for (const s of this.segments) max = Math.max(max, s.row.maxDocno);
-    const out = DocSet.empty(max);
-    this.sealed.forEach((a, i) => forEachBit(a.words, (r) => out.add(this.segments[i].docnos[r])));
-    forEachBit(this.unsealed.words, (p) => out.add(this.base + p));
-    return out;
-  }
 }
 
 function sealedPart(s: SealedSegment): FilterPart {
   return { bits: s.docnos.length, lo: s.row.minDocno, hi: s.row.maxDocno, positionOf: (d) => s.rowOf(d), cache: s.filterCache };
-}
-
-function forEachBit(words: Uint32Array, fn: (i: number) => void): void {
-  for (let i = 0; i < words.length; i++) for (let w = words[i]; w !== 0; w &= w - 1) fn(i * 32 + (31 - Math.clz32(w & -w)));
 }

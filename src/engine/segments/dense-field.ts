@@ -18,7 +18,7 @@ import { DEFAULT_DENSE_INDEX, type DenseIndexConfig } from '../../config.js';
 import type { DocNo, Hit } from '../../core/types.js';
 import { AppError } from '../../errors.js';
 import { AnnIndex } from '../../index/ann.js';
-import type { Bitmap, DenseIndex } from '../../index/native-types.js';
+import type { Bitmap, DenseIndex, RowBitmap } from '../../index/native-types.js';
 import { createBitmap, createDenseIndex } from '../../index/native.js';
 import type { DenseConfig } from '../types.js';
 
@@ -29,8 +29,8 @@ export interface DenseRow {
 
 export interface DenseSearchOptions {
   k: number;
-  /** only these docnos may be returned */
-  allow?: Bitmap;
+  /** only these docnos may be returned (bit d = docno d; a DenseFilterCache set) */
+  allow?: RowBitmap;
   /** force the exact scan */
   exact?: boolean;
 }
@@ -180,14 +180,15 @@ export class DenseField {
     this.exact.close();
   }
 
-  private async searchApproximate(query: Float32Array, k: number, allow?: Bitmap): Promise<Hit[] | undefined> {
+  private async searchApproximate(query: Float32Array, k: number, allow?: RowBitmap): Promise<Hit[] | undefined> {
     // Over-fetch so that filtered-out and just-deleted docnos still leave k; short → exact scan.
-    const selectivity = allow ? Math.max(allow.count() / Math.max(1, this.live), 1e-6) : 1;
+    const allowed = allow?.count ?? this.live;
+    const selectivity = allow ? Math.max(allowed / Math.max(1, this.live), 1e-6) : 1;
     const fetch = Math.ceil((k * this.options.oversample) / selectivity);
     if (fetch > this.options.maxApproximateFetch) return undefined;
     const found = await this.ann!.search(query, fetch);
-    const ids = [...found.docnos].filter((d) => !this.removed.has(d) && (!allow || allow.has(d)));
-    const expected = Math.min(k, allow ? allow.count() : this.live);
+    const ids = [...found.docnos].filter((d) => !this.removed.has(d) && (!allow || (d < allow.rows && allow.has(d))));
+    const expected = Math.min(k, allowed);
     if (ids.length < expected) return undefined;
     const scores = this.exact.score(query, Uint32Array.from(ids));
     const hits = ids.map((docno, i) => ({ docno, score: scores[i] })).filter((h) => !Number.isNaN(h.score));

@@ -23,24 +23,6 @@ export function popcount(words: Uint32Array): number {
   return n;
 }
 
-/** A docno set as a bitset of 32-bit words (the dense side's view of a filter). */
-export class DocSet {
-  constructor(readonly words: Uint32Array) {}
-  static empty(maxDocno: number): DocSet {
-    return new DocSet(new Uint32Array((maxDocno >>> 5) + 1));
-  }
-  add(d: DocNo): void {
-    this.words[d >>> 5] |= 1 << (d & 31);
-  }
-  has(d: DocNo): boolean {
-    const w = d >>> 5;
-    return w < this.words.length && (this.words[w] & (1 << (d & 31))) !== 0;
-  }
-  count(): number {
-    return popcount(this.words);
-  }
-}
-
 /** A predicate on one field (eq, in or range): what a filter's and/or/not combine. */
 export type LeafFilter = Extract<Filter, { field: string }>;
 type Range = { gt?: number; gte?: number; lt?: number; lte?: number };
@@ -91,6 +73,11 @@ export class FilterIndex {
       if (type === 'number') this.numbers.set(name, new DocnoColumn(true));
       else this.terms.set(name, new Map());
     }
+  }
+
+  /** The newest docno added (0 when none): every docno up to it is in the index, or has no metadata. */
+  get maxDocno(): DocNo {
+    return this.lastDocno;
   }
 
   get hasFields(): boolean {

@@ -30,6 +30,7 @@ import { crashPoint, failPoint } from './crash-points.js';
 import type { DenseField } from '../segments/dense-field.js';
 import type { DenseEncoder } from '../../encoder/dense.js';
 import { prepareDocuments, type PreparedDocument } from './document-input.js';
+import { DenseFilterCache } from '../segments/dense-filter.js';
 import { FilterIndex } from '../segments/filter-index.js';
 import { findMerges, planOptimize, type MergePolicyParams } from '../segments/merge-policy.js';
 import { MutableSegment } from './mutable-segment.js';
@@ -65,6 +66,8 @@ export class EngineCollection implements Collection {
   /** embeds texts for the dense field, when the config names a dense model (set by openCollection) */
   denseEncoder?: DenseEncoder;
   readonly filters: FilterIndex;
+  /** the dense side's allowed-docno sets per filter (dense-filter.ts) */
+  readonly denseFilters: DenseFilterCache;
   readonly segmentsDir: string;
   private readonly committer: GroupCommitter;
   /** the tail of each lane's job queue */
@@ -106,6 +109,7 @@ export class EngineCollection implements Collection {
     readonly buildThreads: number,
   ) {
     this.filters = new FilterIndex(config.filterable);
+    this.denseFilters = new DenseFilterCache(this.filters);
     this.segmentsDir = path.join(dir, 'segments');
     this.committer = new GroupCommitter(store);
     const recent = new RecentQueries(store.db);
