@@ -58,21 +58,25 @@ void SearchSegmentInto(const SegmentQuery& part, const CsrView& queries, size_t 
   merged.Add(hits, stats);
 }
 
-uint64_t EstimatePostings(const std::vector<SegmentQuery>& parts, const CsrView& queries, size_t q, bool exact) {
-  uint64_t total = 0;
+double EstimateWork(const std::vector<SegmentQuery>& parts, const CsrView& queries, size_t q, bool exact) {
+  double total = 0.0;
   size_t begin = queries.indptr[q], len = queries.RowLen(q);
   std::vector<uint32_t> order(len);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
                    [&](uint32_t a, uint32_t b) { return queries.values[begin + a] > queries.values[begin + b]; });
   for (const SegmentQuery& p : parts) {
+    total += kWorkPerPart;
     if (exact || p.exact) {
-      total += p.segment->NumRows();
+      total += kWorkPerExactEntry * static_cast<double>(p.segment->Nnz());
       continue;
     }
     // An exhaustive segment walks every query term's whole list (the query cut does not apply).
-    size_t cut = p.query_cut == 0 || p.segment->Exhaustive() ? len : std::min(p.query_cut, len);
-    for (size_t i = 0; i < cut; i++) total += p.segment->ListPostings(queries.indices[begin + order[i]]);
+    bool exhaustive = p.segment->Exhaustive();
+    size_t cut = p.query_cut == 0 || exhaustive ? len : std::min(p.query_cut, len);
+    size_t postings = 0;
+    for (size_t i = 0; i < cut; i++) postings += p.segment->ListPostings(queries.indices[begin + order[i]]);
+    total += (exhaustive ? 1.0 : kWorkPerBlockedPosting) * static_cast<double>(postings);
   }
   return total;
 }

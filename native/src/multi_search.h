@@ -74,8 +74,21 @@ void OrderLargestFirst(std::vector<SegmentQuery>& parts);
 void SearchSegmentInto(const SegmentQuery& part, const CsrView& queries, size_t q, const MultiSearchOptions& opts,
                        MergedTopK& merged);
 
-// Postings query q may touch over every part (the lists of its query_cut largest terms; an
-// exhaustive segment's lists of every query term; every row when exact): the measure of work that decides where a search runs.
-uint64_t EstimatePostings(const std::vector<SegmentQuery>& parts, const CsrView& queries, size_t q, bool exact);
+// The work of query q over every part, in one unit: the cost of one posting scored term at a time
+// (an exhaustive segment's search, ~11 ns), so that one limit means one amount of time whatever the
+// kind. Each kind counts what its time grows with, weighted by its cost per item relative to that
+// unit, measured by `npm run bench:placement` (test/bench/placement.bench.ts):
+//   exhaustive segment  every query term's whole list (the query cut does not apply)   x 1
+//   blocked segment     the lists of the query_cut largest query terms (summaries and
+//                       the rows of the blocks they admit: ~90-100 ns a cut posting)   x kWorkPerBlockedPosting
+//   exact (the search's or the part's)  every forward entry (non-zero) of the
+//                       segment, scanned (~1 ns an entry; entries, not rows)           x kWorkPerExactEntry
+//   every part          its fixed cost (the query mapped to its terms, its own top-k,
+//                       the merge: ~2.5-10 us a segment)                               + kWorkPerPart
+// It decides where a one-query search runs (searchSegments, mode "auto").
+constexpr double kWorkPerBlockedPosting = 9.0;
+constexpr double kWorkPerExactEntry = 0.1;
+constexpr double kWorkPerPart = 400.0;
+double EstimateWork(const std::vector<SegmentQuery>& parts, const CsrView& queries, size_t q, bool exact);
 
 }  // namespace sparrow

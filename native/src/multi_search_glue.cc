@@ -153,6 +153,7 @@ struct MultiJob {
   std::vector<QueryStats> qstats;
   std::unique_ptr<MergedTopK> shared;  // one query, segments in parallel
   const char* ran = "inline";
+  double estimate = std::numeric_limits<double>::quiet_NaN();  // one query: EstimateWork
   void ReleasePins() { pins.clear(); }  // on the JS thread only
   ~MultiJob() {
     if (std::this_thread::get_id() != js_thread)
@@ -174,6 +175,7 @@ void RunSequential(MultiJob& job, size_t q) {
 Napi::Value JobToJs(Napi::Env env, MultiJob& job) {
   Napi::Object out = HitsToJs(env, job.hits, job.stats ? &job.qstats : nullptr).As<Napi::Object>();
   out.Set("ran", Napi::String::New(env, job.ran));
+  if (!std::isnan(job.estimate)) out.Set("estimate", Napi::Number::New(env, job.estimate));
   return out;
 }
 
@@ -249,10 +251,11 @@ std::shared_ptr<MultiJob> JobArg(const Napi::CallbackInfo& info) {
 //   options: {k, exact?, avgdl? (live BM25 average length; 0 or absent: each segment's own),
 //             threshold? | thresholds?: Float32Array (per query, NaN = none), stats?,
 //             inlinePostings, parallelPostings, mode?})
-// -> Promise<{offsets, docnos, scores, stats?, ran: "inline" | "pool" | "parallel"}>.
-// Where it runs (mode "auto"): one query whose estimated postings are <= inlinePostings runs on the
-// calling thread (no thread hop); one query of >= parallelPostings over several segments is spread
-// over the search pool a segment per task; otherwise one pool task per query, segments in turn.
+// -> Promise<{offsets, docnos, scores, stats?, ran: "inline" | "pool" | "parallel", estimate? (one query)}>.
+// Where it runs (mode "auto"): one query whose estimated work (EstimateWork, in term-at-a-time
+// postings) is <= inlinePostings runs on the calling thread (no thread hop); one query of >=
+// parallelPostings over several segments is spread over the search pool a segment per task;
+// otherwise one pool task per query, segments in turn.
 Napi::Value SearchSegments(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
@@ -264,11 +267,12 @@ Napi::Value SearchSegments(const Napi::CallbackInfo& info) {
     double inline_postings = NumberArg(o.Get("inlinePostings"), "options.inlinePostings");
     double parallel_postings = NumberArg(o.Get("parallelPostings"), "options.parallelPostings");
     size_t nq = job->hits.size();
+    if (nq == 1) job->estimate = static_cast<double>(EstimateWork(job->parts, job->queries.View(), 0, job->opts.exact));
     if (mode == "auto") {
       if (nq != 1) {
         mode = "pool";
       } else {
-        double est = static_cast<double>(EstimatePostings(job->parts, job->queries.View(), 0, job->opts.exact));
+        double est = job->estimate;
         mode = est <= inline_postings ? "inline" : job->parts.size() > 1 && est >= parallel_postings ? "parallel" : "pool";
       }
     }

@@ -222,13 +222,15 @@ export interface MultiSearchOptions {
   stats?: boolean;
   /** BM25 segments: the collection's live average length (absent or 0: each segment's own) */
   avgdl?: number;
-  /** where to run: "auto" decides from the estimated postings (see src/index/native.ts) */
+  /** where to run: "auto" decides from the estimated work (see SEARCH_PLACEMENT in src/index/native.ts) */
   mode?: 'auto' | 'inline' | 'pool' | 'parallel';
 }
 
 /** searchSegments' result: query q's merged top-k over every part, and where the search ran. */
 export interface MultiSearchResult extends SearchResult {
   ran: 'inline' | 'pool' | 'parallel';
+  /** one query: its estimated work (native/src/multi_search.h EstimateWork), what mode "auto" decides from */
+  estimate?: number;
 }
 
 /**

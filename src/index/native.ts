@@ -544,13 +544,19 @@ export function createRowBitmap(rows: number): RowBitmap {
 }
 
 /**
- * Where a one-query search runs, by its estimated postings (the posting-list lengths of the terms
- * it visits, summed over segments; every row for exact search). Smaller searches than
- * INLINE_POSTINGS run on the calling thread (a pool round trip — thread hop, threadsafe function,
- * promise — costs more than their scoring); from PARALLEL_POSTINGS on, the segments are spread
- * over the pool. Both limits are estimates, not yet measured: no script measures them today.
+ * Where a one-query search runs, by its estimated work (native/src/multi_search.h EstimateWork: in
+ * term-at-a-time postings, each kind weighted by its measured cost, ~11 ns a unit). Measured by
+ * `npm run bench:placement -- --queries 80 --rounds 3` (2 cores, load average 5-6: shared machine):
+ *   inlinePostings: work that costs about one pool round trip. Pool minus inline was 17 us at the
+ *     smallest estimates, and a unit cost 10.9 ns (exhaustive 10.9, blocked 14.2, exact 12.8 ns per
+ *     weighted unit) -> 17 us / 10.9 ns = ~1,540 units. Below it the search runs on the calling
+ *     thread (the hop costs more than the search); above it, it leaves the event loop free.
+ *   parallelPostings: from here on a segment per pool task beat one pool task over the segments
+ *     (parallel / pool at median estimates 4k: 1.06, 18k: 1.08, 51k: 0.93, 119k: 0.73, 187k: 0.78,
+ *     1.2M: 0.97 under that load). Under concurrent load the other pool thread is busy anyway, so
+ *     the gain is smaller than on an idle machine.
  */
-export const SEARCH_PLACEMENT = { inlinePostings: 2_000, parallelPostings: 60_000 } as const;
+export const SEARCH_PLACEMENT = { inlinePostings: 1_500, parallelPostings: 50_000 } as const;
 
 /**
  * One search over several sealed segments (largest first, one shared k-th-score threshold, the

@@ -136,3 +136,9 @@ export function everyOtherRow(b: CsrBatch, first: number): CsrBatch {
   });
   return { indptr, indices, values };
 }
+
+/** Rows [from, to) of a batch (the arrays are views into it, indptr rebased to 0). */
+export function sliceRows(b: CsrBatch, from: number, to: number): CsrBatch {
+  const base = b.indptr[from];
+  return { indptr: b.indptr.slice(from, to + 1).map((x) => x - base), indices: b.indices.subarray(base, b.indptr[to]), values: b.values.subarray(base, b.indptr[to]) };
+}

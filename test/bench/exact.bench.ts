@@ -15,6 +15,7 @@ import type { CsrBatch } from '../../src/core/types.js';
 import { buildInvertedIndex, createForwardIndex, setSearchThreads } from '../../src/index/native.js';
 import type { SearchOptions, SearchResult } from '../../src/index/native-types.js';
 import { generateDocs, generateQueries, type QueryKind } from './synthetic.js';
+import { sliceRows } from './csr-builder.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,15 +35,6 @@ const cores = os.availableParallelism();
 
 type Search = (queries: CsrBatch, options: SearchOptions) => Promise<SearchResult>;
 
-function slice(batch: CsrBatch, from: number, to: number): CsrBatch {
-  const base = batch.indptr[from];
-  return {
-    indptr: batch.indptr.slice(from, to + 1).map((x) => x - base),
-    indices: batch.indices.subarray(base, batch.indptr[to]),
-    values: batch.values.subarray(base, batch.indptr[to]),
-  };
-}
-
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
@@ -51,7 +43,7 @@ async function latency(search: Search, queries: CsrBatch, n: number): Promise<{ 
   setSearchThreads(1);
   const times: number[] = [];
   for (let q = 0; q < n; q++) {
-    const one = slice(queries, q, q + 1);
+    const one = sliceRows(queries, q, q + 1);
     const t0 = performance.now();
     await search(one, { k });
     times.push(performance.now() - t0);
@@ -62,7 +54,7 @@ async function latency(search: Search, queries: CsrBatch, n: number): Promise<{ 
 
 async function throughput(search: Search, queries: CsrBatch): Promise<{ qps: number; result: SearchResult }> {
   setSearchThreads(cores);
-  await search(slice(queries, 0, Math.min(cores, queries.indptr.length - 1)), { k }); // wake the threads
+  await search(sliceRows(queries, 0, Math.min(cores, queries.indptr.length - 1)), { k }); // wake the threads
   const t0 = performance.now();
   const result = await search(queries, { k });
   return { qps: (queries.indptr.length - 1) / ((performance.now() - t0) / 1000), result };
@@ -100,7 +92,7 @@ async function main(): Promise<void> {
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const [name, search, bytes] of methods) {
     const lat = await latency(search, queries, numQueries);
-    const { qps, result } = await throughput(search, slice(queries, 0, qpsQueries));
+    const { qps, result } = await throughput(search, sliceRows(queries, 0, qpsQueries));
     results.push(result);
     console.log(`| ${name} | ${lat.mean.toFixed(2)} | ${lat.p50.toFixed(2)} | ${lat.p99.toFixed(2)} | ${qps.toFixed(1)} | ${mb(bytes)} |`);
   }

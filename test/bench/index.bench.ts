@@ -33,6 +33,7 @@ import type { Bitmap, SearchOptions, SearchResult, SeismicIndex } from '../../sr
 import { DATASETS, defaultShared, loadDataset, splitHalves, type DatasetName } from './datasets.js';
 import { recallAtK } from './recall.js';
 import { readSparseJsonl, type QueryKind } from './synthetic.js';
+import { sliceRows } from './csr-builder.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -90,11 +91,6 @@ interface Row {
 
 type Search = (q: CsrBatch, o: SearchOptions) => Promise<SearchResult>;
 type SyncSearch = (q: CsrBatch, o: SearchOptions) => SearchResult;
-
-function sliceRows(b: CsrBatch, from: number, to: number): CsrBatch {
-  const base = b.indptr[from];
-  return { indptr: b.indptr.slice(from, to + 1).map((x) => x - base), indices: b.indices.subarray(base, b.indptr[to]), values: b.values.subarray(base, b.indptr[to]) };
-}
 
 function concat(parts: SearchResult[]): SearchResult {
   const offsets = new Uint32Array(parts.length + 1);

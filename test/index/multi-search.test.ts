@@ -2,20 +2,15 @@
 // against exact search over one segment holding every document, and RowBitmap's copy-on-write.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CsrBatch } from '../../src/core/types.js';
-import { buildSeismic, createBitmap, createRowBitmap, searchSegments } from '../../src/index/native.js';
+import { buildSeismic, createBitmap, createRowBitmap, SEARCH_PLACEMENT, searchSegments } from '../../src/index/native.js';
 import type { RowBitmap, SearchResult, SeismicIndex, SegmentPart } from '../../src/index/native-types.js';
 import { recallAtK } from '../bench/recall.js';
 import { generateDocs, generateQueries } from '../bench/synthetic.js';
 import { rng } from './native-fixtures.js';
 import { BLOCKED_PARAMS } from './blocked-params.js';
+import { sliceRows } from '../bench/csr-builder.js';
 
 const SIZES = [800, 400, 240, 100, 60]; // five segments, built out of size order below
-
-function slice(docs: CsrBatch, from: number, to: number): CsrBatch {
-  const s = docs.indptr[from];
-  const e = docs.indptr[to];
-  return { indptr: docs.indptr.slice(from, to + 1).map((x) => x - s), indices: docs.indices.slice(s, e), values: docs.values.slice(s, e) };
-}
 
 interface Fixture {
   parts: SegmentPart[];
@@ -39,7 +34,7 @@ async function fixture(params = BLOCKED_PARAMS, deleteShare = 0.1, scale = 1): P
   const rowDocnos: Uint32Array[] = [];
   let at = 0;
   for (const size of [sizes[2], sizes[0], sizes[4], sizes[1], sizes[3]]) {
-    const segment = await buildSeismic(slice(docs, at, at + size), docnos.slice(at, at + size), params);
+    const segment = await buildSeismic(sliceRows(docs, at, at + size), docnos.slice(at, at + size), params);
     const deleted = createRowBitmap(size);
     for (let r = 0; r < size; r++) {
       if (next() < deleteShare) {
@@ -60,7 +55,7 @@ function hitsOf(r: SearchResult, q: number): Array<[number, number]> {
 }
 
 function single(queries: CsrBatch, q: number): CsrBatch {
-  return slice(queries, q, q + 1);
+  return sliceRows(queries, q, q + 1);
 }
 
 describe('searchSegments (one native call over every sealed segment)', { timeout: 120_000 }, () => {
@@ -178,6 +173,40 @@ describe('searchSegments (one native call over every sealed segment)', { timeout
         }
       }
     }
+  });
+
+  it('reports one query\'s estimated work (exact: proportional to forward entries), and auto placement follows it', async () => {
+    const f = shared;
+    const queries = generateQueries(20, { set: 'report' });
+    const ran = new Set<string>();
+    const smallest = f.parts.reduce((a, b) => (a.segment.forward.numDocs <= b.segment.forward.numDocs ? a : b));
+    for (const parts of [f.parts, [smallest]]) {
+      for (const exact of [false, true]) {
+        for (let q = 0; q < 20; q++) {
+          const r = await searchSegments(parts, single(queries, q), { k: 10, exact });
+          const est = r.estimate!;
+          expect(est).toBeGreaterThanOrEqual(0);
+          const want = est <= SEARCH_PLACEMENT.inlinePostings ? 'inline' : parts.length > 1 && est >= SEARCH_PLACEMENT.parallelPostings ? 'parallel' : 'pool';
+          expect(r.ran, `q=${q} exact=${exact} estimate ${est}`).toBe(want);
+          ran.add(r.ran);
+        }
+      }
+    }
+    expect([...ran].sort()).toEqual(['inline', 'pool']);
+    // Exact: a fixed cost a part plus the same work per forward entry in every segment (entries,
+    // not rows, are counted), summed over the parts.
+    const q0 = single(queries, 0);
+    const est = await Promise.all(f.parts.map(async (p) => (await searchSegments([p], q0, { k: 10, exact: true })).estimate!));
+    const nnz = f.parts.map((p) => p.segment.forward.nnz);
+    const rowCount = f.parts.map((p) => p.segment.forward.numDocs);
+    const perEntry = est.slice(1).map((e, i) => (e - est[0]) / (nnz[i + 1] - nnz[0]));
+    for (const x of perEntry) expect(x / perEntry[0]).toBeCloseTo(1, 9);
+    const perRow = est.slice(1).map((e, i) => (e - est[0]) / (rowCount[i + 1] - rowCount[0]));
+    expect(Math.max(...perRow) / Math.min(...perRow)).toBeGreaterThan(1.001); // a count of rows would give one slope here
+    const all = await searchSegments(f.parts, q0, { k: 10, exact: true });
+    expect(all.estimate! / est.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    // A batch runs one pool task per query: no estimate.
+    expect((await searchSegments(f.parts, queries, { k: 10 })).estimate).toBeUndefined();
   });
 
   it('the deleted rows are snapshotted at the call: a delete right after it is not seen, the next search sees it', async () => {
