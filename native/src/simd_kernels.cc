@@ -29,10 +29,11 @@ float SummaryDotPortable(const float* q, uint32_t limit, const TermT* terms, con
 }
 
 #ifdef SPARROW_X86_SIMD
-// Lanes whose (unsigned) term is below limit; the gather reads only those.
-__attribute__((target("avx2"))) inline __m256 GatherBelow(const float* q, __m256i idx, __m256i limit) {
+// Lanes whose (unsigned) term is below limit, of those in `lanes`; the gather reads only those.
+__attribute__((target("avx2"))) inline __m256 GatherBelow(const float* q, __m256i idx, __m256i limit,
+                                                        __m256i lanes = _mm256_set1_epi32(-1)) {
   __m256i in = _mm256_cmpeq_epi32(_mm256_min_epu32(idx, limit), idx);        // idx <= limit - 1 ...
-  in = _mm256_andnot_si256(_mm256_cmpeq_epi32(idx, limit), in);             // ... and idx != limit
+  in = _mm256_andnot_si256(_mm256_cmpeq_epi32(idx, limit), _mm256_and_si256(in, lanes));  // ... and idx != limit
   return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), q, idx, _mm256_castsi256_ps(in), 4);
 }
 
@@ -44,6 +45,12 @@ __attribute__((target("avx2"))) inline __m256i LoadTerms(const TermT* terms) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(terms));
 }
 
+// acc + w x (min + scale x codes[0..8)).
+__attribute__((target("avx2"))) inline __m256 AddSummary8(__m256 acc, __m256 w, const uint8_t* codes, __m256 vmin, __m256 vscale) {
+  __m256 c = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes))));
+  return _mm256_add_ps(acc, _mm256_mul_ps(w, _mm256_add_ps(vmin, _mm256_mul_ps(vscale, c))));
+}
+
 template <typename TermT>
 __attribute__((target("avx2"))) float SummaryDotAvx2(const float* q, uint32_t limit, const TermT* terms,
                                                      const uint8_t* codes, size_t n, float min, float scale) {
@@ -51,15 +58,20 @@ __attribute__((target("avx2"))) float SummaryDotAvx2(const float* q, uint32_t li
   const __m256 vmin = _mm256_set1_ps(min), vscale = _mm256_set1_ps(scale);
   __m256 acc = _mm256_setzero_ps();
   size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    __m256 w = GatherBelow(q, LoadTerms(terms + i), lim);
-    __m256 c = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes + i))));
-    acc = _mm256_add_ps(acc, _mm256_mul_ps(w, _mm256_add_ps(vmin, _mm256_mul_ps(vscale, c))));
+  for (; i + 8 <= n; i += 8) acc = AddSummary8(acc, GatherBelow(q, LoadTerms(terms + i), lim), codes + i, vmin, vscale);
+  if (i < n) {
+    // The last n - i (< 8) entries as one more step, from zero-padded copies; the lanes past them gather nothing.
+    TermT t[8] = {};
+    uint8_t c[8] = {};
+    std::memcpy(t, terms + i, (n - i) * sizeof(TermT));
+    std::memcpy(c, codes + i, n - i);
+    __m256i lanes = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n - i)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    acc = AddSummary8(acc, GatherBelow(q, LoadTerms(t), lim, lanes), c, vmin, vscale);
   }
   __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
   h = _mm_add_ps(h, _mm_movehl_ps(h, h));
   h = _mm_add_ss(h, _mm_movehdup_ps(h));
-  return _mm_cvtss_f32(h) + SummaryDotPortable(q, limit, terms + i, codes + i, n - i, min, scale);
+  return _mm_cvtss_f32(h);
 }
 
 // Bits 0..7: which of terms[0..8) the query holds (DenseQuery::Holds, 8 lanes: the bitmap read
