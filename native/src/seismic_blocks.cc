@@ -305,13 +305,42 @@ void BlockBuilder::Build(uint32_t list_id, std::vector<uint32_t> rows, ListOut& 
   std::stable_sort(pos.begin(), pos.end(), [&](uint32_t a, uint32_t b) { return assign[a] < assign[b]; });
   size_t begin = out.rows.size();
   for (uint32_t p : pos) out.rows.push_back(rows[p]);
+  // With pruning disabled every summary is complete (exact results): cutting would only add summaries.
+  const size_t cap = params_.pruning_disabled ? rows.size() + 1 : MaxBlockPostings(params_);
   for (size_t i = 0; i < pos.size();) {
     size_t j = i;
     while (j < pos.size() && assign[pos[j]] == assign[pos[i]]) j++;
-    out.block_sizes.push_back(static_cast<uint32_t>(j - i));
-    Summarise(out.rows.data() + begin + i, j - i, out);
+    uint32_t* cluster = out.rows.data() + begin + i;
+    const size_t n = j - i;
+    // A cluster over the cap is cut into near-equal blocks by the rows' weight in this list, largest
+    // first: a summary is a coordinate-wise maximum, so one large cluster's summary bounds its best
+    // rows and lets the rest of them through with it; cut by weight, the first block carries the
+    // high bound and the others lower ones, which the threshold skips (README "Index benchmark").
+    const size_t parts = (n + cap - 1) / cap;
+    if (parts > 1) SortByWeight(list_id, cluster, n);
+    for (size_t c = 0; c < parts; c++) {
+      uint32_t* b = cluster + n * c / parts;
+      uint32_t* e = cluster + n * (c + 1) / parts;
+      if (parts > 1) std::sort(b, e);  // rows ascending inside a block
+      out.block_sizes.push_back(static_cast<uint32_t>(e - b));
+      Summarise(b, static_cast<size_t>(e - b), out);
+    }
     i = j;
   }
+}
+
+// Rows by their weight for the list's term, descending (ties: smaller row first).
+void BlockBuilder::SortByWeight(uint32_t list_id, uint32_t* rows, size_t n) {
+  const TermId term = dict_.Global(list_id);
+  std::vector<std::pair<float, uint32_t>> keyed(n);
+  for (size_t i = 0; i < n; i++) {
+    const TermId* b = docs_.indices + docs_.indptr[rows[i]];
+    const TermId* e = docs_.indices + docs_.indptr[rows[i] + 1];
+    const TermId* at = std::lower_bound(b, e, term);  // present: the row is in the term's list
+    keyed[i] = {docs_.values[at - docs_.indices], rows[i]};
+  }
+  std::sort(keyed.begin(), keyed.end(), [](const auto& x, const auto& y) { return x.first > y.first || (x.first == y.first && x.second < y.second); });
+  for (size_t i = 0; i < n; i++) rows[i] = keyed[i].second;
 }
 
 }  // namespace sparrow

@@ -1,10 +1,12 @@
 // Harness: Seismic search against brute force on random clustered data.
 // Built and run under ASan + UBSan by `npm run test:native` (native/test/Makefile).
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <random>
 
 #include "test_params.h"
+#include "seismic_blocks.h"
 #include "seismic_build.h"
 #include "seismic_search.h"
 #include "test_csr.h"
@@ -107,7 +109,49 @@ void Run(const char* name, uint32_t stride, size_t vocab) {
               (unsigned long long)st.blocks_scored, (unsigned long long)st.blocks_skipped, (unsigned long long)st.docs_scored);
 }
 
+// Clusters over MaxBlockPostings are cut by weight. 400 rows alike but for their weight on term 7
+// fall into one cluster: its list is cut into blocks of at most the cap, every posting kept once,
+// and each block's weights on term 7 are all at least those of the blocks after it.
+void BlockCap() {
+  Csr docs;
+  for (uint32_t r = 0; r < 400; r++) {
+    for (uint32_t t : {1u, 2u, 3u}) {
+      docs.indices.push_back(t);
+      docs.values.push_back(1.0f);
+    }
+    docs.indices.push_back(7);
+    docs.values.push_back(0.001f * static_cast<float>((r * 7919) % 400 + 1));  // distinct, shuffled
+    docs.indptr.push_back(static_cast<uint32_t>(docs.indices.size()));
+  }
+  SeismicParams p = TestParams();
+  p.centroid_fraction = 0.02;
+  const size_t cap = MaxBlockPostings(p);
+  CHECK(cap == 64, "block cap %zu at centroidFraction 0.02", cap);
+  SeismicData d = BuildSeismic(docs.View(), p);
+  SeismicView v = d.View();
+  size_t list = std::lower_bound(v.list_terms.begin(), v.list_terms.end(), 7u) - v.list_terms.begin();
+  CHECK(list < v.list_terms.size() && v.list_terms[list] == 7, "term 7 has a list");
+  size_t total = 0;
+  float floor = 1e9f;
+  for (uint32_t b = v.list_blocks[list]; b < v.list_blocks[list + 1]; b++) {
+    size_t n = v.block_postings[b + 1] - v.block_postings[b];
+    CHECK(n <= cap, "block %u holds %zu postings (cap %zu)", b, n, cap);
+    float lo = 1e9f, hi = 0.0f;
+    for (size_t i = v.block_postings[b]; i < v.block_postings[b + 1]; i++) {
+      float w = docs.values[v.Posting(i) * 4 + 3];
+      lo = std::min(lo, w);
+      hi = std::max(hi, w);
+    }
+    CHECK(hi <= floor, "block %u's weights (up to %g) above the previous block's (from %g)", b, hi, floor);
+    floor = lo;
+    total += n;
+  }
+  CHECK(total == 400, "term 7 keeps %zu postings of 400", total);
+  CHECK(v.list_blocks[list + 1] - v.list_blocks[list] >= 400 / cap, "the cluster was cut");
+}
+
 int main() {
+  BlockCap();
   Run("small vocab", 1, 3000);
   Run("2^32 vocab", 1400000, 3000);  // ids up to ~4.2e9: no per-term allocation
   std::printf(failures ? "FAILED %d\n" : "all passed\n", failures);
