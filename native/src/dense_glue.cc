@@ -4,10 +4,12 @@
 //   add(docnos: Uint32Array, vectors: Float32Array)            sync, all-or-nothing
 //   search(queries: Float32Array, options: {k, tombstones?: Bitmap, allow?: RowBitmap (by docno), threshold?})
 //     -> Promise<{offsets, docnos, scores}>                     rows split over the search pool
-//   score(query: Float32Array, docnos: Uint32Array) -> Float32Array   NaN where a docno has no vector
+//   score(query: Float32Array, docnos: Uint32Array, filter?: {tombstones?: Bitmap, allow?: RowBitmap})
+//     -> Float32Array   NaN where a docno has no vector, is tombstoned or is not allowed
 //   get(docno) -> Float32Array | undefined;  has(docno) -> boolean;  docnos() -> Uint32Array (row order)
 //   rows, dims, bytes, metric (getters);  close()
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -170,8 +172,24 @@ class DenseIndexWrap : public Napi::ObjectWrap<DenseIndexWrap> {
         if (!std::isfinite(query.data[i])) ThrowTypeError(info.Env(), "query[" + std::to_string(i) + "] is not finite");
       }
       auto docnos = TypedArrayArg<uint32_t>(info[1], "docnos");
+      std::shared_ptr<const BitmapWords> tombstones;
+      RowBitmap::Snapshot allow;
+      if (!info[2].IsUndefined()) {
+        if (!info[2].IsObject()) ThrowTypeError(info.Env(), "filter must be an object");
+        Napi::Object o = info[2].As<Napi::Object>();
+        tombstones = BitmapSnapshotArg(o.Get("tombstones"), "filter.tombstones");
+        allow = RowBitmapSnapshotArg(o.Get("allow"), "filter.allow");
+      }
       auto out = Napi::Float32Array::New(info.Env(), docnos.size);
       store.Score(query.data, docnos.data, docnos.size, out.Data());
+      if (tombstones || allow) {
+        BitmapView tomb_view = tombstones ? ViewOf(*tombstones) : BitmapView{};
+        RowBitsView allow_view = allow ? allow->View() : RowBitsView{};
+        DocFilter filter{tombstones ? &tomb_view : nullptr};
+        filter.allow_docs = allow ? &allow_view : nullptr;
+        for (size_t i = 0; i < docnos.size; i++)
+          if (!filter.Accept(docnos.data[i])) out[i] = std::numeric_limits<float>::quiet_NaN();
+      }
       return out;
     });
   }

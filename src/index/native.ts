@@ -292,8 +292,8 @@ class NativeDenseIndex implements DenseIndex {
   search(queries: Float32Array, options: DenseIndexSearchOptions): Promise<SearchResult> {
     return awaitNative(callNative(() => this.native().search(queries, options)));
   }
-  score(query: Float32Array, docnos: Uint32Array): Float32Array {
-    return callNative(() => this.native().score(query, docnos));
+  score(query: Float32Array, docnos: Uint32Array, filter?: Pick<DenseIndexSearchOptions, 'tombstones' | 'allow'>): Float32Array {
+    return callNative(() => this.native().score(query, docnos, filter));
   }
   get(docno: number): Float32Array | undefined {
     return callNative(() => this.native().get(docno));

@@ -149,6 +149,7 @@ async function denseTable(c: EngineCollection, queries: Array<{ indices: number[
           if (shape.writes > 0) {
             await ingest(c, written, written + shape.writes);
             written += shape.writes;
+            await new Promise((resolve) => setTimeout(resolve, 5)); // the write's deferred work settles before the search is measured
           }
           const dense = Array.from(vectors.subarray(i * DIMS, (i + 1) * DIMS));
           const before = c.denseFilters.resolvedDocnos;

@@ -78,6 +78,12 @@ describe('DenseField, exact path', () => {
     expect(scores[1]).toBeNaN();
     expect(scores[2]).toBeNaN();
     expect(scores[3]).toBeCloseTo(byDocno.get(DOCNOS[N - 1])!, 5);
+    // the native index tests a filter in the same call: NaN outside the allowed docnos and for tombstones
+    const ids = Uint32Array.of(DOCNOS[0], DOCNOS[1], DOCNOS[2], DOCNOS[N - 1]);
+    const filtered = f.exact.score(query(1), ids, { tombstones: f.removed, allow: allowOf([DOCNOS[0], DOCNOS[1], DOCNOS[N - 1]]) });
+    expect([...filtered].map((x) => Number.isNaN(x))).toEqual([false, true, true, false]);
+    expect(filtered[0]).toBeCloseTo(byDocno.get(DOCNOS[0])!, 5);
+    expect(() => f.exact.score(query(1), ids, { allow: f.removed as never })).toThrow(/filter\.allow must be a RowBitmap/);
   });
 
   it('rejects bad vectors with INVALID_DENSE_VECTOR and changes nothing', async () => {

@@ -4,8 +4,8 @@
  * `annThreshold` vectors. Searches below the threshold, with `exact`, or when the approximate
  * answer comes up short after filtering, are exact scans.
  *
- * Deletes: `removed` marks deleted docnos; exact scans skip them natively, approximate results are
- * filtered by it and the HNSW index is told too. Docnos are never reused, so a removed docno stays
+ * Deletes: `removed` marks deleted docnos; exact scans skip them natively, approximate candidates
+ * are scored with it (and the filter) tested natively, and the HNSW index is told too. Docnos are never reused, so a removed docno stays
  * removed. The collection calls add/remove in the same tick as its own write apply, so a search
  * sees an update as exactly one version.
  *
@@ -147,10 +147,7 @@ export class DenseField {
   /** Exact scores of docnos (NaN where a docno has no live vector): the missing side of fusion. */
   score(query: Float32Array, docnos: ArrayLike<DocNo>): Float32Array {
     this.checkOpen();
-    const ids = Uint32Array.from(docnos);
-    const scores = this.exact.score(query, ids);
-    for (let i = 0; i < ids.length; i++) if (this.removed.has(ids[i])) scores[i] = Number.NaN;
-    return scores;
+    return this.exact.score(query, Uint32Array.from(docnos), { tombstones: this.removed });
   }
 
   /** Persists the HNSW index (when there is one) as holding rows up to `seq`, with its docnos. */
@@ -187,11 +184,11 @@ export class DenseField {
     const fetch = Math.ceil((k * this.options.oversample) / selectivity);
     if (fetch > this.options.maxApproximateFetch) return undefined;
     const found = await this.ann!.search(query, fetch);
-    const ids = [...found.docnos].filter((d) => !this.removed.has(d) && (!allow || (d < allow.rows && allow.has(d))));
-    const expected = Math.min(k, allowed);
-    if (ids.length < expected) return undefined;
-    const scores = this.exact.score(query, Uint32Array.from(ids));
-    const hits = ids.map((docno, i) => ({ docno, score: scores[i] })).filter((h) => !Number.isNaN(h.score));
+    // exact scores, NaN for deleted and filtered-out docnos (tested natively, in one call)
+    const scores = this.exact.score(query, found.docnos, { tombstones: this.removed, allow });
+    const hits: Hit[] = [];
+    for (let i = 0; i < scores.length; i++) if (!Number.isNaN(scores[i])) hits.push({ docno: found.docnos[i], score: scores[i] });
+    if (hits.length < Math.min(k, allowed)) return undefined;
     return hits.sort((a, b) => b.score - a.score || a.docno - b.docno).slice(0, k);
   }
 
