@@ -84,11 +84,11 @@ void SearchSegmentInto(const SegmentQuery& part, const CsrView& queries, size_t 
 //   exact (the search's or the part's)  every forward entry (non-zero) of the
 //                       segment, scanned (~1 ns an entry; entries, not rows)           x kWorkPerExactEntry
 //   every part          its fixed cost (the query mapped to its terms, its own top-k,
-//                       the merge: ~2.5-10 us a segment)                               + kWorkPerPart
+//                       the merge: 2-12 us a segment, ~8 us the median)                + kWorkPerPart
 // It decides where a one-query search runs (searchSegments, mode "auto").
 constexpr double kWorkPerBlockedPosting = 9.0;
 constexpr double kWorkPerExactEntry = 0.1;
-constexpr double kWorkPerPart = 400.0;
+constexpr double kWorkPerPart = 750.0;
 double EstimateWork(const std::vector<SegmentQuery>& parts, const CsrView& queries, size_t q, bool exact);
 
 }  // namespace sparrow

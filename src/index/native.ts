@@ -546,15 +546,17 @@ export function createRowBitmap(rows: number): RowBitmap {
 /**
  * Where a one-query search runs, by its estimated work (native/src/multi_search.h EstimateWork: in
  * term-at-a-time postings, each kind weighted by its measured cost, ~11 ns a unit). Measured by
- * `npm run bench:placement -- --queries 80 --rounds 3` (2 cores, load average 5-6: shared machine):
- *   inlinePostings: work that costs about one pool round trip. Pool minus inline was 17 us at the
- *     smallest estimates, and a unit cost 10.9 ns (exhaustive 10.9, blocked 14.2, exact 12.8 ns per
- *     weighted unit) -> 17 us / 10.9 ns = ~1,540 units. Below it the search runs on the calling
- *     thread (the hop costs more than the search); above it, it leaves the event loop free.
- *   parallelPostings: from here on a segment per pool task beat one pool task over the segments
- *     (parallel / pool at median estimates 4k: 1.06, 18k: 1.08, 51k: 0.93, 119k: 0.73, 187k: 0.78,
- *     1.2M: 0.97 under that load). Under concurrent load the other pool thread is busy anyway, so
- *     the gain is smaller than on an idle machine.
+ * `npm run bench:placement -- --queries 100 --rounds 7` (2 cores, load average 5-7: a shared
+ * machine; three runs agreed within the figures below):
+ *   inlinePostings: work that costs about one pool round trip. Pool minus inline was 15-18 us at
+ *     the smallest estimates and a unit cost 10.7 ns (exhaustive 10.7, blocked 10.6, exact 12.0 ns
+ *     per weighted unit) -> 18 us / 10.7 ns = ~1,700 units (1,350-1,700 over the runs). Below it a
+ *     search runs on the calling thread (the hop costs more than the search); above it, it leaves
+ *     the event loop free.
+ *   parallelPostings: a segment per pool task against one pool task over the segments, by median
+ *     estimate: 5.5k 1.04x, 10k 1.00x, 21k 1.00x, 27k 1.01x (no gain), 53k 0.60x, 121k 0.68x,
+ *     190k 0.70x, 1.2M 0.99x (faster); the crossover lies between 27k and 53k in every run. Under
+ *     concurrent load the other pool thread is busy anyway, so spreading gains less.
  */
 export const SEARCH_PLACEMENT = { inlinePostings: 1_500, parallelPostings: 50_000 } as const;
 
