@@ -177,9 +177,10 @@ describe('calibration: pure parts', () => {
     expect(settingsFor({ ...cal, k100: { ...cal.k100, queryCut: 0, exact: true } }, 100, {})).toEqual({ queryCut: 0, heapFactor: 0.7, exact: true });
     expect(settingsFor(cal, 10, { heapFactor: 1 })).toEqual({ queryCut: 5, heapFactor: 1 });
     expect(settingsFor(undefined, 10, {})).toEqual({ queryCut: 0, heapFactor: 0.2 });
-    // a filtered search with no knobs visits every query term at the calibrated heap factor; knobs still win
-    expect(settingsFor(cal, 10, {}, true)).toEqual({ queryCut: 0, heapFactor: 0.8 });
-    expect(settingsFor(cal, 10, { queryCut: 5 }, true)).toEqual({ queryCut: 5, heapFactor: 0.8 });
+    // a filtered search with no knobs visits every query term at the safer calibrated heap factor (k = 10 and 100); knobs still win
+    expect(settingsFor(cal, 10, {}, true)).toEqual({ queryCut: 0, heapFactor: 0.7 });
+    expect(settingsFor(cal, 10, { queryCut: 5 }, true)).toEqual({ queryCut: 5, heapFactor: 0.7 });
+    expect(settingsFor(cal, 10, { heapFactor: 0.9 }, true)).toEqual({ queryCut: 10, heapFactor: 0.9 });
   });
 
   it('makes pseudo-queries of the asked lengths from distinct source rows, terms taken from the source', () => {
