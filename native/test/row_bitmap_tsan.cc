@@ -22,25 +22,41 @@ struct Taken {
   std::vector<uint32_t> expected;  // the owner's set rows when the snapshot was taken
 };
 
+// Three threads reading every snapshot the channel carries: its set rows among [0, end(taken)) must
+// be the expected ones, and so must its count with check_count. Join once the channel is closed.
+class SnapshotReaders {
+ public:
+  template <typename End>
+  SnapshotReaders(sparrow_test::Channel<Taken>& channel, End end, bool check_count) {
+    for (int r = 0; r < 3; r++)
+      threads_.emplace_back([this, &channel, end, check_count] {
+        Taken t;
+        while (channel.Pop(t)) {
+          RowBitsView view = t.snap->View();
+          const uint32_t stop = end(t);
+          std::vector<uint32_t> seen;
+          for (uint32_t row = 0; row < stop; row++)
+            if (view.Test(row)) seen.push_back(row);
+          std::lock_guard<std::mutex> lock(mu_);
+          read++;
+          if (seen != t.expected || (check_count && t.snap->Count() != t.expected.size())) bad++;
+        }
+      });
+  }
+  void Join() {
+    for (auto& t : threads_) t.join();
+  }
+  int bad = 0, read = 0;  // read after Join
+
+ private:
+  std::mutex mu_;
+  std::vector<std::thread> threads_;
+};
+
 void WriterAndReaders() {
   constexpr size_t kRows = 300000;  // 5 chunks
   sparrow_test::Channel<Taken> channel;
-  std::mutex fail_mu;
-  int bad = 0, read = 0;
-  std::vector<std::thread> readers;
-  for (int r = 0; r < 3; r++)
-    readers.emplace_back([&] {
-      Taken t;
-      while (channel.Pop(t)) {
-        RowBitsView view = t.snap->View();
-        std::vector<uint32_t> seen;
-        for (uint32_t row = 0; row < kRows; row++)
-          if (view.Test(row)) seen.push_back(row);
-        std::lock_guard<std::mutex> lock(fail_mu);
-        read++;
-        if (seen != t.expected || t.snap->Count() != t.expected.size()) bad++;
-      }
-    });
+  SnapshotReaders readers(channel, [](const Taken&) { return static_cast<uint32_t>(kRows); }, true);
   RowBitmap bitmap(kRows);
   std::vector<bool> truth(kRows, false);
   std::mt19937 rng(11);
@@ -62,9 +78,9 @@ void WriterAndReaders() {
     channel.Push(std::move(t));
   }
   channel.Close();
-  for (auto& r : readers) r.join();
-  CHECK(bad == 0, "%d of %d snapshots changed after they were taken", bad, read);
-  CHECK(read == 200, "read %d snapshots", read);
+  readers.Join();
+  CHECK(readers.bad == 0, "%d of %d snapshots changed after they were taken", readers.bad, readers.read);
+  CHECK(readers.read == 200, "read %d snapshots", readers.read);
   // 200 rounds x up to 5 chunks shared: far fewer copies than writes (50 per round).
   CHECK(bitmap.CopiedChunks() <= 200 * 5, "copied %zu chunks", bitmap.CopiedChunks());
 }
@@ -74,22 +90,8 @@ void WriterAndReaders() {
 // bits; extending after a snapshot copies at most the one shared chunk at the end.
 void GrowingWriterAndReaders() {
   sparrow_test::Channel<Taken> channel;
-  std::mutex fail_mu;
-  int bad = 0, read = 0;
-  std::vector<std::thread> readers;
-  for (int r = 0; r < 3; r++)
-    readers.emplace_back([&] {
-      Taken t;
-      while (channel.Pop(t)) {
-        RowBitsView view = t.snap->View();
-        std::vector<uint32_t> seen;
-        for (uint32_t row = 0; row < t.snap->Rows() + 70000; row++)  // past its end reads 0
-          if (view.Test(row)) seen.push_back(row);
-        std::lock_guard<std::mutex> lock(fail_mu);
-        read++;
-        if (seen != t.expected) bad++;
-      }
-    });
+  // past its end a snapshot reads 0
+  SnapshotReaders readers(channel, [](const Taken& t) { return static_cast<uint32_t>(t.snap->Rows() + 70000); }, false);
   RowBitmap bitmap(0);
   std::vector<uint32_t> truth;
   std::mt19937 rng(12);
@@ -109,9 +111,9 @@ void GrowingWriterAndReaders() {
     channel.Push(std::move(t));
   }
   channel.Close();
-  for (auto& r : readers) r.join();
-  CHECK(bad == 0, "%d of %d snapshots changed after they were taken", bad, read);
-  CHECK(read == 100, "read %d snapshots", read);
+  readers.Join();
+  CHECK(readers.bad == 0, "%d of %d snapshots changed after they were taken", readers.bad, readers.read);
+  CHECK(readers.read == 100, "read %d snapshots", readers.read);
   CHECK(bitmap.Rows() == rows, "rows %zu, expected %zu", bitmap.Rows(), rows);
   CHECK(bitmap.CopiedChunks() <= 100, "copied %zu chunks: more than one per extension", bitmap.CopiedChunks());
 }
