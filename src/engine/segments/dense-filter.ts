@@ -19,7 +19,7 @@ import type { RowBitmap } from '../../index/native-types.js';
 import { createRowBitmap } from '../../index/native.js';
 import type { Filter } from '../types.js';
 import type { FilterIndex } from './filter-index.js';
-import { canonicalJson, evaluateFilter, FilterCost } from './segment-filter.js';
+import { canonicalJson, evaluateFilter, FilterCache, FilterCost } from './segment-filter.js';
 
 interface DenseAllow {
   readonly bits: RowBitmap;
@@ -29,10 +29,9 @@ interface DenseAllow {
 
 export class DenseFilterCache {
   static readonly CAPACITY = 16;
-  private readonly entries = new Map<string, DenseAllow>();
-  /** lookups answered from the cache, and not; docnos resolved to build or extend sets (introspection for tests and benches) */
-  hits = 0;
-  misses = 0;
+  /** the sets by canonical filter: the sparse side's LRU (and its hit and miss counts) */
+  private readonly entries = new FilterCache<DenseAllow>(DenseFilterCache.CAPACITY);
+  /** docnos resolved to build or extend sets (introspection for tests and benches) */
   resolvedDocnos = 0;
 
   constructor(private readonly index: FilterIndex) {}
@@ -40,20 +39,21 @@ export class DenseFilterCache {
   get size(): number {
     return this.entries.size;
   }
+  get hits(): number {
+    return this.entries.hits;
+  }
+  get misses(): number {
+    return this.entries.misses;
+  }
 
   /** The docnos a checked filter (FilterIndex.check) allows, up to the newest docno of the index. */
   allowed(filter: Filter): RowBitmap {
     const key = canonicalJson(filter);
     let entry = this.entries.get(key);
     if (entry === undefined) {
-      this.misses++;
       entry = { bits: createRowBitmap(0), through: 0 };
-    } else {
-      this.hits++;
-      this.entries.delete(key); // most recently used last
+      this.entries.set(key, entry);
     }
-    this.entries.set(key, entry);
-    if (this.entries.size > DenseFilterCache.CAPACITY) this.entries.delete(this.entries.keys().next().value!);
     this.extend(entry, filter);
     return entry.bits;
   }

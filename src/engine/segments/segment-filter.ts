@@ -23,18 +23,20 @@ export interface Allowed {
 }
 
 /** A small LRU of one sealed segment's filter results, by canonical filter JSON. */
-export class FilterCache {
+export class FilterCache<V = Allowed> {
   static readonly CAPACITY = 32;
-  private readonly entries = new Map<string, Allowed>();
+  private readonly entries = new Map<string, V>();
   /** lookups answered from the cache, and not (introspection for tests and benches) */
   hits = 0;
   misses = 0;
+
+  constructor(private readonly capacity = FilterCache.CAPACITY) {}
 
   get size(): number {
     return this.entries.size;
   }
 
-  get(key: string): Allowed | undefined {
+  get(key: string): V | undefined {
     const v = this.entries.get(key);
     if (v === undefined) {
       this.misses++;
@@ -46,9 +48,9 @@ export class FilterCache {
     return v;
   }
 
-  set(key: string, v: Allowed): void {
+  set(key: string, v: V): void {
     this.entries.set(key, v);
-    if (this.entries.size > FilterCache.CAPACITY) this.entries.delete(this.entries.keys().next().value!);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
 }
 
