@@ -9,7 +9,7 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEncoder } from '../../src/encoder/factory.js';
-import { calibrateSegment, cutsFor, lowerBound, perQueryRecall, settingsFor, type Calibration } from '../../src/engine/scoring/calibrate.js';
+import { CALIBRATION_GRID, calibrateSegment, cutsFor, lowerBound, perQueryRecall, settingsFor, SUMMARY_BLOCK_COST, type Calibration } from '../../src/engine/scoring/calibrate.js';
 import { buildSeismic, DEFAULT_SEISMIC_PARAMS, exactReference } from '../../src/index/native.js';
 import type { SeismicIndex } from '../../src/index/native-types.js';
 import { generateDocs, generateQueries } from '../bench/synthetic.js';
@@ -131,6 +131,28 @@ describe('calibration walk on a synthetic segment (3,000 documents with blocks)'
     expect({ ...again, ms: 0 }).toEqual({ ...small, ms: 0 });
     // the wall-clock guard (last resort) stops it too
     expect((await calibrateSegment({ index: seg, csr: docs, docnos }, cal, target, { deadline: 0 })).stopped).toBe('deadline');
+  }, 120_000);
+
+  it('finds a setting about as cheap as the cheapest passing one of the whole grid, measuring a fraction of it', async () => {
+    const target = 0.9;
+    const nq = cal.queries.indptr.length - 1;
+    const want = exactReference(docs, docnos, cal.queries, 10, true);
+    // every setting of the grid on every query: recall's lower bound and the cost calibration counts
+    let cheapest = Infinity;
+    let gridWork = 0;
+    for (const s of CALIBRATION_GRID) {
+      if (!cutsFor(cal.queries).includes(s.queryCut)) continue;
+      const got = await seg.search(cal.queries, { k: 10, queryCut: s.queryCut, heapFactor: s.heapFactor, stats: true });
+      const cost = got.stats!.reduce((a, st) => a + st.docsScored + SUMMARY_BLOCK_COST * (st.blocksScored + st.blocksSkipped), 0) / nq;
+      gridWork += got.stats!.reduce((a, st) => a + st.docsScored, 0);
+      if (lowerBound(perQueryRecall(want, got, 10)).lower >= target) cheapest = Math.min(cheapest, cost);
+    }
+    expect(cheapest).toBeLessThan(Infinity);
+    const c = await calibrateSegment({ index: seg, csr: docs, docnos }, cal, target);
+    expect(c.k10.exact).toBeUndefined();
+    // decided on query prefixes, so within a margin of the whole grid's cheapest, never far above it
+    expect(c.k10.cost!).toBeLessThanOrEqual(1.25 * cheapest);
+    expect(c.work!).toBeLessThan(gridWork); // both k together measured less than the grid at k = 10
   }, 120_000);
 });
 

@@ -2,10 +2,11 @@
  * Calibrated query defaults of a sealed segment. When a segment is built (above the size where it
  * is searched exhaustively), it is searched with every setting of a small grid (query_cut ×
  * heap_factor) on a bounded set of calibration queries, at k = 10 and k = 100, and compared with
- * its exact search. The chosen setting is the cheapest, in documents scored (not wall-clock: this
- * machine's speed drifts), whose recall reaches the target on a one-sided 95% lower confidence
- * bound over the queries (mean − 1.645 · sd / √n), not on the mean. When no setting reaches it
- * (static pruning lost too much), the segment answers exactly by default (`exact`).
+ * its exact search. The chosen setting is the cheapest, in documents scored plus the blocks whose
+ * summaries were read (SUMMARY_BLOCK_COST each; counts, not wall-clock: this machine's speed drifts),
+ * whose recall reaches the target on a one-sided 95% lower confidence bound over the queries
+ * (mean − 1.645 · sd / √n), not on the mean. When no setting reaches it (static pruning lost too
+ * much), the segment answers exactly by default (`exact`).
  *
  * A request with no knobs takes the segment's setting for its k: k ≤ 10 the k = 10 setting, above
  * it the safer of the two (each knob at its more thorough value). Explicit knobs win.
@@ -30,6 +31,8 @@ export interface CalibratedSetting extends QuerySettings {
   recall: number; // mean recall@k vs exact on the calibration queries
   lowerBound: number; // one-sided 95% lower confidence bound of it
   docsScored: number; // mean per query
+  /** mean per query: documents scored + SUMMARY_BLOCK_COST x blocks whose summary was read (absent in calibrations stored before it) */
+  cost?: number;
 }
 
 /** Stored in the segment file (SeismicIndex.setCalibration) and read back at load. */
@@ -56,8 +59,24 @@ export interface Calibration {
  * and on real text recall 0.93-0.96 takes a heap factor of 0.3-0.5 (README "Index benchmark").
  */
 export const CALIBRATION_GRID: ReadonlyArray<{ queryCut: number; heapFactor: number }> = [3, 5, 8, 10, 15, 20, 30, 0].flatMap((queryCut) =>
-  [0.2, 0.3, 0.5, 0.7, 1].map((heapFactor) => ({ queryCut, heapFactor })),
+  [0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 1].map((heapFactor) => ({ queryCut, heapFactor })),
 );
+
+/**
+ * A block's summary read, in scored documents: the search reads the summary of every block of each
+ * list it visits (~76 entries, streamed) and scores the rows of the blocks that pass (~120 entries
+ * each, a cache miss apiece). Least squares over 14-15 settings of the grid on the synthetic segments
+ * mapped from their files (single thread, the fastest of 4-5 rounds of CPU time over 200 queries):
+ * 100k 223 ns per document scored and 94 ns per block read (0.42 document), 1M 289 and 98 (0.34).
+ */
+export const SUMMARY_BLOCK_COST = 0.4;
+
+/**
+ * Past the best passing setting so far, a setting whose cost on the first CALIBRATION_PREFIX queries
+ * exceeds the best's on the same queries by this factor is not measured further: it cannot be the
+ * cheapest, and neither can any setting with a larger cut or a lower heap factor (each costs more).
+ */
+export const CALIBRATION_DROP_FACTOR = 1.2;
 
 /** Segments smaller than this are not calibrated (their recall figures would be noise; a thorough search is cheap). */
 export const MIN_CALIBRATED_DOCS = 1_000;
@@ -82,6 +101,12 @@ export function calibrationDeadline(buildMs: number): number {
 }
 /** Calibration queries per segment. */
 export const CALIBRATION_QUERIES = 200;
+/**
+ * Of them, the first this many calibrate k = 100: a query's recall@100 averages 100 results and
+ * varies less from query to query than its recall@10, so half the queries bound it as tightly,
+ * and the deeper searches (~5x the documents) cost the calibration half as much.
+ */
+export const CALIBRATION_QUERIES_DEEP = 100;
 /** A setting is first searched with this many queries, then twice as many, … only while they leave it in doubt. */
 export const CALIBRATION_PREFIX = 25;
 /** Recent queries needed before they replace pseudo-queries. */
@@ -194,19 +219,32 @@ class Walk {
   /**
    * Recall of a setting at k: on the first CALIBRATION_PREFIX queries, then twice as many, then all,
    * stopping early when the queries so far decide it (its 99 % lower bound above the target, or its
-   * 99 % upper bound below).
+   * 99 % upper bound below). `dropAbove`: a cost on the first CALIBRATION_PREFIX queries past which the
+   * setting is dropped there ('costlier').
    */
-  async measure(s: QuerySettings, k: number): Promise<CalibratedSetting> {
-    const nq = this.cal.queries.indptr.length - 1;
+  async measure(s: QuerySettings, k: number, dropAbove = Infinity): Promise<Measured | 'costlier'> {
+    const nq = Math.min(this.cal.queries.indptr.length - 1, k > 10 ? CALIBRATION_QUERIES_DEEP : Infinity);
     const recalls: number[] = [];
     let docs = 0;
+    let cost = 0;
+    let prefixCost = 0;
     for (let from = 0; from < nq; ) {
-      const to = Math.min(nq, Math.max(CALIBRATION_PREFIX, 2 * from)); // 50, 100, 200 queries
+      const to = Math.min(nq, Math.max(CALIBRATION_PREFIX, 2 * from)); // 25, 50, 100, 200 queries
 
       const extra = this.cal.sources ? 1 : 0; // the source document may take a place in either list
       const got = await this.seg.search(sliceQueries(this.cal.queries, from, to), { k: k + extra, queryCut: s.queryCut, heapFactor: s.heapFactor, stats: true });
       recalls.push(...perQueryRecall(sliceResult(this.want, from, to), got, k, this.cal.sources?.subarray(from, to)));
-      for (const st of got.stats ?? []) docs += st.docsScored;
+      for (const st of got.stats ?? []) {
+        docs += st.docsScored;
+        cost += st.docsScored + SUMMARY_BLOCK_COST * (st.blocksScored + st.blocksSkipped);
+      }
+      if (from === 0) {
+        prefixCost = cost / recalls.length;
+        if (prefixCost > dropAbove) {
+          this.work += docs;
+          return 'costlier';
+        }
+      }
       // On the prefix a setting is decided when a stricter (99 %) bound is clear of the target either way.
       const { mean, lower } = lowerBound(recalls);
       const margin = ((mean - lower) * Z99) / Z95;
@@ -215,39 +253,69 @@ class Walk {
     }
     this.work += docs;
     const { mean, lower } = lowerBound(recalls);
-    return { queryCut: s.queryCut, heapFactor: s.heapFactor, recall: mean, lowerBound: lower, docsScored: docs / recalls.length };
+    return { queryCut: s.queryCut, heapFactor: s.heapFactor, recall: mean, lowerBound: lower, docsScored: docs / recalls.length, cost: cost / recalls.length, prefixCost };
   }
 
   /**
-   * The cheapest passing setting at k, walking the staircase of the grid: recall grows as the query
-   * cut grows (0 = every term) and as the heap factor falls (a block is skipped when its summary score
-   * < heapFactor x the k-th best; summaries underestimate, so a lower factor skips less). From the
-   * most thorough factor and the smallest cut: a setting that passes moves to the next (cheaper)
-   * factor at the same cut, one that fails to the next cut at the same factor; the walk ends past the
-   * last factor or cut (at most factors + cuts settings measured). No passing setting: exact.
+   * The cheapest passing setting at k over the grid's frontier. Recall grows as the query cut grows
+   * (0 = every term) and as the heap factor falls (a block is skipped when its summary score <
+   * heapFactor x the k-th best; summaries underestimate, so a lower factor skips less); cost grows
+   * the same ways. So each cut has a highest passing factor, no higher than the next larger cut's,
+   * and the cheapest passing setting is one of these. From every term down: a cut is tried at the
+   * larger cut's factor; if that fails, at the lowest factor (if that fails too, neither this cut nor
+   * a smaller one passes: the walk ends), then by bisection between the two. A setting already
+   * costlier on the prefix than CALIBRATION_DROP_FACTOR x the best so far is dropped there: it cannot
+   * be the cheapest, nor can any lower factor at its cut (each costs more). No passing setting: exact.
    */
-  async cheapest(k: number, budget: number): Promise<CalibratedSetting> {
-    const cuts = cutsFor(this.cal.queries);
-    let best: CalibratedSetting | undefined;
-    let last: CalibratedSetting | undefined;
-    for (let i = 0, j = 0; i < FACTORS.length && j < cuts.length; ) {
-      if (!this.canGo(budget)) break;
-      last = await this.measure({ queryCut: cuts[j], heapFactor: FACTORS[i] }, k);
-      if (last.lowerBound >= this.target) {
-        if (!best || last.docsScored < best.docsScored) best = last;
-        i++;
-      } else j++;
+  async cheapest(k: number, budget: number, cuts: number[]): Promise<CalibratedSetting> {
+    let best: Measured | undefined;
+    let last: Measured | undefined;
+    const test = async (j: number, i: number): Promise<'pass' | 'fail' | 'costlier' | 'stop'> => {
+      if (!this.canGo(budget)) return 'stop';
+      const m = await this.measure({ queryCut: cuts[j], heapFactor: FACTORS[i] }, k, best ? CALIBRATION_DROP_FACTOR * best.prefixCost : Infinity);
+      if (m === 'costlier') return m;
+      last = m;
+      if (m.lowerBound < this.target) return 'fail';
+      if (!best || m.cost! < best.cost!) best = m;
+      return 'pass';
+    };
+    let top = FACTORS.length - 1; // the highest factor that may pass at this cut: the larger cut's
+    for (let j = cuts.length - 1; j >= 0; j--) {
+      const first = await test(j, top);
+      if (first === 'stop') break;
+      if (first !== 'fail') continue; // passes there, or nothing at this cut can be the cheapest
+      // Bisection below `top`: lo passes (or costs too much to matter; -1: none known), hi fails.
+      let [lo, hi] = [-1, top];
+      while (hi - lo > 1) {
+        const mid = (lo + hi + 1) >> 1;
+        const r = await test(j, mid);
+        if (r === 'stop') return this.chosen(best, last);
+        if (r === 'fail') hi = mid;
+        else lo = mid;
+      }
+      if (lo < 0) break; // no factor passes at this cut, nor at a smaller one
+      top = lo;
     }
-    return best ?? { ...THOROUGH, recall: last?.recall ?? 0, lowerBound: last?.lowerBound ?? 0, docsScored: last?.docsScored ?? 0, exact: true };
+    return this.chosen(best, last);
+  }
+
+  /** The cheapest passing setting, or exact (with the last measured setting's figures) when none passed. */
+  private chosen(best: Measured | undefined, last: Measured | undefined): CalibratedSetting {
+    if (!best) return { ...THOROUGH, recall: last?.recall ?? 0, lowerBound: last?.lowerBound ?? 0, docsScored: last?.docsScored ?? 0, exact: true };
+    const { prefixCost: _, ...chosen } = best;
+    return chosen;
   }
 }
+
+/** A measured setting, with its mean cost on the first CALIBRATION_PREFIX queries (for dropping costlier ones). */
+type Measured = CalibratedSetting & { prefixCost: number };
 
 /**
  * Measures and returns the segment's calibration (the caller stores it with setCalibration): one
  * exact reference at k = 100 (native exactReference: one pass over the rows for the whole batch,
  * weights rounded to binary16 as the segment stores them) serves both k; then the walk at k = 10 (at most
- * half the budget) and at k = 100 (the rest; not walked when k = 10 is exact, since deeper searches
- * take the safer of both). Past the budget (or, as a last resort, the deadline)
+ * half the budget) and at k = 100 (the rest; not walked when k = 10 is exact, and over the cuts from
+ * k = 10's on otherwise, since deeper searches take the safer of both). Past the budget (or, as a last resort, the deadline)
  * the best passing setting found so far is kept, or exact search when none was found.
  */
 export async function calibrateSegment(seg: CalibrationSegment, cal: CalibrationQueries, target: number, limits: CalibrationLimits = {}): Promise<Calibration> {
@@ -255,9 +323,11 @@ export async function calibrateSegment(seg: CalibrationSegment, cal: Calibration
   const budget = limits.budget ?? CALIBRATION_WORK_PER_DOC * seg.index.numDocs;
   const want = exactReference(seg.csr, seg.docnos, cal.queries, 100 + (cal.sources ? 1 : 0), !seg.exactWeights);
   const walk = new Walk(seg.index, cal, want, target, limits.deadline ?? Infinity);
-  const k10 = await walk.cheapest(10, budget / 2);
-  // k > 10 takes the safer of both settings: when k = 10 is already exact, so is every deeper search.
-  const k100 = k10.exact ? k10 : await walk.cheapest(100, budget);
+  const cuts = cutsFor(cal.queries);
+  const k10 = await walk.cheapest(10, budget / 2, cuts);
+  // k > 10 takes the safer of both settings: when k = 10 is already exact, so is every deeper search;
+  // otherwise the larger of both cuts, so the k = 100 walk measures only the cuts from k = 10's on.
+  const k100 = k10.exact ? k10 : await walk.cheapest(100, budget, cuts.slice(cuts.indexOf(k10.queryCut)));
   const ms = performance.now() - t0;
   return { version: 1, target, source: cal.source, queries: cal.queries.indptr.length - 1, ms, work: walk.work, budget, ...(walk.stopped ? { stopped: walk.stopped } : {}), k10, k100 };
 }
