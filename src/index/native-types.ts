@@ -231,6 +231,8 @@ export interface MultiSearchResult extends SearchResult {
   ran: 'inline' | 'pool' | 'parallel';
   /** one query: its estimated work (native/src/multi_search.h EstimateWork), what mode "auto" decides from */
   estimate?: number;
+  /** one query placed by mode "auto": the inline limit it was placed by (SEARCH_PLACEMENT, quiet or busy) */
+  inlineLimit?: number;
 }
 
 /**

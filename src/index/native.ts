@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkCsr, checkDocnos, checkPath, checkSearchOptions } from './native-args.js';
+import { LoopQuiet } from './loop-quiet.js';
 import { AppError } from '../errors.js';
 import type { CsrBatch } from '../core/types.js';
 import { DEFAULT_SEISMIC, DEFAULT_SEISMIC_QUERY as DEFAULT_SEISMIC_QUERY_KNOBS } from '../config.js';
@@ -557,8 +558,18 @@ export function createRowBitmap(rows: number): RowBitmap {
  *     estimate: 5.5k 1.04x, 10k 1.00x, 21k 1.00x, 27k 1.01x (no gain), 53k 0.60x, 121k 0.68x,
  *     190k 0.70x, 1.2M 0.99x (faster); the crossover lies between 27k and 53k in every run. Under
  *     concurrent load the other pool thread is busy anyway, so spreading gains less.
+ *   quietInlinePostings, quietIdleMs: the round trip above is measured back to back (warm pool
+ *     thread, busy event loop). A server between requests is idle: its pool thread sleeps and so
+ *     does its event loop, and waking both costs more (QUIET_MEASUREMENT below). So when the loop
+ *     is quiet (LoopQuiet: no search pending and the loop idle >= quietIdleMs since the previous
+ *     search began) a search runs inline up to quietInlinePostings; under load (searches back to
+ *     back, inline or pooled) the busy limit inlinePostings holds, so concurrent searches still
+ *     spread over the pool and the event loop stays free for the other requests.
  */
-export const SEARCH_PLACEMENT = { inlinePostings: 1_500, parallelPostings: 50_000 } as const;
+export const SEARCH_PLACEMENT = { inlinePostings: 1_500, quietInlinePostings: 30_000, quietIdleMs: 0.1, parallelPostings: 50_000 } as const;
+
+/** This thread's loop: quiet or busy, for SEARCH_PLACEMENT. */
+const loopQuiet = new LoopQuiet(SEARCH_PLACEMENT.quietIdleMs);
 
 /**
  * One search over several sealed segments (largest first, one shared k-th-score threshold, the
@@ -576,5 +587,16 @@ export function searchSegments(parts: SegmentPart[], queries: CsrBatch, options:
     return { segment: p.segment.native(), deleted: p.deleted, allow: p.allow, queryCut, heapFactor, nKnn: p.nKnn, exact: p.exact };
   });
   const search = addon.searchSegments as (parts: unknown[], queries: CsrBatch, options: object) => Promise<MultiSearchResult>;
-  return awaitNative(callNative(() => search(raw, queries, { ...SEARCH_PLACEMENT, ...options })));
+  const inlineLimit = loopQuiet.begin() ? SEARCH_PLACEMENT.quietInlinePostings : SEARCH_PLACEMENT.inlinePostings;
+  let running: Promise<MultiSearchResult>;
+  try {
+    running = callNative(() => search(raw, queries, { inlinePostings: inlineLimit, parallelPostings: SEARCH_PLACEMENT.parallelPostings, ...options }));
+  } catch (err) {
+    loopQuiet.end();
+    throw err;
+  }
+  const placed = (options.mode ?? 'auto') === 'auto' && queries.indptr.length === 2;
+  return awaitNative(running)
+    .then((res) => (placed ? Object.assign(res, { inlineLimit }) : res))
+    .finally(() => loopQuiet.end());
 }

@@ -31,6 +31,9 @@ export class RecentQueries {
   private readonly trim;
   private readonly latest;
   private readonly count;
+  /** recordSoon's queries of this turn of the event loop, written together on the next */
+  private soon: SparseVector[] = [];
+  private readonly storeAll;
 
   constructor(
     private readonly db: Database.Database,
@@ -41,6 +44,7 @@ export class RecentQueries {
     this.trim = db.prepare<[number, number]>('DELETE FROM recent_queries WHERE id <= (SELECT MAX(id) FROM recent_queries) - ? OR at < ?');
     this.latest = db.prepare<[number, number], { indices: Buffer; vals: Buffer }>('SELECT indices, vals FROM recent_queries WHERE at >= ? ORDER BY id DESC LIMIT ?');
     this.count = db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM recent_queries WHERE at >= ?');
+    this.storeAll = db.transaction((qs: SparseVector[]) => qs.forEach((q) => this.store(q)));
   }
 
   /** Offers a query; one in `every` is stored. Best effort: a failed write (a read-only database) is dropped, never the search. */
@@ -48,11 +52,25 @@ export class RecentQueries {
     if (this.sampled(q)) this.store(q);
   }
 
-  /** record(q), its write once the current request has answered: a search's latency never includes it. */
+  /**
+   * record(q), its write once the current request has answered: a search's latency never includes
+   * it. The queries kept in one turn of the event loop (several under concurrent load) are written
+   * on the next in one transaction (one commit, not one each).
+   */
   recordSoon(q: SparseVector): void {
     if (!this.sampled(q)) return;
-    const copy = { indices: q.indices.slice(), values: q.values.slice() };
-    setImmediate(() => this.store(copy));
+    if (this.soon.length === 0) setImmediate(() => this.storeSoon());
+    this.soon.push({ indices: q.indices.slice(), values: q.values.slice() });
+  }
+
+  private storeSoon(): void {
+    const qs = this.soon;
+    this.soon = [];
+    try {
+      this.storeAll(qs);
+    } catch {
+      // the commit failed (a read-only database): dropped, as store drops a failed write
+    }
   }
 
   /** Whether this offer is the one in `every` that is kept. */

@@ -1,6 +1,7 @@
 /**
  * A real Sparrow server in a child process for the HTTP benchmarks (bench:http, bench:http-recall):
  * start on 127.0.0.1 with a data directory, wait for /ready, stop with SIGTERM; small request helpers.
+ * SPARROW_BENCH_NODE_ARGS: extra node flags for the server child (profiling: "--cpu-prof --cpu-prof-dir=DIR").
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,7 +19,7 @@ export interface Server {
 
 /** Starts `sparrow serve` from the sources; `dataDir` defaults to a new temporary directory. */
 export async function startServer(env: Record<string, string>, dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparrow-bench-http-'))): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [...(process.env.SPARROW_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', CHILD, '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
     env: { ...process.env, SPARROW_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

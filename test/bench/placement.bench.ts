@@ -17,7 +17,10 @@
  * ns/unit x estimate) — equal across kinds when the estimate is one unit of time — and the kind's
  * cost per item it counts (posting, cut-list posting, forward entry). From pool minus inline: the
  * pool round trip; from parallel minus pool over several segments: where spreading pays. Prints the
- * limits those imply. Timings are wall clock on a shared machine: read them with the load average
+ * limits those imply. Then, after an idle gap (--gaps ms, a sleep before each call, as a server
+ * meets between requests), inline against pool per query on the exhaustive configurations
+ * (median of --rounds rounds): the estimate below which inline is faster after
+ * that gap (SEARCH_PLACEMENT.quietInlinePostings). Timings are wall clock on a shared machine: read them with the load average
  * printed beside them.
  */
 import os from 'node:os';
@@ -38,6 +41,7 @@ const { values: args } = parseArgs({
     blocked: { type: 'string', default: '100000' },
     queries: { type: 'string', default: '150' },
     rounds: { type: 'string', default: '5' },
+    gaps: { type: 'string', default: '0.2,1,3' },
     cache: { type: 'string', default: path.join(os.tmpdir(), 'sparrow-bench-data') },
   },
 });
@@ -134,6 +138,30 @@ async function measure(c: Config): Promise<Sample[]> {
     items: c.items(q),
     ms: { inline: Math.min(...t.inline), pool: Math.min(...t.pool), parallel: t.parallel.length ? Math.min(...t.parallel) : NaN },
   }));
+}
+
+const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
+
+/** Inline and pool latency per query after `gapMs` of sleep before each call (median of ROUNDS rounds, modes alternated). */
+async function measureAfterGap(c: Config, gapMs: number): Promise<Array<{ estimate: number; inline: number; pool: number }>> {
+  const parts: SegmentPart[] = c.segments.map((segment) => ({ segment }));
+  const n = rows(c.queries);
+  const out: Array<{ estimate: number; inline: number; pool: number }> = [];
+  for (let qi = 0; qi < n; qi++) {
+    const query = one(c.queries, qi);
+    const t: Record<'inline' | 'pool', number[]> = { inline: [], pool: [] };
+    let estimate = NaN;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const mode of round % 2 === 0 ? (['inline', 'pool'] as const) : (['pool', 'inline'] as const)) {
+        Atomics.wait(SLEEPER, 0, 0, gapMs); // the thread sleeps (timers cannot sleep under 1 ms)
+        const r = await timed(parts, query, { k: 10, exact: c.exact, mode });
+        estimate = r.estimate;
+        t[mode].push(r.ms);
+      }
+    }
+    out.push({ estimate, inline: median(t.inline), pool: median(t.pool) });
+  }
+  return out;
 }
 
 /** Least squares y = a + b x. */
@@ -288,6 +316,40 @@ async function main(): Promise<void> {
       ['SEARCH_PLACEMENT today', `inline ${SEARCH_PLACEMENT.inlinePostings.toLocaleString('en-US')}, parallel ${SEARCH_PLACEMENT.parallelPostings.toLocaleString('en-US')}`],
     ],
   );
+  // 6. After an idle gap: the same single-segment searches, a sleep before each call.
+  const gapRows: string[][] = [];
+  for (const gap of args.gaps.split(',').map(Number)) {
+    const samples: Array<{ estimate: number; inline: number; pool: number }> = [];
+    for (const { c } of results.filter(({ c }) => c.kind === 'exhaustive')) {
+      process.stderr.write(`measuring ${c.name} after ${gap} ms idle gaps ...\n`);
+      samples.push(...(await measureAfterGap(c, gap)));
+    }
+    // The limit with the fewest queries on the wrong side (inline slower below it, or faster from it on).
+    let limit = 0;
+    let fewest = samples.filter((x) => x.inline < x.pool).length;
+    for (const t of samples.map((x) => x.estimate)) {
+      const wrong = samples.filter((x) => (x.estimate <= t ? x.inline > x.pool : x.inline < x.pool)).length;
+      if (wrong < fewest) [fewest, limit] = [wrong, t];
+    }
+    const cheapest = samples.filter((x) => x.estimate <= q(samples.map((y) => y.estimate), 0.25));
+    const near = samples.filter((x) => x.estimate > limit / 2 && x.estimate <= 2 * limit);
+    gapRows.push([
+      fmt(gap, 2),
+      String(samples.length),
+      us(median(cheapest.map((x) => x.pool - x.inline))),
+      us(median(samples.map((x) => x.inline))),
+      us(median(samples.map((x) => x.pool))),
+      fmt(limit),
+      `${fewest} of ${samples.length}`,
+      near.length ? `${fmt((100 * near.filter((x) => x.inline < x.pool).length) / near.length)} %` : '-',
+    ]);
+  }
+  table(
+    `After an idle gap (a sleep before each call; median of ${ROUNDS} rounds per query, exhaustive configurations; microseconds)`,
+    ['gap ms', 'queries', 'pool - inline, cheapest quarter', 'inline p50', 'pool p50', 'inline faster up to estimate', 'queries on the wrong side', 'inline faster within [limit/2, 2 x limit]'],
+    gapRows,
+  );
+  console.log(`SEARCH_PLACEMENT today: quiet inline ${SEARCH_PLACEMENT.quietInlinePostings.toLocaleString('en-US')} after ${SEARCH_PLACEMENT.quietIdleMs} ms idle`);
   console.log(`load average at end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   for (const s of [...syn1, ...syn5, ...syn20, ...sci1, ...sci4, ...sci16, ...blocked, ...big5]) s.close();
 }

@@ -252,6 +252,12 @@ describe('calibration: pure parts', () => {
     expect(rows).toBeLessThan(5 + TRIM_EVERY); // trimmed on the TRIM_EVERY-th insert
     expect(recent.size()).toBe(5);
     expect([...recent.sample(10).indices]).toEqual([132, 131, 130, 129, 128]);
+    // the queries kept in one turn (concurrent searches) are written together on the next, in order
+    const before = (db.prepare('SELECT MAX(id) AS id FROM recent_queries').get() as { id: number }).id;
+    for (const i of [200, 201, 202]) recent.recordSoon({ indices: Uint32Array.of(i), values: Float32Array.of(1) });
+    expect((db.prepare('SELECT MAX(id) AS id FROM recent_queries').get() as { id: number }).id).toBe(before); // nothing written in the turn itself
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([...recent.sample(3).indices]).toEqual([202, 201, 200]);
     db.close();
   });
 });

@@ -186,7 +186,9 @@ describe('searchSegments (one native call over every sealed segment)', { timeout
           const r = await searchSegments(parts, single(queries, q), { k: 10, exact });
           const est = r.estimate!;
           expect(est).toBeGreaterThanOrEqual(0);
-          const want = est <= SEARCH_PLACEMENT.inlinePostings ? 'inline' : parts.length > 1 && est >= SEARCH_PLACEMENT.parallelPostings ? 'parallel' : 'pool';
+          // placed by the busy or the quiet limit (LoopQuiet), and it says which
+          expect([SEARCH_PLACEMENT.inlinePostings, SEARCH_PLACEMENT.quietInlinePostings]).toContain(r.inlineLimit);
+          const want = est <= r.inlineLimit! ? 'inline' : parts.length > 1 && est >= SEARCH_PLACEMENT.parallelPostings ? 'parallel' : 'pool';
           expect(r.ran, `q=${q} exact=${exact} estimate ${est}`).toBe(want);
           ran.add(r.ran);
         }

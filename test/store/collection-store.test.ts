@@ -58,6 +58,27 @@ describe('CollectionStore', () => {
     expect(store.deleteDocument('nope', 5)).toBeUndefined();
   });
 
+  it('reads a page of hit fields (cached without body) and forgets a deleted row', () => {
+    const a = store.insertDocument({ ...row('a', 1), text: 'body a' });
+    const b = store.insertDocument(row('b', 2));
+    const long = store.insertDocument({ ...row('c', 3), title: 'x'.repeat(600) });
+    const first = store.hitFieldsOf([a, b, long, 999], false);
+    expect([...first.keys()].sort()).toEqual([a, b, long].sort());
+    expect(first.get(a)).toMatchObject({ id: 'a', title: 't-a', text: null, metadata: null });
+    expect(store.hitFieldsOf([a], true).get(a)).toMatchObject({ id: 'a', text: 'body a', metadata: JSON.stringify({ n: 1 }) });
+    // the same answer again, from the cache (a page read twice)
+    expect(store.hitFieldsOf([b, a], false)).toEqual(new Map([[b, first.get(b)], [a, first.get(a)]]));
+    expect(store.hitFieldsOf([long], false).get(long)!.title).toHaveLength(600);
+    store.deleteDocument('a', 4);
+    expect(store.hitFieldsOf([a, b], false).has(a)).toBe(false);
+    // an update is a new docno: the old one is gone, the new one reads the new title
+    store.deleteDocument('b', 5);
+    const b2 = store.insertDocument({ ...row('b', 6), title: 'new b' });
+    const after = store.hitFieldsOf([b, b2], false);
+    expect(after.has(b)).toBe(false);
+    expect(after.get(b2)!.title).toBe('new b');
+  });
+
   it('rejects a second live row with the same id', () => {
     store.insertDocument(row('a', 1));
     expect(() => store.insertDocument(row('a', 2))).toThrow(/UNIQUE/);

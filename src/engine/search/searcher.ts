@@ -108,8 +108,10 @@ export class Searcher {
     const settings = this.sealed.map((s) => segmentSettings(s, k, o.request ?? {}, filter !== undefined));
     const parts: SegmentPart[] = this.sealed.map((s, i) => {
       const { queryCut, heapFactor, exact } = settings[i];
-      // a frozen copy of the deleted rows (the chunk pointers) and the filter's allowed rows (immutable), kept for exactAgain
-      return { segment: s.index, deleted: s.deletedRows.snapshot(), allow: filter?.sealed[i].words, queryCut, heapFactor, exact: exact === true };
+      // a frozen copy of the deleted rows (the chunk pointers; none while no row is deleted) and the
+      // filter's allowed rows (immutable), kept for exactAgain
+      const deleted = s.deletedRows.count > 0 ? s.deletedRows.snapshot() : undefined;
+      return { segment: s.index, deleted, allow: filter?.sealed[i].words, queryCut, heapFactor, exact: exact === true };
     });
     const csr = queriesCsr(queries);
     // BM25 segments score their stored term frequencies with the live average length, as the mutable segments do.

@@ -12,6 +12,7 @@
  * segment, never to the collection). Results are immutable once made: combinations write a new
  * bitset.
  */
+import { Lru } from '../../core/lru.js';
 import type { DocNo } from '../../core/types.js';
 import type { Filter } from '../types.js';
 import { popcount, type FilterIndex } from './filter-index.js';
@@ -23,34 +24,11 @@ export interface Allowed {
 }
 
 /** A small LRU of one sealed segment's filter results, by canonical filter JSON. */
-export class FilterCache<V = Allowed> {
+export class FilterCache<V = Allowed> extends Lru<string, V> {
   static readonly CAPACITY = 32;
-  private readonly entries = new Map<string, V>();
-  /** lookups answered from the cache, and not (introspection for tests and benches) */
-  hits = 0;
-  misses = 0;
 
-  constructor(private readonly capacity = FilterCache.CAPACITY) {}
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  get(key: string): V | undefined {
-    const v = this.entries.get(key);
-    if (v === undefined) {
-      this.misses++;
-      return undefined;
-    }
-    this.hits++;
-    this.entries.delete(key); // most recently used last
-    this.entries.set(key, v);
-    return v;
-  }
-
-  set(key: string, v: V): void {
-    this.entries.set(key, v);
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  constructor(capacity = FilterCache.CAPACITY) {
+    super(capacity);
   }
 }
 

@@ -20,7 +20,7 @@ export function parseSparseInput(input: SparseInput, tokenToId: (token: string) 
   if (indices.length !== values.length) {
     throw invalid(`${what}.indices has ${indices.length} entries but ${what}.values has ${values.length}`);
   }
-  const pairs: Array<[number, number]> = [];
+  let increasing = true;
   for (let i = 0; i < indices.length; i++) {
     const id = indices[i];
     const w = values[i];
@@ -28,13 +28,15 @@ export function parseSparseInput(input: SparseInput, tokenToId: (token: string) 
       throw invalid(`${what}.indices[${i}] must be an integer in [0, 2^32)`);
     }
     checkWeight(w, `${what}.values[${i}]`);
-    pairs.push([id, w]);
+    if (i > 0 && !(id > indices[i - 1])) increasing = false;
   }
+  if (increasing) return toVector(indices as number[], values as number[]); // the usual form: no pairs, no sort
+  const pairs: Array<[number, number]> = indices.map((id, i) => [id as number, values[i] as number]);
   pairs.sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < pairs.length; i++) {
     if (pairs[i][0] === pairs[i - 1][0]) throw invalid(`${what}.indices contains ${pairs[i][0]} twice`);
   }
-  return toVector(pairs);
+  return pairsVector(pairs);
 }
 
 function fromTokens(tokens: Record<string, number>, tokenToId: (token: string) => TermId | undefined, what: string): SparseVector {
@@ -47,7 +49,7 @@ function fromTokens(tokens: Record<string, number>, tokenToId: (token: string) =
     if (byId.has(id)) throw invalid(`${what}.tokens maps two tokens to term id ${id}`);
     byId.set(id, w);
   }
-  return toVector([...byId].sort((a, b) => a[0] - b[0]));
+  return pairsVector([...byId].sort((a, b) => a[0] - b[0]));
 }
 
 function checkWeight(w: unknown, name: string): asserts w is number {
@@ -57,15 +59,22 @@ function checkWeight(w: unknown, name: string): asserts w is number {
 
 const F32_MAX = 3.4028234663852886e38;
 
-function toVector(pairs: Array<[number, number]>): SparseVector {
-  const kept = pairs.filter((p) => Math.fround(p[1]) > 0);
-  const indices = new Uint32Array(kept.length);
-  const values = new Float32Array(kept.length);
-  kept.forEach(([id, w], i) => {
-    indices[i] = id;
-    values[i] = w;
-  });
+/** The vector of checked ids in increasing order and their weights; weights that do not survive float32 are dropped. */
+function toVector(ids: ArrayLike<number>, weights: ArrayLike<number>): SparseVector {
+  let kept = 0;
+  for (let i = 0; i < ids.length; i++) if (Math.fround(weights[i]) > 0) kept++;
+  const indices = new Uint32Array(kept);
+  const values = new Float32Array(kept);
+  for (let i = 0, j = 0; i < ids.length; i++) {
+    if (!(Math.fround(weights[i]) > 0)) continue;
+    indices[j] = ids[i];
+    values[j++] = weights[i];
+  }
   return { indices, values };
+}
+
+function pairsVector(pairs: Array<[number, number]>): SparseVector {
+  return toVector(pairs.map((p) => p[0]), pairs.map((p) => p[1]));
 }
 
 function invalid(message: string): AppError {
