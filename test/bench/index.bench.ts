@@ -9,6 +9,7 @@
  *       [--docs-file F --queries-file F --profile lexical|inference-free|siamese]  (your own vectors)
  *       [--cache /tmp/sparrow-bench-data] [--shared ../shared/datasets]
  *       [--seal]   (also time the engine's own seal of the same rows: build, calibration, file, reload)
+ *       [--params '{"exhaustiveBelow":0}']   (Seismic build parameters over the defaults)
  *
  * Data sets: test/bench/datasets.ts (real text: SciFact, Debian man pages, a SPLADE-shaped model made
  * here, real MS MARCO query vectors read from ../shared when present). Every query set is split into
@@ -53,10 +54,14 @@ const { values: args } = parseArgs({
     target: { type: 'string', default: '0.95' },
     'calibration-queries': { type: 'string', default: '200' },
     seal: { type: 'boolean', default: false },
+    params: { type: 'string' },
     cache: { type: 'string', default: path.join(os.tmpdir(), 'sparrow-bench-data') },
     shared: { type: 'string', default: defaultShared() },
   },
 });
+
+/** The build's Seismic parameters: the defaults, with --params (JSON) over them, e.g. '{"exhaustiveBelow":0}' for blocks on a small set. */
+const PARAMS = { ...DEFAULT_SEISMIC_PARAMS, ...(args.params ? (JSON.parse(args.params) as Partial<typeof DEFAULT_SEISMIC_PARAMS>) : {}) };
 
 /** The query encoder each data set's queries come from: the shape of its pseudo-queries. */
 const PROFILE_OF: Record<DatasetName, keyof typeof QUERY_LENGTHS> = {
@@ -183,10 +188,10 @@ async function main(): Promise<void> {
   const threads = Number(args['build-threads']);
   const target = Number(args.target);
   const tb = performance.now();
-  const built = await buildSeismic(docs, docnos, DEFAULT_SEISMIC_PARAMS, { threads });
+  const built = await buildSeismic(docs, docnos, PARAMS, { threads });
   const buildS = (performance.now() - tb) / 1000;
   const keptShare = built.postings / nnz;
-  console.log(`Seismic build: ${buildS.toFixed(1)} s on ${threads} thread(s), params ${JSON.stringify(DEFAULT_SEISMIC_PARAMS)}; postings kept ${(100 * keptShare).toFixed(1)}% of nnz, ${built.blocks} blocks`);
+  console.log(`Seismic build: ${buildS.toFixed(1)} s on ${threads} thread(s), params ${JSON.stringify(PARAMS)}; postings kept ${(100 * keptShare).toFixed(1)}% of nnz, ${built.blocks} blocks`);
   setSearchThreads(os.availableParallelism());
   const calibrations: Array<{ label: string; cal: Calibration; seconds: number }> = [];
   for (const [label, calQueries] of [
@@ -294,7 +299,7 @@ async function engineSeal(docs: CsrBatch, docnos: Uint32Array, profile: keyof ty
     }));
     const plan = { target, queries: (csr: CsrBatch, d: Uint32Array) => pseudoQueries(csr, d, { lengths: [...QUERY_LENGTHS[profile]], weighting: profile === 'siamese' ? 'document' : 'idf' }, Number(args['calibration-queries'])) };
     const t0 = performance.now();
-    const built = await buildSegment(rows, dir, DEFAULT_SEISMIC_PARAMS, threads, 'seal-build', 0, plan);
+    const built = await buildSegment(rows, dir, PARAMS, threads, 'seal-build', 0, plan);
     const sealS = (performance.now() - t0) / 1000;
     const cal = calibrationOf(built.index);
     console.log(`engine seal (segment-build.ts, ${threads} build threads): ${sealS.toFixed(1)} s in all; build ${((cal?.buildMs ?? 0) / 1000).toFixed(1)} s, calibration ${((cal?.ms ?? 0) / 1000).toFixed(1)} s (work ${cal?.work} of budget ${cal?.budget}${cal?.stopped ? `, stopped by ${cal.stopped}` : ''}); k=10 ${cal ? show(cal.k10) : '-'}, k=100 ${cal ? show(cal.k100) : '-'}`);
