@@ -174,6 +174,8 @@ export interface SegmentCalibrationStats {
   buildSeconds?: number;
   k10: CalibratedSettingStats;
   k100: CalibratedSettingStats;
+  /** filtered searches with no knobs (every query term) */
+  filtered?: CalibratedSettingStats;
 }
 export interface CalibratedSettingStats {
   queryCut: number;

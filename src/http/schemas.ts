@@ -239,6 +239,7 @@ export const CollectionStats = Type.Object({
           buildSeconds: Type.Optional(Type.Number()),
           k10: CalibratedSetting,
           k100: CalibratedSetting,
+          filtered: Type.Optional(CalibratedSetting),
         }),
       ),
     }),

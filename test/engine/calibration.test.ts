@@ -77,6 +77,8 @@ describe('calibration on a sealed SciFact segment', () => {
     const deeper = await col.search({ query: claims[0].text, k: 50, stats: true });
     const want = settingsFor(stored, 50, {});
     expect(deeper.stats!.segments[0]).toMatchObject(want.exact ? { exact: true } : { queryCut: want.queryCut, heapFactor: want.heapFactor });
+    // the filtered setting (a filtered search uses it through settingsFor, tested below) is shown too
+    if (stored.filtered) expect(col.stats().segments[0].calibration!.filtered).toMatchObject({ queryCut: 0, heapFactor: stored.filtered.heapFactor });
     const knobs = await col.search({ query: claims[0].text, k: 10, queryCut: 3, heapFactor: 0.5, stats: true });
     expect(knobs.stats!.segments[0]).toMatchObject({ from: 'request', queryCut: 3, heapFactor: 0.5 });
     expect(knobs.stats!.docsScored).toBeGreaterThan(0);
@@ -153,6 +155,11 @@ describe('calibration walk on a synthetic segment (3,000 documents with blocks)'
     // decided on query prefixes, so within a margin of the whole grid's cheapest, never far above it
     expect(c.k10.cost!).toBeLessThanOrEqual(1.25 * cheapest);
     expect(c.work!).toBeLessThan(gridWork); // both k together measured less than the grid at k = 10
+    // the filtered setting: every term, no higher a factor than the safer of both, passing under its allow-list
+    expect(c.filtered).toBeDefined();
+    expect(c.filtered!.queryCut).toBe(0);
+    expect(c.filtered!.heapFactor).toBeLessThanOrEqual(Math.min(c.k10.heapFactor, c.k100.heapFactor));
+    if (!c.filtered!.exact) expect(c.filtered!.lowerBound).toBeGreaterThanOrEqual(target);
   }, 120_000);
 });
 
@@ -203,6 +210,11 @@ describe('calibration: pure parts', () => {
     expect(settingsFor(cal, 10, {}, true)).toEqual({ queryCut: 0, heapFactor: 0.7 });
     expect(settingsFor(cal, 10, { queryCut: 5 }, true)).toEqual({ queryCut: 5, heapFactor: 0.7 });
     expect(settingsFor(cal, 10, { heapFactor: 0.9 }, true)).toEqual({ queryCut: 10, heapFactor: 0.9 });
+    // with its own calibrated filtered setting: that one at k <= 10, the safer of it and k = 100's deeper
+    const withFiltered: Calibration = { ...cal, filtered: { queryCut: 0, heapFactor: 0.5, recall: 1, lowerBound: 1, docsScored: 1 } };
+    expect(settingsFor(withFiltered, 10, {}, true)).toEqual({ queryCut: 0, heapFactor: 0.5 });
+    expect(settingsFor({ ...withFiltered, filtered: { ...withFiltered.filtered!, heapFactor: 0.9 } }, 50, {}, true)).toEqual({ queryCut: 0, heapFactor: 0.7 });
+    expect(settingsFor({ ...withFiltered, filtered: { ...withFiltered.filtered!, exact: true } }, 10, {}, true)).toEqual({ queryCut: 0, heapFactor: 0.5, exact: true });
   });
 
   it('makes pseudo-queries of the asked lengths from distinct source rows, terms taken from the source', () => {

@@ -16,8 +16,8 @@
  * source document is left out of both result lists before recall is counted.
  */
 import type { CsrBatch } from '../../core/types.js';
-import type { SearchResult, SeismicIndex } from '../../index/native-types.js';
-import { exactReference } from '../../index/native.js';
+import type { Bitmap, SearchResult, SeismicIndex } from '../../index/native-types.js';
+import { createBitmap, exactReference } from '../../index/native.js';
 
 /** What a search with no knobs uses on a segment. */
 export interface QuerySettings {
@@ -51,6 +51,8 @@ export interface Calibration {
   stopped?: 'budget' | 'deadline';
   k10: CalibratedSetting;
   k100: CalibratedSetting;
+  /** a filtered search with no knobs: every query term at this heap factor (absent in calibrations stored before it) */
+  filtered?: CalibratedSetting;
 }
 
 /**
@@ -109,6 +111,14 @@ export const CALIBRATION_QUERIES = 200;
 export const CALIBRATION_QUERIES_DEEP = 100;
 /** A setting is first searched with this many queries, then twice as many, … only while they leave it in doubt. */
 export const CALIBRATION_PREFIX = 25;
+/**
+ * A filtered calibration's allow-list: the rows whose index hashes into this share (the same rows
+ * every time), 10 % selectivity, between the exact scan the engine uses below
+ * index.exactFilterSelectivity (5 %) and the mild filters that behave like none.
+ */
+export const FILTERED_CALIBRATION_SHARE = 0.1;
+/** The filtered step may spend this share of the budget past it (it measures one setting, or bisects a few). */
+export const FILTERED_BUDGET_SHARE = 0.1;
 /** Recent queries needed before they replace pseudo-queries. */
 export const MIN_RECENT_QUERIES = 100;
 
@@ -222,7 +232,7 @@ class Walk {
    * 99 % upper bound below). `dropAbove`: a cost on the first CALIBRATION_PREFIX queries past which the
    * setting is dropped there ('costlier').
    */
-  async measure(s: QuerySettings, k: number, dropAbove = Infinity): Promise<Measured | 'costlier'> {
+  async measure(s: QuerySettings, k: number, dropAbove = Infinity, filter?: CalibrationFilter): Promise<Measured | 'costlier'> {
     const nq = Math.min(this.cal.queries.indptr.length - 1, k > 10 ? CALIBRATION_QUERIES_DEEP : Infinity);
     const recalls: number[] = [];
     let docs = 0;
@@ -232,8 +242,8 @@ class Walk {
       const to = Math.min(nq, Math.max(CALIBRATION_PREFIX, 2 * from)); // 25, 50, 100, 200 queries
 
       const extra = this.cal.sources ? 1 : 0; // the source document may take a place in either list
-      const got = await this.seg.search(sliceQueries(this.cal.queries, from, to), { k: k + extra, queryCut: s.queryCut, heapFactor: s.heapFactor, stats: true });
-      recalls.push(...perQueryRecall(sliceResult(this.want, from, to), got, k, this.cal.sources?.subarray(from, to)));
+      const got = await this.seg.search(sliceQueries(this.cal.queries, from, to), { k: k + extra, queryCut: s.queryCut, heapFactor: s.heapFactor, stats: true, ...(filter ? { allow: filter.allow } : {}) });
+      recalls.push(...perQueryRecall(sliceResult(filter?.want ?? this.want, from, to), got, k, this.cal.sources?.subarray(from, to)));
       for (const st of got.stats ?? []) {
         docs += st.docsScored;
         cost += st.docsScored + SUMMARY_BLOCK_COST * (st.blocksScored + st.blocksSkipped);
@@ -299,12 +309,68 @@ class Walk {
     return this.chosen(best, last);
   }
 
+  /**
+   * A filtered search's setting at k = 10: every query term, the highest heap factor from `from`
+   * down whose recall under `filter` reaches the target (one measurement when `from` passes, else a
+   * bisection below it); exact when none does.
+   */
+  async filteredSetting(budget: number, from: number, filter: CalibrationFilter): Promise<CalibratedSetting> {
+    let best: Measured | undefined;
+    let last: Measured | undefined;
+    const passes = async (i: number): Promise<boolean | undefined> => {
+      if (!this.canGo(budget)) return undefined;
+      const m = (await this.measure({ queryCut: 0, heapFactor: FACTORS[i] }, 10, Infinity, filter)) as Measured;
+      last = m;
+      if (m.lowerBound < this.target) return false;
+      best = m;
+      return true;
+    };
+    let hi = FACTORS.indexOf(from);
+    const first = await passes(hi);
+    if (first === false) {
+      let lo = -1; // -1: none known to pass
+      while (hi - lo > 1) {
+        const mid = (lo + hi + 1) >> 1;
+        const r = await passes(mid);
+        if (r === undefined) break;
+        if (r) lo = mid;
+        else hi = mid;
+      }
+    }
+    return this.chosen(best, last);
+  }
+
   /** The cheapest passing setting, or exact (with the last measured setting's figures) when none passed. */
   private chosen(best: Measured | undefined, last: Measured | undefined): CalibratedSetting {
     if (!best) return { ...THOROUGH, recall: last?.recall ?? 0, lowerBound: last?.lowerBound ?? 0, docsScored: last?.docsScored ?? 0, exact: true };
     const { prefixCost: _, ...chosen } = best;
     return chosen;
   }
+}
+
+/** An allow-list of the segment's docnos and the exact top-k among them. */
+interface CalibrationFilter {
+  allow: Bitmap;
+  want: SearchResult;
+}
+
+/** The rows of `csr` hashing into FILTERED_CALIBRATION_SHARE, as their own CSR, their docnos and a bitmap of them. */
+function filteredRows(csr: CsrBatch, docnos: Uint32Array): { csr: CsrBatch; docnos: Uint32Array; allow: Bitmap } {
+  const rows: number[] = [];
+  for (let r = 0; r < docnos.length; r++) if (((Math.imul(r + 1, 0x9e3779b1) >>> 0) / 2 ** 32) < FILTERED_CALIBRATION_SHARE) rows.push(r);
+  const indptr = new Uint32Array(rows.length + 1);
+  for (let i = 0; i < rows.length; i++) indptr[i + 1] = indptr[i] + csr.indptr[rows[i] + 1] - csr.indptr[rows[i]];
+  const indices = new Uint32Array(indptr[rows.length]);
+  const values = new Float32Array(indptr[rows.length]);
+  const allow = createBitmap(docnos.length === 0 ? 0 : docnos[docnos.length - 1] + 1);
+  const kept = new Uint32Array(rows.length);
+  rows.forEach((r, i) => {
+    indices.set(csr.indices.subarray(csr.indptr[r], csr.indptr[r + 1]), indptr[i]);
+    values.set(csr.values.subarray(csr.indptr[r], csr.indptr[r + 1]), indptr[i]);
+    kept[i] = docnos[r];
+    allow.set(docnos[r]);
+  });
+  return { csr: { indptr, indices, values }, docnos: kept, allow };
 }
 
 /** A measured setting, with its mean cost on the first CALIBRATION_PREFIX queries (for dropping costlier ones). */
@@ -328,8 +394,16 @@ export async function calibrateSegment(seg: CalibrationSegment, cal: Calibration
   // k > 10 takes the safer of both settings: when k = 10 is already exact, so is every deeper search;
   // otherwise the larger of both cuts, so the k = 100 walk measures only the cuts from k = 10's on.
   const k100 = k10.exact ? k10 : await walk.cheapest(100, budget, cuts.slice(cuts.indexOf(k10.queryCut)));
+  // Filtered searches: every term, from the safer of both factors down, under a 10 % allow-list.
+  let filtered: CalibratedSetting | undefined;
+  if (!k10.exact) {
+    const sub = filteredRows(seg.csr, seg.docnos);
+    const extra = cal.sources ? 1 : 0;
+    const filter = { allow: sub.allow, want: exactReference(sub.csr, sub.docnos, cal.queries, 10 + extra, !seg.exactWeights) };
+    filtered = await walk.filteredSetting(budget * (1 + FILTERED_BUDGET_SHARE), Math.min(k10.heapFactor, k100.heapFactor), filter);
+  }
   const ms = performance.now() - t0;
-  return { version: 1, target, source: cal.source, queries: cal.queries.indptr.length - 1, ms, work: walk.work, budget, ...(walk.stopped ? { stopped: walk.stopped } : {}), k10, k100 };
+  return { version: 1, target, source: cal.source, queries: cal.queries.indptr.length - 1, ms, work: walk.work, budget, ...(walk.stopped ? { stopped: walk.stopped } : {}), k10, k100, ...(filtered ? { filtered } : {}) };
 }
 
 function isSetting(v: unknown): v is CalibratedSetting {
@@ -340,7 +414,7 @@ function isSetting(v: unknown): v is CalibratedSetting {
 /** A segment's stored calibration, or undefined when it has none (or one of another version). */
 export function calibrationOf(seg: SeismicIndex): Calibration | undefined {
   const c = seg.calibration as Partial<Calibration> | null;
-  if (!c || c.version !== 1 || !isSetting(c.k10) || !isSetting(c.k100)) return undefined;
+  if (!c || c.version !== 1 || !isSetting(c.k10) || !isSetting(c.k100) || (c.filtered !== undefined && !isSetting(c.filtered))) return undefined;
   return c as Calibration;
 }
 
@@ -353,8 +427,10 @@ function safer(a: QuerySettings, b: QuerySettings): QuerySettings {
 /**
  * The settings of a search on a segment: explicit knobs win; otherwise the segment's calibrated
  * setting for k; a segment without calibration (small: searched in full) gets THOROUGH. A filtered
- * search with no knobs visits every query term (query cut 0) at the heap factor of the safer of the
- * k = 10 and k = 100 settings, whatever its k: under a filter the best allowed documents often match
+ * search with no knobs visits every query term (query cut 0) at its own calibrated heap factor
+ * (calibrated under a 10 % allow-list from the safer of the k = 10 and k = 100 factors down; for
+ * k > 10 the safer of it and k = 100's), or, in a calibration stored before that, the safer of the
+ * k = 10 and k = 100 settings: under a filter the best allowed documents often match
  * only through the query's smaller terms, which a query cut drops (msmarco-queries, tune half,
  * calibrated 5:0.7: recall@10 0.74 / 0.83 / 0.92 / 0.97 at 5 / 10 / 20 / 50 % selectivity; every
  * term at 0.7: 0.98 / 0.99 / 1.00 / 1.00, still scoring fewer documents than the unfiltered search
@@ -363,9 +439,15 @@ function safer(a: QuerySettings, b: QuerySettings): QuerySettings {
  * factor 0.5: 0.980 / 0.983 / 0.992 / 0.996).
  */
 export function settingsFor(cal: Calibration | undefined, k: number, knobs: { queryCut?: number; heapFactor?: number }, filtered = false): QuerySettings {
-  const base: QuerySettings = cal === undefined ? THOROUGH : k <= 10 && !filtered ? cal.k10 : safer(cal.k10, cal.k100);
+  const base: QuerySettings = cal === undefined ? THOROUGH : filtered ? filteredBase(cal, k) : k <= 10 ? cal.k10 : safer(cal.k10, cal.k100);
   if (knobs.queryCut === undefined && knobs.heapFactor === undefined) return { queryCut: filtered ? 0 : base.queryCut, heapFactor: base.heapFactor, ...(base.exact ? { exact: true } : {}) };
   return { queryCut: knobs.queryCut ?? base.queryCut, heapFactor: knobs.heapFactor ?? base.heapFactor };
+}
+
+/** A filtered search's base: its own calibrated setting (and for k > 10 the safer of it and k = 100's), else the safer of both. */
+function filteredBase(cal: Calibration, k: number): QuerySettings {
+  if (!cal.filtered) return safer(cal.k10, cal.k100);
+  return k <= 10 ? cal.filtered : safer(cal.filtered, cal.k100);
 }
 
 /** The settings a sealed segment is searched with for a request, and where they came from. */

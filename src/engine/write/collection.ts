@@ -540,5 +540,5 @@ function calibrationStats(c: Calibration | undefined): { calibration?: SegmentCa
   if (!c) return {};
   const setting = (x: CalibratedSetting): CalibratedSettingStats => ({ queryCut: x.queryCut, heapFactor: x.heapFactor, ...(x.exact ? { exact: true } : {}), recall: x.recall, lowerBound: x.lowerBound });
   const buildSeconds = c.buildMs === undefined ? {} : { buildSeconds: c.buildMs / 1000 };
-  return { calibration: { source: c.source, queries: c.queries, seconds: c.ms / 1000, ...buildSeconds, k10: setting(c.k10), k100: setting(c.k100) } };
+  return { calibration: { source: c.source, queries: c.queries, seconds: c.ms / 1000, ...buildSeconds, k10: setting(c.k10), k100: setting(c.k100), ...(c.filtered ? { filtered: setting(c.filtered) } : {}) } };
 }
