@@ -560,11 +560,20 @@ export function createRowBitmap(rows: number): RowBitmap {
  *     concurrent load the other pool thread is busy anyway, so spreading gains less.
  *   quietInlinePostings, quietIdleMs: the round trip above is measured back to back (warm pool
  *     thread, busy event loop). A server between requests is idle: its pool thread sleeps and so
- *     does its event loop, and waking both costs more (QUIET_MEASUREMENT below). So when the loop
- *     is quiet (LoopQuiet: no search pending and the loop idle >= quietIdleMs since the previous
- *     search began) a search runs inline up to quietInlinePostings; under load (searches back to
- *     back, inline or pooled) the busy limit inlinePostings holds, so concurrent searches still
- *     spread over the pool and the event loop stays free for the other requests.
+ *     does its event loop, and waking both costs more. `npm run bench:placement -- --queries 100
+ *     --rounds 5 --gaps 0.05,0.2,1,3` (a sleep before each call, median of the rounds; 2 cores,
+ *     load average 2.1-3.1): pool minus inline at the cheapest estimates was 12 us back to back,
+ *     17 us after 0.05 ms idle, 75 us after 0.2 ms, 78 us after 1 ms, 85 us after 3 ms; after a
+ *     gap inline was faster at every estimate measured (up to 426k units, 4 ms). So a quiet loop
+ *     (LoopQuiet: no search pending and the loop idle >= quietIdleMs = 0.1 ms since the previous
+ *     search began) runs a search inline up to quietInlinePostings, a bound on how long it blocks
+ *     the loop rather than a crossover: 30,000 units, ~0.3 ms at 9.75 ns a unit, about four cold
+ *     round trips, so a request that arrives meanwhile waits no longer than a few hops would have
+ *     cost. Under load (searches back to back, inline or pooled, the loop never idle in between)
+ *     the busy limit inlinePostings holds: concurrent searches still spread over the pool and the
+ *     event loop stays free for the other requests (bench:http lexical, 16 connections, placed
+ *     busy: 97% of searches; with the busy limit raised to 30,000 as well, QPS fell from
+ *     3,239-4,549 to 2,940-2,994 in alternated runs).
  */
 export const SEARCH_PLACEMENT = { inlinePostings: 1_500, quietInlinePostings: 30_000, quietIdleMs: 0.1, parallelPostings: 50_000 } as const;
 
