@@ -605,7 +605,15 @@ export function searchSegments(parts: SegmentPart[], queries: CsrBatch, options:
     throw err;
   }
   const placed = (options.mode ?? 'auto') === 'auto' && queries.indptr.length === 2;
-  return awaitNative(running)
-    .then((res) => (placed ? Object.assign(res, { inlineLimit }) : res))
-    .finally(() => loopQuiet.end());
+  // one reaction, not awaitNative's async wrapper: an inline search answers in one microtask
+  return running.then(
+    (res) => {
+      loopQuiet.end();
+      return placed ? Object.assign(res, { inlineLimit }) : res;
+    },
+    (err: unknown) => {
+      loopQuiet.end();
+      throw fromNativeError(err);
+    },
+  );
 }

@@ -119,6 +119,7 @@ export class MutableSegment {
 
   /** Exact top-k by inner product; ranking: score descending, then docno ascending. */
   search(query: SparseVector, options: MutableSearchOptions): Hit[] {
+    if (this.rows.length === 0) return []; // the usual active segment of a collection at rest
     const scores = new Float64Array(this.rows.length);
     const seen = new Uint8Array(this.rows.length);
     const touched = new Uint32Array(this.rows.length);
