@@ -188,8 +188,9 @@ class RowTopK {
 // Branch-free (most summary terms are not in the query, and a data-dependent branch here
 // mispredicts); a zero query weight adds an exact 0.
 template <typename TermT>
-float SummaryScore(const QueryVector& q, const TermT* terms, const uint8_t* codes, size_t n, float min, float scale) {
-  if (const float* d = q.Dense()) return SummaryDot(d, q.Limit(), terms, codes, n, min, scale);
+float SummaryScore(const QueryVector& q, const TermT* terms, const uint8_t* codes, size_t n, size_t readable, float min,
+                   float scale) {
+  if (const float* d = q.Dense()) return SummaryDot(d, q.Limit(), terms, codes, n, readable, min, scale);
   float s = 0.0f;
   for (size_t i = 0; i < n; i++) s += q.Get(terms[i]) * (min + scale * static_cast<float>(codes[i]));
   return s;
@@ -281,10 +282,11 @@ std::vector<Hit> SeismicSearch(const SeismicView& ix, const Rows& rows, const Do
     ranked.clear();
     for (uint32_t b = ix.list_blocks[list]; b < ix.list_blocks[list + 1]; b++) {
       size_t s0 = ix.block_summary[b], sn = ix.block_summary[b + 1] - s0;
+      const size_t readable = ix.summary_codes.size() - s0;  // terms and codes have one entry each
       float bound = wide ? SummaryScore(scratch.q, ix.summary_terms32.data() + s0, ix.summary_codes.data() + s0, sn,
-                                        ix.summary_min[b], ix.summary_scale[b])
+                                        readable, ix.summary_min[b], ix.summary_scale[b])
                          : SummaryScore(scratch.q, ix.summary_terms16.data() + s0, ix.summary_codes.data() + s0, sn,
-                                        ix.summary_min[b], ix.summary_scale[b]);
+                                        readable, ix.summary_min[b], ix.summary_scale[b]);
       if (bound * kBoundSlack >= opts.heap_factor * top.Threshold())
         ranked.push_back({bound, b});
       else if (stats)

@@ -18,8 +18,8 @@ namespace {
 inline float Weight(const float* q, uint32_t limit, uint32_t t) { return t < limit ? q[t] : 0.0f; }
 
 template <typename TermT>
-float SummaryDotPortable(const float* q, uint32_t limit, const TermT* terms, const uint8_t* codes, size_t n, float min,
-                         float scale) {
+float SummaryDotPortable(const float* q, uint32_t limit, const TermT* terms, const uint8_t* codes, size_t n,
+                         size_t /*readable*/, float min, float scale) {
   float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
   size_t i = 0;
   for (; i + 4 <= n; i += 4)
@@ -53,20 +53,28 @@ __attribute__((target("avx2"))) inline __m256 AddSummary8(__m256 acc, __m256 w, 
 
 template <typename TermT>
 __attribute__((target("avx2"))) float SummaryDotAvx2(const float* q, uint32_t limit, const TermT* terms,
-                                                     const uint8_t* codes, size_t n, float min, float scale) {
+                                                     const uint8_t* codes, size_t n, size_t readable, float min,
+                                                     float scale) {
   const __m256i lim = _mm256_set1_epi32(static_cast<int>(limit));
   const __m256 vmin = _mm256_set1_ps(min), vscale = _mm256_set1_ps(scale);
   __m256 acc = _mm256_setzero_ps();
   size_t i = 0;
   for (; i + 8 <= n; i += 8) acc = AddSummary8(acc, GatherBelow(q, LoadTerms(terms + i), lim), codes + i, vmin, vscale);
   if (i < n) {
-    // The last n - i (< 8) entries as one more step, from zero-padded copies; the lanes past them gather nothing.
-    TermT t[8] = {};
-    uint8_t c[8] = {};
-    std::memcpy(t, terms + i, (n - i) * sizeof(TermT));
-    std::memcpy(c, codes + i, n - i);
+    // The last n - i (< 8) entries as one more step; the lanes past them gather nothing and add 0.
+    // Read in place when 8 entries are readable there (the next block's follow), else from
+    // zero-padded copies (the array's last block).
     __m256i lanes = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n - i)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    acc = AddSummary8(acc, GatherBelow(q, LoadTerms(t), lim, lanes), c, vmin, vscale);
+    if (readable >= i + 8) {
+      __m256 w = GatherBelow(q, LoadTerms(terms + i), lim, lanes);
+      acc = AddSummary8(acc, w, codes + i, vmin, vscale);
+    } else {
+      TermT t[8] = {};
+      uint8_t c[8] = {};
+      std::memcpy(t, terms + i, (n - i) * sizeof(TermT));
+      std::memcpy(c, codes + i, n - i);
+      acc = AddSummary8(acc, GatherBelow(q, LoadTerms(t), lim, lanes), c, vmin, vscale);
+    }
   }
   __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
   h = _mm_add_ps(h, _mm_movehl_ps(h, h));
@@ -126,8 +134,8 @@ float HalfRowPortable(const DenseQuery& q, const TermT* terms, const Half* value
 }
 
 struct Kernels {
-  float (*summary16)(const float*, uint32_t, const uint16_t*, const uint8_t*, size_t, float, float);
-  float (*summary32)(const float*, uint32_t, const uint32_t*, const uint8_t*, size_t, float, float);
+  float (*summary16)(const float*, uint32_t, const uint16_t*, const uint8_t*, size_t, size_t, float, float);
+  float (*summary32)(const float*, uint32_t, const uint32_t*, const uint8_t*, size_t, size_t, float, float);
   float (*row16)(const DenseQuery&, const uint16_t*, const Half*, size_t);
   float (*row32)(const DenseQuery&, const uint32_t*, const Half*, size_t);
   float (*bm25_16)(const DenseQuery&, const uint16_t*, const Half*, size_t, float);
@@ -154,13 +162,13 @@ const Kernels kKernels = Pick();
 
 }  // namespace
 
-float SummaryDot(const float* q, uint32_t limit, const uint16_t* terms, const uint8_t* codes, size_t n, float min,
-                 float scale) {
-  return kKernels.summary16(q, limit, terms, codes, n, min, scale);
+float SummaryDot(const float* q, uint32_t limit, const uint16_t* terms, const uint8_t* codes, size_t n, size_t readable,
+                 float min, float scale) {
+  return kKernels.summary16(q, limit, terms, codes, n, readable, min, scale);
 }
-float SummaryDot(const float* q, uint32_t limit, const uint32_t* terms, const uint8_t* codes, size_t n, float min,
-                 float scale) {
-  return kKernels.summary32(q, limit, terms, codes, n, min, scale);
+float SummaryDot(const float* q, uint32_t limit, const uint32_t* terms, const uint8_t* codes, size_t n, size_t readable,
+                 float min, float scale) {
+  return kKernels.summary32(q, limit, terms, codes, n, readable, min, scale);
 }
 float DotHalfRow(const DenseQuery& q, const uint16_t* terms, const Half* values, size_t n) {
   return kKernels.row16(q, terms, values, n);

@@ -72,9 +72,13 @@ float DotBm25Row(const DenseQuery& q, const uint16_t* terms, const Half* values,
 float DotBm25Row(const DenseQuery& q, const uint32_t* terms, const Half* values, size_t n, float norm);
 
 // Sum over i of q[terms[i]] * (min + scale * codes[i]) (terms >= limit count 0): a block summary's
-// score. Summation order is unspecified (callers allow a relative slack).
-float SummaryDot(const float* q, uint32_t limit, const uint16_t* terms, const uint8_t* codes, size_t n, float min, float scale);
-float SummaryDot(const float* q, uint32_t limit, const uint32_t* terms, const uint8_t* codes, size_t n, float min, float scale);
+// score. `readable` (>= n): entries of terms and codes that may be read from their start (the rest
+// of the array), so the last partial step reads in place. Summation order is unspecified (callers
+// allow a relative slack).
+float SummaryDot(const float* q, uint32_t limit, const uint16_t* terms, const uint8_t* codes, size_t n, size_t readable,
+                 float min, float scale);
+float SummaryDot(const float* q, uint32_t limit, const uint32_t* terms, const uint8_t* codes, size_t n, size_t readable,
+                 float min, float scale);
 
 // "avx2" (with F16C) or "portable": which version this process uses (SPARROW_SIMD=portable forces portable).
 const char* SimdKernelName();
