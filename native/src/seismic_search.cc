@@ -91,7 +91,8 @@ struct Scratch {
   QueryVector q;
   std::vector<uint64_t> visited;  // one bit per forward row
   std::vector<uint32_t> touched;  // rows to unmark after the query
-  std::vector<uint32_t> pending;  // admitted rows of the current block
+  std::vector<uint32_t> pending;   // admitted rows of the block selected last
+  std::vector<uint32_t> incoming;  // admitted rows of the block being selected
   void Reset(size_t rows) {
     if (visited.size() < (rows + 63) / 64) visited.assign((rows + 63) / 64, 0);
   }
@@ -300,24 +301,38 @@ std::vector<Hit> SeismicSearch(const SeismicView& ix, const Rows& rows, const Do
         break;
       }
       if (stats) stats->blocks_scored++;
-      // Pipelined: this block's row offsets (and docnos) are prefetched, the block selected
-      // before is scored, then this block's rows are admitted and prefetched; they are scored when
-      // the next block is selected. Deciding on a threshold one block old only skips less, so
-      // bounds stay safe.
+      // Pipelined: this block's row offsets (and docnos) are prefetched; then the block selected
+      // before is scored row by row, and after each scored row one more of this block's rows is
+      // admitted and its entries prefetched, so the loads of this block overlap the scoring of the
+      // last one instead of queueing behind each other. This block is scored when the next is
+      // selected. Deciding on a threshold one block old only skips less, so bounds stay safe; rows
+      // are admitted and scored in the same order as without the overlap.
       const size_t p0 = ix.block_postings[b], p1 = ix.block_postings[b + 1];
       for (size_t p = p0; p < p1; p++) {
         uint32_t r = UnpackRow(ix.postings.data(), p, row_bits);
         __builtin_prefetch(rows.indptr + r);
         if (docnos && filtered) __builtin_prefetch(docnos + r);
       }
-      flush_pending();
-      for (size_t p = p0; p < p1; p++) {
-        uint32_t r = UnpackRow(ix.postings.data(), p, row_bits);
-        if (!scratch.Visit(r) || !opts.filter.AcceptRow(r, docnos)) continue;
-        pending.push_back(r);
-        PrefetchRange(rows.indices + rows.indptr[r], rows.RowLen(r));
-        PrefetchRange(rows.values + rows.indptr[r], rows.RowLen(r));
+      std::vector<uint32_t>& incoming = scratch.incoming;
+      incoming.clear();
+      size_t p = p0;
+      auto admit_next = [&] {
+        for (; p < p1; p++) {
+          uint32_t r = UnpackRow(ix.postings.data(), p, row_bits);
+          if (!scratch.Visit(r) || !opts.filter.AcceptRow(r, docnos)) continue;
+          incoming.push_back(r);
+          PrefetchRange(rows.indices + rows.indptr[r], rows.RowLen(r));
+          PrefetchRange(rows.values + rows.indptr[r], rows.RowLen(r));
+          p++;
+          return;
+        }
+      };
+      for (uint32_t r : pending) {
+        score_admitted(r);
+        admit_next();
       }
+      while (p < p1) admit_next();
+      pending.swap(incoming);
     }
   }
 
