@@ -95,8 +95,10 @@ struct DocFilter {
   const RowBitsView* deleted_rows = nullptr;  // by the searched segment's row
   const RowWordsView* allow_rows = nullptr;   // by the searched segment's row: only these rows
   const RowBitsView* allow_docs = nullptr;    // by docno, chunked: only these (the dense field's cached filter)
+  const RowBitsView* removed_docs = nullptr;  // by docno, chunked: never these (the dense field's deletes)
   bool Accept(DocNo d) const {
     if (tombstones && tombstones->Test(d)) return false;
+    if (removed_docs && removed_docs->Test(d)) return false;
     if (allow && !allow->Test(d)) return false;
     if (allow_docs && !allow_docs->Test(d)) return false;
     return true;
@@ -106,7 +108,7 @@ struct DocFilter {
   bool AcceptRow(uint32_t r, const DocNo* docnos) const {
     if (deleted_rows && deleted_rows->Test(r)) return false;
     if (allow_rows && !allow_rows->Test(r)) return false;
-    if (!tombstones && !allow && !allow_docs) return true;
+    if (!tombstones && !allow && !allow_docs && !removed_docs) return true;
     return Accept(docnos ? docnos[r] : r);
   }
 };

@@ -2,9 +2,9 @@
 //
 //   new DenseIndex(dims, metric: "dot" | "cosine")
 //   add(docnos: Uint32Array, vectors: Float32Array)            sync, all-or-nothing
-//   search(queries: Float32Array, options: {k, tombstones?: Bitmap, allow?: RowBitmap (by docno), threshold?})
+//   search(queries: Float32Array, options: {k, tombstones?: RowBitmap (by docno), allow?: RowBitmap (by docno), threshold?})
 //     -> Promise<{offsets, docnos, scores}>                     rows split over the search pool
-//   score(query: Float32Array, docnos: Uint32Array, filter?: {tombstones?: Bitmap, allow?: RowBitmap})
+//   score(query: Float32Array, docnos: Uint32Array, filter?: {tombstones?: RowBitmap, allow?: RowBitmap})
 //     -> Float32Array   NaN where a docno has no vector, is tombstoned or is not allowed
 //   get(docno) -> Float32Array | undefined;  has(docno) -> boolean;  docnos() -> Uint32Array (row order)
 //   rows, dims, bytes, metric (getters);  close()
@@ -32,8 +32,8 @@ struct DenseJob {
   size_t nq = 0;
   size_t k = 10;
   float threshold = 0;
-  std::shared_ptr<const BitmapWords> tombstones;
-  BitmapView tomb_view;
+  RowBitmap::Snapshot tombstones;  // by docno: chunks shared with the field's deletes, never copied per search
+  RowBitsView tomb_view;
   RowBitmap::Snapshot allow;  // by docno: a RowBitmap's chunks, shared (never copied per search)
   RowBitsView allow_view;
   DocFilter filter;
@@ -132,11 +132,11 @@ class DenseIndexWrap : public Napi::ObjectWrap<DenseIndexWrap> {
       Napi::Object o = info[1].As<Napi::Object>();
       job->k = static_cast<size_t>(IntegerArg(o.Get("k"), "options.k", 1, kMaxK));
       job->threshold = static_cast<float>(NumberArg(o.Get("threshold"), "options.threshold", -std::numeric_limits<double>::infinity()));
-      job->tombstones = BitmapSnapshotArg(o.Get("tombstones"), "options.tombstones");
+      job->tombstones = RowBitmapSnapshotArg(o.Get("tombstones"), "options.tombstones");
       job->allow = RowBitmapSnapshotArg(o.Get("allow"), "options.allow");
-      if (job->tombstones) job->tomb_view = ViewOf(*job->tombstones);
+      if (job->tombstones) job->tomb_view = job->tombstones->View();
       if (job->allow) job->allow_view = job->allow->View();
-      job->filter = DocFilter{job->tombstones ? &job->tomb_view : nullptr};
+      job->filter.removed_docs = job->tombstones ? &job->tomb_view : nullptr;
       job->filter.allow_docs = job->allow ? &job->allow_view : nullptr;
       job->snap = store.Snapshot();
       size_t rows = job->snap->rows;
@@ -172,20 +172,21 @@ class DenseIndexWrap : public Napi::ObjectWrap<DenseIndexWrap> {
         if (!std::isfinite(query.data[i])) ThrowTypeError(info.Env(), "query[" + std::to_string(i) + "] is not finite");
       }
       auto docnos = TypedArrayArg<uint32_t>(info[1], "docnos");
-      std::shared_ptr<const BitmapWords> tombstones;
+      RowBitmap::Snapshot tombstones;
       RowBitmap::Snapshot allow;
       if (!info[2].IsUndefined()) {
         if (!info[2].IsObject()) ThrowTypeError(info.Env(), "filter must be an object");
         Napi::Object o = info[2].As<Napi::Object>();
-        tombstones = BitmapSnapshotArg(o.Get("tombstones"), "filter.tombstones");
+        tombstones = RowBitmapSnapshotArg(o.Get("tombstones"), "filter.tombstones");
         allow = RowBitmapSnapshotArg(o.Get("allow"), "filter.allow");
       }
       auto out = Napi::Float32Array::New(info.Env(), docnos.size);
       store.Score(query.data, docnos.data, docnos.size, out.Data());
       if (tombstones || allow) {
-        BitmapView tomb_view = tombstones ? ViewOf(*tombstones) : BitmapView{};
+        RowBitsView tomb_view = tombstones ? tombstones->View() : RowBitsView{};
         RowBitsView allow_view = allow ? allow->View() : RowBitsView{};
-        DocFilter filter{tombstones ? &tomb_view : nullptr};
+        DocFilter filter;
+        filter.removed_docs = tombstones ? &tomb_view : nullptr;
         filter.allow_docs = allow ? &allow_view : nullptr;
         for (size_t i = 0; i < docnos.size; i++)
           if (!filter.Accept(docnos.data[i])) out[i] = std::numeric_limits<float>::quiet_NaN();

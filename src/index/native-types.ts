@@ -243,7 +243,7 @@ export interface MultiSearchResult extends SearchResult {
 /** A dense search's options: `allow` is a docno-indexed RowBitmap, read through its snapshot (never copied). */
 export interface DenseIndexSearchOptions {
   k: number; // 1..10_000
-  tombstones?: Bitmap; // docnos never returned
+  tombstones?: RowBitmap; // docnos never returned (bit d = docno d), read through its snapshot (never copied)
   allow?: RowBitmap; // when given, only these docnos (bit d = docno d) are returned
   threshold?: number;
 }

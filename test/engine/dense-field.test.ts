@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_DENSE_INDEX, type DenseIndexConfig } from '../../src/config.js';
 import { DenseField, type DenseRow } from '../../src/engine/segments/dense-field.js';
-import { createRowBitmap } from '../../src/index/native.js';
+import { createBitmap, createRowBitmap } from '../../src/index/native.js';
 import type { RowBitmap } from '../../src/index/native-types.js';
 import { clusteredVectors, exactTopK, tempDirs } from '../helpers/dense-data.js';
 
@@ -83,7 +83,20 @@ describe('DenseField, exact path', () => {
     const filtered = f.exact.score(query(1), ids, { tombstones: f.removed, allow: allowOf([DOCNOS[0], DOCNOS[1], DOCNOS[N - 1]]) });
     expect([...filtered].map((x) => Number.isNaN(x))).toEqual([false, true, true, false]);
     expect(filtered[0]).toBeCloseTo(byDocno.get(DOCNOS[0])!, 5);
-    expect(() => f.exact.score(query(1), ids, { allow: f.removed as never })).toThrow(/filter\.allow must be a RowBitmap/);
+    // both are chunked RowBitmaps by docno (a flat Bitmap is refused): a delete after a search copies one chunk
+    expect(() => f.exact.score(query(1), ids, { allow: createBitmap() as never })).toThrow(/filter\.allow must be a RowBitmap/);
+    expect(() => f.exact.score(query(1), ids, { tombstones: createBitmap() as never })).toThrow(/filter\.tombstones must be a RowBitmap/);
+    // deletes spread over several 65,536-docno chunks; a search's snapshot shares them all, and the
+    // next delete copies only the chunk it writes
+    const far = Uint32Array.of(100_000, 300_000);
+    f.add(far, DATA.slice(0, 2 * DIMS));
+    far.forEach((d) => f.remove(d));
+    const before = f.removed.copiedChunks;
+    const pending = f.search(query(2), { k: 5 });
+    f.remove(DOCNOS[2]);
+    await pending;
+    expect(f.removed.copiedChunks - before).toBe(1);
+    expect(f.isRemoved(DOCNOS[2]) && f.isRemoved(DOCNOS[1]) && !f.isRemoved(DOCNOS[0]) && !f.isRemoved(2 ** 31)).toBe(true);
   });
 
   it('rejects bad vectors with INVALID_DENSE_VECTOR and changes nothing', async () => {

@@ -18,8 +18,8 @@ import { DEFAULT_DENSE_INDEX, type DenseIndexConfig } from '../../config.js';
 import type { DocNo, Hit } from '../../core/types.js';
 import { AppError } from '../../errors.js';
 import { AnnIndex } from '../../index/ann.js';
-import type { Bitmap, DenseIndex, RowBitmap } from '../../index/native-types.js';
-import { createBitmap, createDenseIndex } from '../../index/native.js';
+import type { DenseIndex, RowBitmap } from '../../index/native-types.js';
+import { createDenseIndex, createRowBitmap } from '../../index/native.js';
 import type { DenseConfig } from '../types.js';
 
 export interface DenseRow {
@@ -42,7 +42,8 @@ const LOAD_BATCH = 4096;
 const SNAPSHOT_MIN_CHANGES = 10_000;
 
 export class DenseField {
-  readonly removed: Bitmap = createBitmap();
+  /** deleted docnos (bit d = docno d): chunked copy-on-write, so a delete after a search copies one chunk, not the set */
+  readonly removed: RowBitmap = createRowBitmap(0);
   private ann?: AnnIndex;
   /** set once every live row has been sent to `ann`: only then may searches use it */
   private annReady = false;
@@ -109,11 +110,16 @@ export class DenseField {
 
   remove(docno: DocNo): void {
     this.checkOpen();
-    if (!this.exact.has(docno) || this.removed.has(docno)) return;
+    if (!this.exact.has(docno) || this.isRemoved(docno)) return;
+    if (docno >= this.removed.rows) this.removed.grow(docno + 1);
     this.removed.set(docno);
     this.live--;
     this.changes++;
     this.ann?.remove(Uint32Array.of(docno)).catch((e: unknown) => (this.annError = e));
+  }
+
+  isRemoved(docno: DocNo): boolean {
+    return docno < this.removed.rows && this.removed.has(docno);
   }
 
   /** Validates a query vector: INVALID_DENSE_VECTOR for a wrong length, NaN/∞, or a zero vector under cosine. */
@@ -203,7 +209,7 @@ export class DenseField {
   }
 
   private liveDocnos(): Uint32Array {
-    return this.exact.docnos().filter((d) => !this.removed.has(d));
+    return this.exact.docnos().filter((d) => !this.isRemoved(d));
   }
 
   /** Loads the snapshot and reconciles it with the live rows, or starts building the index from scratch. */
@@ -249,7 +255,7 @@ export class DenseField {
     const sent: Promise<void>[] = [];
     for (let at = 0; at < docnos.length; at += LOAD_BATCH) {
       // re-check removals at send time: a docno removed meanwhile was never sent, or is removed after
-      const batch = docnos.subarray(at, at + LOAD_BATCH).filter((d) => !this.removed.has(d));
+      const batch = docnos.subarray(at, at + LOAD_BATCH).filter((d) => !this.isRemoved(d));
       const vectors = concat([...batch].map((d) => this.exact.get(d)!), this.config.dims);
       sent.push(ann.add(batch, vectors));
       await new Promise((resolve) => setImmediate(resolve));
