@@ -272,8 +272,8 @@ class Walk {
    * heapFactor x the k-th best; summaries underestimate, so a lower factor skips less); cost grows
    * the same ways. So each cut has a highest passing factor, no higher than the next larger cut's,
    * and the cheapest passing setting is one of these. From every term down: a cut is tried at the
-   * larger cut's factor; if that fails, at the lowest factor (if that fails too, neither this cut nor
-   * a smaller one passes: the walk ends), then by bisection between the two. A setting already
+   * larger cut's factor; if that fails, its factor is bisected below it (when none passes, neither
+   * this cut nor a smaller one can: the walk ends). A setting already
    * costlier on the prefix than CALIBRATION_DROP_FACTOR x the best so far is dropped there: it cannot
    * be the cheapest, nor can any lower factor at its cut (each costs more). No passing setting: exact.
    */
@@ -325,7 +325,7 @@ class Walk {
       best = m;
       return true;
     };
-    let hi = FACTORS.indexOf(from);
+    let hi = Math.max(0, FACTORS.indexOf(from)); // `from` is a grid factor (0: the lowest, should it not be)
     const first = await passes(hi);
     if (first === false) {
       let lo = -1; // -1: none known to pass
