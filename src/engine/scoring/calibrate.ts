@@ -294,16 +294,8 @@ class Walk {
       const first = await test(j, top);
       if (first === 'stop') break;
       if (first !== 'fail') continue; // passes there, or nothing at this cut can be the cheapest
-      // Bisection below `top`: lo passes (or costs too much to matter; -1: none known), hi fails.
-      let [lo, hi] = [-1, top];
-      while (hi - lo > 1) {
-        const mid = (lo + hi + 1) >> 1;
-        const r = await test(j, mid);
-        if (r === 'stop') return this.chosen(best, last);
-        if (r === 'fail') hi = mid;
-        else lo = mid;
-      }
-      if (lo < 0) break; // no factor passes at this cut, nor at a smaller one
+      const lo = await highestPassing(top, (i) => test(j, i));
+      if (lo === undefined || lo < 0) break; // stopped; or no factor passes at this cut, nor at a smaller one
       top = lo;
     }
     return this.chosen(best, last);
@@ -317,26 +309,16 @@ class Walk {
   async filteredSetting(budget: number, from: number, filter: CalibrationFilter): Promise<CalibratedSetting> {
     let best: Measured | undefined;
     let last: Measured | undefined;
-    const passes = async (i: number): Promise<boolean | undefined> => {
-      if (!this.canGo(budget)) return undefined;
+    const test = async (i: number): Promise<'pass' | 'fail' | 'stop'> => {
+      if (!this.canGo(budget)) return 'stop';
       const m = (await this.measure({ queryCut: 0, heapFactor: FACTORS[i] }, 10, Infinity, filter)) as Measured;
       last = m;
-      if (m.lowerBound < this.target) return false;
+      if (m.lowerBound < this.target) return 'fail';
       best = m;
-      return true;
+      return 'pass';
     };
-    let hi = Math.max(0, FACTORS.indexOf(from)); // `from` is a grid factor (0: the lowest, should it not be)
-    const first = await passes(hi);
-    if (first === false) {
-      let lo = -1; // -1: none known to pass
-      while (hi - lo > 1) {
-        const mid = (lo + hi + 1) >> 1;
-        const r = await passes(mid);
-        if (r === undefined) break;
-        if (r) lo = mid;
-        else hi = mid;
-      }
-    }
+    const start = Math.max(0, FACTORS.indexOf(from)); // `from` is a grid factor (0: the lowest, should it not be)
+    if ((await test(start)) === 'fail') await highestPassing(start, test);
     return this.chosen(best, last);
   }
 
@@ -371,6 +353,23 @@ function filteredRows(csr: CsrBatch, docnos: Uint32Array): { csr: CsrBatch; docn
     allow.set(docnos[r]);
   });
   return { csr: { indptr, indices, values }, docnos: kept, allow };
+}
+
+/**
+ * Bisection over the heap factors below index `hi` (which failed): the highest index whose test does
+ * not fail (passes, or costs too much to matter), -1 when every one fails, undefined when a test
+ * stopped the walk (budget or deadline).
+ */
+async function highestPassing(hi: number, test: (i: number) => Promise<'pass' | 'fail' | 'costlier' | 'stop'>): Promise<number | undefined> {
+  let lo = -1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi + 1) >> 1;
+    const r = await test(mid);
+    if (r === 'stop') return undefined;
+    if (r === 'fail') hi = mid;
+    else lo = mid;
+  }
+  return lo;
 }
 
 /** A measured setting, with its mean cost on the first CALIBRATION_PREFIX queries (for dropping costlier ones). */
