@@ -26,17 +26,34 @@ namespace {
 // threads share the work evenly at 100k rows.
 constexpr size_t kRowsPerTask = 16384;
 
+// A dense search's docno filter from an options object ({tombstones?, allow?}: RowBitmaps by docno):
+// their snapshots (chunks shared, never copied) held while the search runs, and the DocFilter over
+// them. The filter points into this object, which therefore stays where it was made.
+struct DocnoFilter {
+  RowBitmap::Snapshot removed, allow;
+  RowBitsView removed_view, allow_view;
+  DocFilter filter;
+  DocnoFilter() = default;
+  DocnoFilter(const DocnoFilter&) = delete;
+  DocnoFilter& operator=(const DocnoFilter&) = delete;
+  void Read(const Napi::Object& o, const std::string& what) {
+    removed = RowBitmapSnapshotArg(o.Get("tombstones"), what + ".tombstones");
+    allow = RowBitmapSnapshotArg(o.Get("allow"), what + ".allow");
+    if (removed) removed_view = removed->View();
+    if (allow) allow_view = allow->View();
+    filter.removed_docs = removed ? &removed_view : nullptr;
+    filter.allow_docs = allow ? &allow_view : nullptr;
+  }
+  bool Any() const { return removed || allow; }
+};
+
 struct DenseJob {
   std::shared_ptr<const DenseSnapshot> snap;
   std::vector<float> queries;  // prepared (normalised for cosine), nq × dims
   size_t nq = 0;
   size_t k = 10;
   float threshold = 0;
-  RowBitmap::Snapshot tombstones;  // by docno: chunks shared with the field's deletes, never copied per search
-  RowBitsView tomb_view;
-  RowBitmap::Snapshot allow;  // by docno: a RowBitmap's chunks, shared (never copied per search)
-  RowBitsView allow_view;
-  DocFilter filter;
+  DocnoFilter filter;
   size_t tasks = 0;
   std::vector<std::vector<std::vector<Hit>>> parts;  // [q][task]
 };
@@ -132,12 +149,7 @@ class DenseIndexWrap : public Napi::ObjectWrap<DenseIndexWrap> {
       Napi::Object o = info[1].As<Napi::Object>();
       job->k = static_cast<size_t>(IntegerArg(o.Get("k"), "options.k", 1, kMaxK));
       job->threshold = static_cast<float>(NumberArg(o.Get("threshold"), "options.threshold", -std::numeric_limits<double>::infinity()));
-      job->tombstones = RowBitmapSnapshotArg(o.Get("tombstones"), "options.tombstones");
-      job->allow = RowBitmapSnapshotArg(o.Get("allow"), "options.allow");
-      if (job->tombstones) job->tomb_view = job->tombstones->View();
-      if (job->allow) job->allow_view = job->allow->View();
-      job->filter.removed_docs = job->tombstones ? &job->tomb_view : nullptr;
-      job->filter.allow_docs = job->allow ? &job->allow_view : nullptr;
+      job->filter.Read(o, "options");
       job->snap = store.Snapshot();
       size_t rows = job->snap->rows;
       job->tasks = std::max<size_t>(1, (rows + kRowsPerTask - 1) / kRowsPerTask);
@@ -150,7 +162,7 @@ class DenseIndexWrap : public Napi::ObjectWrap<DenseIndexWrap> {
           [job, rows](size_t t) {
             size_t begin = t * kRowsPerTask, end = std::min(rows, begin + kRowsPerTask);
             std::vector<TopK> tops(job->nq, TopK(job->k, job->threshold));
-            ScanRange(*job->snap, job->queries.data(), job->nq, begin, end, job->filter, tops);
+            ScanRange(*job->snap, job->queries.data(), job->nq, begin, end, job->filter.filter, tops);
             for (size_t q = 0; q < job->nq; q++) job->parts[q][t] = tops[q].Take();
           },
           [job, settler](std::exception_ptr err) {
@@ -172,24 +184,16 @@ class DenseIndexWrap : public Napi::ObjectWrap<DenseIndexWrap> {
         if (!std::isfinite(query.data[i])) ThrowTypeError(info.Env(), "query[" + std::to_string(i) + "] is not finite");
       }
       auto docnos = TypedArrayArg<uint32_t>(info[1], "docnos");
-      RowBitmap::Snapshot tombstones;
-      RowBitmap::Snapshot allow;
+      DocnoFilter filter;
       if (!info[2].IsUndefined()) {
         if (!info[2].IsObject()) ThrowTypeError(info.Env(), "filter must be an object");
-        Napi::Object o = info[2].As<Napi::Object>();
-        tombstones = RowBitmapSnapshotArg(o.Get("tombstones"), "filter.tombstones");
-        allow = RowBitmapSnapshotArg(o.Get("allow"), "filter.allow");
+        filter.Read(info[2].As<Napi::Object>(), "filter");
       }
       auto out = Napi::Float32Array::New(info.Env(), docnos.size);
       store.Score(query.data, docnos.data, docnos.size, out.Data());
-      if (tombstones || allow) {
-        RowBitsView tomb_view = tombstones ? tombstones->View() : RowBitsView{};
-        RowBitsView allow_view = allow ? allow->View() : RowBitsView{};
-        DocFilter filter;
-        filter.removed_docs = tombstones ? &tomb_view : nullptr;
-        filter.allow_docs = allow ? &allow_view : nullptr;
+      if (filter.Any()) {
         for (size_t i = 0; i < docnos.size; i++)
-          if (!filter.Accept(docnos.data[i])) out[i] = std::numeric_limits<float>::quiet_NaN();
+          if (!filter.filter.Accept(docnos.data[i])) out[i] = std::numeric_limits<float>::quiet_NaN();
       }
       return out;
     });
