@@ -35,4 +35,30 @@ describe('mutable segment top-k', () => {
       }
     }
   });
+
+  it('searches of segments of different sizes, and a search whose filter threw, leave nothing behind for the next', () => {
+    const make = (n: number, from: number): MutableSegment => {
+      const seg = new MutableSegment();
+      for (let d = 1; d <= n; d++) seg.add({ docno: from + d, vector: { indices: Uint32Array.of(d % 5, 5 + (d % 3)), values: Float32Array.of(1 + (d % 4), 1) }, tf: false, length: 0, seq: d });
+      return seg;
+    };
+    const small = make(30, 0);
+    const large = make(500, 1000);
+    const query = { indices: Uint32Array.of(1, 2, 6), values: Float32Array.of(1, 2, 0.5) };
+    const smallAlone = small.search(query, { k: 5 });
+    const largeAlone = large.search(query, { k: 5 });
+    expect(() =>
+      large.search(query, {
+        k: 5,
+        allow: () => {
+          throw new Error('filter failed');
+        },
+      }),
+    ).toThrow('filter failed');
+    for (let i = 0; i < 3; i++) {
+      expect(small.search(query, { k: 5 })).toEqual(smallAlone);
+      expect(large.search(query, { k: 5 })).toEqual(largeAlone);
+    }
+    expect(smallAlone[0].score).toBe(Math.fround(2 * 4 + 0.5)); // d = 7: term 2 (2 x 4) + term 6 (0.5 x 1)
+  });
 });

@@ -45,8 +45,44 @@ function append(p: Postings, row: number, value: number): void {
   p.values[p.n++] = value;
 }
 
+/**
+ * Per-row accumulators shared by every search of this thread: a search runs synchronously from start
+ * to end, so one set serves them all. Grown to the largest segment searched and cleared row by row
+ * after each search (only the touched rows), so a search allocates nothing proportional to the
+ * segment: allocating and zeroing three arrays per query was most of the garbage a collection
+ * under ingest made (each a fresh off-heap buffer: external memory that brings major collections).
+ */
+class Accumulators {
+  scores = new Float64Array(0);
+  seen = new Uint8Array(0);
+  touched = new Uint32Array(0);
+
+  /** Room for `rows` rows; every entry below it is zero. */
+  reserve(rows: number): void {
+    if (this.scores.length >= rows) return;
+    const n = Math.max(rows, Math.ceil(this.scores.length * 1.5));
+    this.scores = new Float64Array(n);
+    this.seen = new Uint8Array(n);
+    this.touched = new Uint32Array(n);
+  }
+
+  /** Zeroes the first `n` touched rows again. */
+  clear(n: number): void {
+    const { scores, seen, touched } = this;
+    for (let t = 0; t < n; t++) {
+      const r = touched[t];
+      scores[r] = 0;
+      seen[r] = 0;
+    }
+  }
+}
+
+const accumulators = new Accumulators();
+
 export class MutableSegment {
   readonly rows: MutableRow[] = [];
+  /** rows whose values are term frequencies (weighted at query time) */
+  private tfRows = 0;
   private readonly postings = new Map<number, Postings>();
   private readonly deleted = new Set<number>(); // row numbers
   private frozenFlag = false;
@@ -77,6 +113,7 @@ export class MutableSegment {
     if (last && row.docno <= last.docno) throw new Error(`docno ${row.docno} is not above ${last.docno}`);
     const r = this.rows.length;
     this.rows.push(row);
+    if (row.tf) this.tfRows++;
     const { indices, values } = row.vector;
     for (let i = 0; i < indices.length; i++) {
       let p = this.postings.get(indices[i]);
@@ -120,42 +157,46 @@ export class MutableSegment {
   /** Exact top-k by inner product; ranking: score descending, then docno ascending. */
   search(query: SparseVector, options: MutableSearchOptions): Hit[] {
     if (this.rows.length === 0) return []; // the usual active segment of a collection at rest
-    const scores = new Float64Array(this.rows.length);
-    const seen = new Uint8Array(this.rows.length);
-    const touched = new Uint32Array(this.rows.length);
+    accumulators.reserve(this.rows.length);
+    const { scores, seen, touched } = accumulators;
     let nTouched = 0;
-    const { tfWeight } = options;
-    for (let q = 0; q < query.indices.length; q++) {
-      const p = this.postings.get(query.indices[q]);
-      if (!p) continue;
-      const qw = query.values[q];
-      const { rows, values, n } = p;
-      for (let i = 0; i < n; i++) {
-        const r = rows[i];
-        let w = values[i];
-        if (tfWeight) {
-          const row = this.rows[r];
-          if (row.tf) w = tfWeight(w, row.length);
+    try {
+      // only rows holding term frequencies are weighted (none in a SPLADE collection)
+      const tfWeight = this.tfRows > 0 ? options.tfWeight : undefined;
+      for (let q = 0; q < query.indices.length; q++) {
+        const p = this.postings.get(query.indices[q]);
+        if (!p) continue;
+        const qw = query.values[q];
+        const { rows, values, n } = p;
+        for (let i = 0; i < n; i++) {
+          const r = rows[i];
+          let w = values[i];
+          if (tfWeight) {
+            const row = this.rows[r];
+            if (row.tf) w = tfWeight(w, row.length);
+          }
+          if (seen[r] === 0) {
+            seen[r] = 1;
+            touched[nTouched++] = r;
+          }
+          scores[r] += qw * w;
         }
-        if (seen[r] === 0) {
-          seen[r] = 1;
-          touched[nTouched++] = r;
-        }
-        scores[r] += qw * w;
       }
+      // Bounded selection: only the k best so far are kept (a min-heap on the ranking), never every touched row.
+      const threshold = options.threshold ?? -Infinity;
+      const heap = new TopK(options.k);
+      for (let t = 0; t < nTouched; t++) {
+        const r = touched[t];
+        const score = Math.fround(scores[r]);
+        if (score <= threshold || score <= 0 || !heap.admits(score, this.rows[r].docno) || this.deleted.has(r)) continue;
+        const docno = this.rows[r].docno;
+        if (options.allow && !options.allow(docno)) continue;
+        heap.push({ docno, score });
+      }
+      return heap.sorted();
+    } finally {
+      accumulators.clear(nTouched); // also when `allow` or `tfWeight` threw
     }
-    // Bounded selection: only the k best so far are kept (a min-heap on the ranking), never every touched row.
-    const threshold = options.threshold ?? -Infinity;
-    const heap = new TopK(options.k);
-    for (let t = 0; t < nTouched; t++) {
-      const r = touched[t];
-      const score = Math.fround(scores[r]);
-      if (score <= threshold || score <= 0 || !heap.admits(score, this.rows[r].docno) || this.deleted.has(r)) continue;
-      const docno = this.rows[r].docno;
-      if (options.allow && !options.allow(docno)) continue;
-      heap.push({ docno, score });
-    }
-    return heap.sorted();
   }
 }
 
