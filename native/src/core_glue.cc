@@ -21,6 +21,10 @@ Napi::Value GetSearchThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(ThreadPool::Global().Threads()));
 }
 
+// lowerThreadPriority(): the calling thread at the build threads' priority (nice +10 on Linux; best
+// effort, a no-op elsewhere). For a worker thread that runs background jobs in JS.
+void LowerThreadPriorityJs(const Napi::CallbackInfo&) { LowerThreadPriority(); }
+
 }  // namespace
 
 void InitCore(Napi::Env env, Napi::Object exports) {
@@ -30,6 +34,7 @@ void InitCore(Napi::Env env, Napi::Object exports) {
   env.AddCleanupHook([] { ThreadPool::Global().RemoveUser(); });
   exports.Set("setSearchThreads", Napi::Function::New<SetSearchThreads>(env, "setSearchThreads"));
   exports.Set("getSearchThreads", Napi::Function::New<GetSearchThreads>(env, "getSearchThreads"));
+  exports.Set("lowerThreadPriority", Napi::Function::New<LowerThreadPriorityJs>(env, "lowerThreadPriority"));
   exports.Set("simdKernel", Napi::String::New(env, SimdKernelName()));
   InitBitmap(env, exports);
   InitIndexes(env, exports);

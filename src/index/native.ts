@@ -59,6 +59,7 @@ export interface RawAddon {
   Bitmap: new (capacity?: number) => Bitmap;
   setSearchThreads(n: number): void;
   getSearchThreads(): number;
+  lowerThreadPriority(): void;
   readonly simdKernel: 'avx2' | 'portable';
   createForwardIndex(rows: CsrBatch, docnos: Uint32Array): RawForwardIndex;
   loadForwardIndex(path: string): RawForwardIndex;
@@ -132,6 +133,16 @@ export function setSearchThreads(n: number): void {
 
 export function getSearchThreads(): number {
   return addon.getSearchThreads();
+}
+
+/**
+ * Lowers the calling thread to the priority of the native build threads (nice +10 on Linux, per
+ * thread; best effort, nothing elsewhere). For a worker thread running background jobs: the event
+ * loop and the search threads then win the CPU from it when both want one. Threads it starts
+ * afterwards inherit it.
+ */
+export function lowerThreadPriority(): void {
+  addon.lowerThreadPriority();
 }
 
 /** Which scoring loops the addon chose for this CPU ("portable" when SPARROW_SIMD=portable). */
