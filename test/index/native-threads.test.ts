@@ -104,4 +104,29 @@ describe('native threads', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
   });
+
+  it.skipIf(process.platform !== 'linux')('lowerThreadPriority lowers the calling thread only (nice +10)', async () => {
+    // In a child: its main thread lowers itself to nice 10; a worker thread started before keeps its nice.
+    const { code, stderr } = await runChild(
+      `
+      import fs from 'node:fs';
+      import { Worker } from 'node:worker_threads';
+      import { lowerThreadPriority } from ${JSON.stringify(nativeModule)};
+      const niceOf = (tid) => Number(fs.readFileSync('/proc/self/task/' + tid + '/stat', 'utf8').split(') ')[1].split(' ')[16]);
+      const worker = new Worker("require('node:worker_threads').parentPort.postMessage(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()); setInterval(() => {}, 1000);", { eval: true });
+      const workerTid = await new Promise((resolve) => worker.once('message', resolve));
+      const before = niceOf(process.pid);
+      lowerThreadPriority();
+      const result = [before, niceOf(process.pid), niceOf(workerTid)];
+      await worker.terminate();
+      // (a process already niced above 10 is left as it is: nothing to check then)
+      const want = before > 10 ? result : [before, 10, before];
+      if (result.join() !== want.join()) { console.error('nice before, after, other thread:', result.join()); process.exit(1); }
+      `,
+      60_000,
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
 });
+
