@@ -9,7 +9,7 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEncoder } from '../../src/encoder/factory.js';
-import { CALIBRATION_GRID, calibrateSegment, cutsFor, lowerBound, perQueryRecall, settingsFor, SUMMARY_BLOCK_COST, type Calibration } from '../../src/engine/scoring/calibrate.js';
+import { CALIBRATION_GRID, CALIBRATION_QUERIES_DEEP, calibrateSegment, cutsFor, lowerBound, perQueryRecall, settingsFor, SUMMARY_BLOCK_COST, type Calibration } from '../../src/engine/scoring/calibrate.js';
 import { buildSeismic, DEFAULT_SEISMIC_PARAMS, exactReference } from '../../src/index/native.js';
 import type { SeismicIndex } from '../../src/index/native-types.js';
 import { generateDocs, generateQueries } from '../bench/synthetic.js';
@@ -20,6 +20,7 @@ import { pseudoQueries } from '../../src/engine/scoring/pseudo-queries.js';
 import { migrate } from '../../src/store/schema.js';
 import { RecentQueries, TRIM_EVERY } from '../../src/store/recent-queries.js';
 import { BLOCKED_PARAMS } from '../index/blocked-params.js';
+import { sliceRows } from '../bench/csr-builder.js';
 import { closeEngine, indexScifact, readScifact, tempDir } from './helpers.js';
 
 const TARGET = 0.9;
@@ -155,6 +156,23 @@ describe('calibration walk on a synthetic segment (3,000 documents with blocks)'
     // decided on query prefixes, so within a margin of the whole grid's cheapest, never far above it
     expect(c.k10.cost!).toBeLessThanOrEqual(1.25 * cheapest);
     expect(c.work!).toBeLessThan(gridWork); // both k together measured less than the grid at k = 10
+    // k = 100: about as cheap as the cheapest passing setting a deeper search can use (a cut from
+    // k = 10's up, a factor from k = 10's down: it takes the safer of both), on the queries it calibrates
+    const deep = sliceRows(cal.queries, 0, CALIBRATION_QUERIES_DEEP);
+    const want100 = exactReference(docs, docnos, deep, 100, true);
+    const cuts = cutsFor(cal.queries);
+    let cheapest100 = Infinity;
+    for (const s of CALIBRATION_GRID) {
+      if (!cuts.includes(s.queryCut) || cuts.indexOf(s.queryCut) < cuts.indexOf(c.k10.queryCut) || s.heapFactor > c.k10.heapFactor) continue;
+      const got = await seg.search(deep, { k: 100, queryCut: s.queryCut, heapFactor: s.heapFactor, stats: true });
+      const cost = got.stats!.reduce((a, st) => a + st.docsScored + SUMMARY_BLOCK_COST * (st.blocksScored + st.blocksSkipped), 0) / CALIBRATION_QUERIES_DEEP;
+      if (lowerBound(perQueryRecall(want100, got, 100)).lower >= target) cheapest100 = Math.min(cheapest100, cost);
+    }
+    expect(cheapest100).toBeLessThan(Infinity);
+    expect(c.k100.exact).toBeUndefined();
+    expect(cuts.indexOf(c.k100.queryCut)).toBeGreaterThanOrEqual(cuts.indexOf(c.k10.queryCut));
+    expect(c.k100.heapFactor).toBeLessThanOrEqual(c.k10.heapFactor);
+    expect(c.k100.cost!).toBeLessThanOrEqual(1.25 * cheapest100);
     // the filtered setting: every term, no higher a factor than the safer of both, passing under its allow-list
     expect(c.filtered).toBeDefined();
     expect(c.filtered!.queryCut).toBe(0);

@@ -111,13 +111,15 @@ export const CALIBRATION_QUERIES = 200;
 export const CALIBRATION_QUERIES_DEEP = 100;
 /** A setting is first searched with this many queries, then twice as many, … only while they leave it in doubt. */
 export const CALIBRATION_PREFIX = 25;
+/** A setting that may be dropped as costlier runs its prefix this many queries at a time (and stops once past the allowance). */
+export const CALIBRATION_PREFIX_STEP = 5;
 /**
  * A filtered calibration's allow-list: the rows whose index hashes into this share (the same rows
  * every time), 10 % selectivity, between the exact scan the engine uses below
  * index.exactFilterSelectivity (5 %) and the mild filters that behave like none.
  */
 export const FILTERED_CALIBRATION_SHARE = 0.1;
-/** The filtered step may spend this share of the budget past it (it measures one setting, or bisects a few). */
+/** The filtered step may spend this share of the budget past it (it measures one setting, or a few). */
 export const FILTERED_BUDGET_SHARE = 0.1;
 /** Recent queries needed before they replace pseudo-queries. */
 export const MIN_RECENT_QUERIES = 100;
@@ -238,8 +240,10 @@ class Walk {
     let docs = 0;
     let cost = 0;
     let prefixCost = 0;
+    const prefix = Math.min(nq, CALIBRATION_PREFIX);
     for (let from = 0; from < nq; ) {
-      const to = Math.min(nq, Math.max(CALIBRATION_PREFIX, 2 * from)); // 25, 50, 100, 200 queries
+      // 25, 50, 100, 200 queries; a setting that may be dropped runs its prefix a few queries at a time
+      const to = from < prefix && dropAbove < Infinity ? Math.min(prefix, from + CALIBRATION_PREFIX_STEP) : Math.min(nq, Math.max(prefix, 2 * from));
 
       const extra = this.cal.sources ? 1 : 0; // the source document may take a place in either list
       const got = await this.seg.search(sliceQueries(this.cal.queries, from, to), { k: k + extra, queryCut: s.queryCut, heapFactor: s.heapFactor, stats: true, ...(filter ? { allow: filter.allow } : {}) });
@@ -248,12 +252,17 @@ class Walk {
         docs += st.docsScored;
         cost += st.docsScored + SUMMARY_BLOCK_COST * (st.blocksScored + st.blocksSkipped);
       }
-      if (from === 0) {
-        prefixCost = cost / recalls.length;
-        if (prefixCost > dropAbove) {
+      if (to <= prefix) {
+        // Costs only add up: past the prefix's allowance before its end, the setting is dropped already.
+        if (cost > dropAbove * prefix) {
           this.work += docs;
           return 'costlier';
         }
+        if (to < prefix) {
+          from = to;
+          continue;
+        }
+        prefixCost = cost / prefix;
       }
       // On the prefix a setting is decided when a stricter (99 %) bound is clear of the target either way.
       const { mean, lower } = lowerBound(recalls);
@@ -272,23 +281,14 @@ class Walk {
    * heapFactor x the k-th best; summaries underestimate, so a lower factor skips less); cost grows
    * the same ways. So each cut has a highest passing factor, no higher than the next larger cut's,
    * and the cheapest passing setting is one of these. From every term down: a cut is tried at the
-   * larger cut's factor; if that fails, its factor is bisected below it (when none passes, neither
-   * this cut nor a smaller one can: the walk ends). A setting already
+   * larger cut's factor; if that fails, the factors below it are tried from the highest down (when
+   * none passes, neither this cut nor a smaller one can: the walk ends). A setting already
    * costlier on the prefix than CALIBRATION_DROP_FACTOR x the best so far is dropped there: it cannot
    * be the cheapest, nor can any lower factor at its cut (each costs more). No passing setting: exact.
    */
   async cheapest(k: number, budget: number, cuts: number[]): Promise<CalibratedSetting> {
-    let best: Measured | undefined;
-    let last: Measured | undefined;
-    const test = async (j: number, i: number): Promise<'pass' | 'fail' | 'costlier' | 'stop'> => {
-      if (!this.canGo(budget)) return 'stop';
-      const m = await this.measure({ queryCut: cuts[j], heapFactor: FACTORS[i] }, k, best ? CALIBRATION_DROP_FACTOR * best.prefixCost : Infinity);
-      if (m === 'costlier') return m;
-      last = m;
-      if (m.lowerBound < this.target) return 'fail';
-      if (!best || m.cost! < best.cost!) best = m;
-      return 'pass';
-    };
+    const found: Found = {};
+    const test = this.tester(k, budget, cuts, found);
     let top = FACTORS.length - 1; // the highest factor that may pass at this cut: the larger cut's
     for (let j = cuts.length - 1; j >= 0; j--) {
       const first = await test(j, top);
@@ -298,32 +298,69 @@ class Walk {
       if (lo === undefined || lo < 0) break; // stopped; or no factor passes at this cut, nor at a smaller one
       top = lo;
     }
-    return this.chosen(best, last);
+    return this.chosen(found);
+  }
+
+  /**
+   * The cheapest passing setting at k > 10 that a deeper search can use: it takes the safer of its
+   * own and k = 10's setting, so only cuts from k = 10's up (`cuts`, ascending, 0 last) and factors
+   * from k = 10's down (index `ceiling`) count. From k = 10's own cut up: at each cut, the factors
+   * from the ceiling down to just above the last one that passed or was dropped at a smaller cut
+   * (at a larger cut that factor, and any lower, costs more). A setting costlier on the prefix than
+   * CALIBRATION_DROP_FACTOR x the best so far ends its cut. The walk ends when the ceiling itself
+   * passes or is dropped. No passing setting: exact.
+   */
+  async deeper(k: number, budget: number, cuts: number[], ceiling: number): Promise<CalibratedSetting> {
+    const found: Found = {};
+    const test = this.tester(k, budget, cuts, found);
+    let floor = -1; // factors at or below it cost more at any larger cut than a setting already seen
+    for (let j = 0; j < cuts.length && floor < ceiling; j++) {
+      for (let i = ceiling; i > floor; i--) {
+        const r = await test(j, i);
+        if (r === 'stop') return this.chosen(found);
+        if (r === 'fail') continue;
+        floor = i;
+        break;
+      }
+    }
+    return this.chosen(found);
+  }
+
+  /** Measures (cuts[j], FACTORS[i]) at k; keeps the cheapest passing and the last measured setting in `found`. */
+  private tester(k: number, budget: number, cuts: number[], found: Found): (j: number, i: number) => Promise<'pass' | 'fail' | 'costlier' | 'stop'> {
+    return async (j, i) => {
+      if (!this.canGo(budget)) return 'stop';
+      const m = await this.measure({ queryCut: cuts[j], heapFactor: FACTORS[i] }, k, found.best ? CALIBRATION_DROP_FACTOR * found.best.prefixCost : Infinity);
+      if (m === 'costlier') return m;
+      found.last = m;
+      if (m.lowerBound < this.target) return 'fail';
+      if (!found.best || m.cost! < found.best.cost!) found.best = m;
+      return 'pass';
+    };
   }
 
   /**
    * A filtered search's setting at k = 10: every query term, the highest heap factor from `from`
-   * down whose recall under `filter` reaches the target (one measurement when `from` passes, else a
-   * bisection below it); exact when none does.
+   * down whose recall under `filter` reaches the target (one measurement when `from` passes, else
+   * the factors below it from the highest down); exact when none does.
    */
   async filteredSetting(budget: number, from: number, filter: CalibrationFilter): Promise<CalibratedSetting> {
-    let best: Measured | undefined;
-    let last: Measured | undefined;
+    const found: Found = {};
     const test = async (i: number): Promise<'pass' | 'fail' | 'stop'> => {
       if (!this.canGo(budget)) return 'stop';
       const m = (await this.measure({ queryCut: 0, heapFactor: FACTORS[i] }, 10, Infinity, filter)) as Measured;
-      last = m;
+      found.last = m;
       if (m.lowerBound < this.target) return 'fail';
-      best = m;
+      found.best = m;
       return 'pass';
     };
     const start = Math.max(0, FACTORS.indexOf(from)); // `from` is a grid factor (0: the lowest, should it not be)
     if ((await test(start)) === 'fail') await highestPassing(start, test);
-    return this.chosen(best, last);
+    return this.chosen(found);
   }
 
   /** The cheapest passing setting, or exact (with the last measured setting's figures) when none passed. */
-  private chosen(best: Measured | undefined, last: Measured | undefined): CalibratedSetting {
+  private chosen({ best, last }: Found): CalibratedSetting {
     if (!best) return { ...THOROUGH, recall: last?.recall ?? 0, lowerBound: last?.lowerBound ?? 0, docsScored: last?.docsScored ?? 0, exact: true };
     const { prefixCost: _, ...chosen } = best;
     return chosen;
@@ -356,24 +393,28 @@ function filteredRows(csr: CsrBatch, docnos: Uint32Array): { csr: CsrBatch; docn
 }
 
 /**
- * Bisection over the heap factors below index `hi` (which failed): the highest index whose test does
- * not fail (passes, or costs too much to matter), -1 when every one fails, undefined when a test
- * stopped the walk (budget or deadline).
+ * The heap factors below index `hi` (which failed), from the highest down: the highest index whose
+ * test does not fail (passes, or costs too much to matter), -1 when every one fails, undefined when a
+ * test stopped the walk (budget or deadline). Step by step rather than by bisection: the passing
+ * factor is mostly one or two steps down, and a probe far down (a low factor) is the costliest
+ * search of the walk.
  */
 async function highestPassing(hi: number, test: (i: number) => Promise<'pass' | 'fail' | 'costlier' | 'stop'>): Promise<number | undefined> {
-  let lo = -1;
-  while (hi - lo > 1) {
-    const mid = (lo + hi + 1) >> 1;
-    const r = await test(mid);
+  for (let i = hi - 1; i >= 0; i--) {
+    const r = await test(i);
     if (r === 'stop') return undefined;
-    if (r === 'fail') hi = mid;
-    else lo = mid;
+    if (r !== 'fail') return i;
   }
-  return lo;
+  return -1;
 }
 
 /** A measured setting, with its mean cost on the first CALIBRATION_PREFIX queries (for dropping costlier ones). */
 type Measured = CalibratedSetting & { prefixCost: number };
+/** A walk's cheapest passing setting so far and its last measured one. */
+interface Found {
+  best?: Measured;
+  last?: Measured;
+}
 
 /**
  * Measures and returns the segment's calibration (the caller stores it with setCalibration): one
@@ -392,7 +433,7 @@ export async function calibrateSegment(seg: CalibrationSegment, cal: Calibration
   const k10 = await walk.cheapest(10, budget / 2, cuts);
   // k > 10 takes the safer of both settings: when k = 10 is already exact, so is every deeper search;
   // otherwise the larger of both cuts, so the k = 100 walk measures only the cuts from k = 10's on.
-  const k100 = k10.exact ? k10 : await walk.cheapest(100, budget, cuts.slice(cuts.indexOf(k10.queryCut)));
+  const k100 = k10.exact ? k10 : await walk.deeper(100, budget, cuts.slice(cuts.indexOf(k10.queryCut)), FACTORS.indexOf(k10.heapFactor));
   // Filtered searches: every term, from the safer of both factors down, under a 10 % allow-list.
   let filtered: CalibratedSetting | undefined;
   if (!k10.exact) {
