@@ -183,6 +183,25 @@ const fmt = (x: number, digits = 0): string => (Number.isFinite(x) ? x.toLocaleS
 const us = (ms: number): string => fmt(ms * 1000, 0);
 const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 
+/**
+ * The limit among the items' estimates that leaves the fewest items on the wrong side of it
+ * (`below(estimate, limit)` puts an item below; `wrong(item, below)` says it belongs on the other
+ * side), the first such estimate; `none` (every item on one side) unless a limit does better.
+ */
+function fewestWrongSide<T extends { estimate: number }>(
+  items: T[],
+  below: (estimate: number, limit: number) => boolean,
+  wrong: (item: T, below: boolean) => boolean,
+  none: { limit: number; below: boolean },
+): { limit: number; wrong: number } {
+  let best = { limit: none.limit, wrong: items.filter((x) => wrong(x, none.below)).length };
+  for (const t of items.map((x) => x.estimate)) {
+    const n = items.filter((x) => wrong(x, below(x.estimate, t))).length;
+    if (n < best.wrong) best = { limit: t, wrong: n };
+  }
+  return best;
+}
+
 async function main(): Promise<void> {
   console.log(`load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (${os.cpus().length} cores)`);
   const syntheticDocs = generateDocs(Math.max(SMALL, BLOCKED));
@@ -288,21 +307,16 @@ async function main(): Promise<void> {
   // smallest median estimate from which on every (larger) configuration ran faster in parallel.
   const multi = results
     .filter(({ c }) => c.segments.length > 1)
-    .map(({ c, s }) => ({ c, est: median(s.map((x) => x.estimate)), pool: median(s.map((x) => x.ms.pool)), parallel: median(s.map((x) => x.ms.parallel)) }))
-    .sort((x, y) => x.est - y.est);
+    .map(({ c, s }) => ({ c, estimate: median(s.map((x) => x.estimate)), pool: median(s.map((x) => x.ms.pool)), parallel: median(s.map((x) => x.ms.parallel)) }))
+    .sort((x, y) => x.estimate - y.estimate);
   table(
     'Several segments: one pool task (segments in turn) vs a segment per pool task (p50, microseconds)',
     ['segments', 'estimate p50', 'pool', 'parallel', 'parallel / pool'],
-    multi.map((m) => [m.c.name, fmt(m.est), us(m.pool), us(m.parallel), fmt(m.parallel / m.pool, 2)]),
+    multi.map((m) => [m.c.name, fmt(m.estimate), us(m.pool), us(m.parallel), fmt(m.parallel / m.pool, 2)]),
   );
   // The limit that misclassifies fewest configurations (parallel faster below it, or not faster
-  // from it on); the smallest such estimate.
-  let parallelFrom = Infinity;
-  let fewest = multi.filter((m) => m.parallel < m.pool).length; // no limit: parallel never used
-  for (const t of multi.map((m) => m.est)) {
-    const wrong = multi.filter((m) => (m.est < t ? m.parallel < m.pool : m.parallel >= m.pool)).length;
-    if (wrong < fewest) [fewest, parallelFrom] = [wrong, t];
-  }
+  // from it on); the smallest such estimate. No limit: parallel never used.
+  const { limit: parallelFrom, wrong: fewest } = fewestWrongSide(multi, (e, t) => e < t, (m, below) => (below ? m.parallel < m.pool : m.parallel >= m.pool), { limit: Infinity, below: true });
   const inlineLimit = (roundTripMs * 1e6) / unitNs;
   table(
     'Derived limits (estimate units = term-at-a-time postings)',
@@ -324,13 +338,8 @@ async function main(): Promise<void> {
       process.stderr.write(`measuring ${c.name} after ${gap} ms idle gaps ...\n`);
       samples.push(...(await measureAfterGap(c, gap)));
     }
-    // The limit with the fewest queries on the wrong side (inline slower below it, or faster from it on).
-    let limit = 0;
-    let fewest = samples.filter((x) => x.inline < x.pool).length;
-    for (const t of samples.map((x) => x.estimate)) {
-      const wrong = samples.filter((x) => (x.estimate <= t ? x.inline > x.pool : x.inline < x.pool)).length;
-      if (wrong < fewest) [fewest, limit] = [wrong, t];
-    }
+    // The limit with the fewest queries on the wrong side (inline slower up to it, or faster past it).
+    const { limit, wrong: fewest } = fewestWrongSide(samples, (e, t) => e <= t, (x, below) => (below ? x.inline > x.pool : x.inline < x.pool), { limit: 0, below: false });
     const cheapest = samples.filter((x) => x.estimate <= q(samples.map((y) => y.estimate), 0.25));
     const near = samples.filter((x) => x.estimate > limit / 2 && x.estimate <= 2 * limit);
     gapRows.push([
