@@ -3,10 +3,11 @@
  * finishes before it (with one queue it waited for the merge), and everything stays searchable.
  */
 import fs from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_INDEX } from '../../src/config.js';
 import { EngineManager } from '../../src/engine/manager.js';
 import type { EngineCollection } from '../../src/engine/write/collection.js';
+import { Searcher } from '../../src/engine/search/searcher.js';
 import type { DocumentInput } from '../../src/engine/types.js';
 import { generateDocBatch, sparseRows } from '../bench/synthetic.js';
 import { BLOCKED_PARAMS } from '../index/blocked-params.js';
@@ -45,4 +46,34 @@ describe('seal and merge lanes', () => {
       await m.close();
     }
   });
+
+  it("a merge's input files are gone when it ends; a file a search still holds goes at that search's release", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const m = await EngineManager.open({ dataDir: dir });
+    try {
+      const c = (await m.create('unlink', { encoder: { kind: 'splade' }, index: { ...DEFAULT_INDEX, mutableMaxDocs: 200, maxUnsealedDocs: 20_000, mergeFactor: 1000 } })) as EngineCollection;
+      for (let from = 0; from < 600; from += 200) await c.upsert(docs(from, 200));
+      await c.flush();
+      const first = c.sealed.map((s) => s.path);
+      expect(first).toHaveLength(3);
+      const held = Searcher.acquire(c); // a search in flight over the three segments
+      await c.optimize();
+      expect(c.sealed).toHaveLength(1);
+      expect(first.filter((f) => fs.existsSync(f))).toEqual(first); // still mapped by the search
+      held.release();
+      await vi.waitFor(() => expect(first.filter((f) => fs.existsSync(f))).toEqual([])); // unlinked off the event loop
+      await c.upsert(docs(600, 200));
+      await c.flush();
+      const second = c.sealed.map((s) => s.path);
+      expect(second).toHaveLength(2);
+      await c.optimize(); // nothing holds them: gone when the merge ends
+      expect(second.filter((f) => fs.existsSync(f))).toEqual([]);
+      expect(fs.readdirSync(c.segmentsDir)).toEqual([c.sealed[0].id]);
+      expect(c.stats().documents).toBe(800);
+    } finally {
+      await m.close();
+    }
+  });
 });
+

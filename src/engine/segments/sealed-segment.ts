@@ -4,7 +4,7 @@
  * a segment merged away is retired, and closed (and its file unlinked) only when the last query
  * holding it releases it, so no running query ever reads unmapped memory.
  */
-import fs from 'node:fs';
+import fs from 'node:fs/promises';
 import type { DocNo } from '../../core/types.js';
 import { createRowBitmap } from '../../index/native.js';
 import type { RowBitmap, SeismicIndex } from '../../index/native-types.js';
@@ -15,6 +15,8 @@ import { FilterCache } from './segment-filter.js';
 export class SealedSegment {
   private refs = 1; // the engine's own reference, dropped by retire()
   private retired = false;
+  /** the unlink of a retired segment's file, once started */
+  private removal?: Promise<void>;
   /** rows whose document was deleted or updated (never returned by a search) */
   readonly deletedRows: RowBitmap;
   /** its recent filter results by row (segment-filter.ts): rows and docnos never change, so neither do they */
@@ -72,19 +74,30 @@ export class SealedSegment {
   release(): void {
     if (--this.refs > 0) return;
     this.index.close();
-    if (this.retired) fs.rmSync(this.path, { force: true });
+    // Off the event loop: unlinking a large file takes ~0.5 ms per MB here (ext4, online discard),
+    // 400 ms for a 1M-document segment.
+    if (this.retired) this.removal = removeFile(this.path);
   }
 
-  /** Out of the manifest: the file goes when the last reader is done. */
-  retire(): void {
+  /**
+   * Out of the manifest: the file goes when the last reader is done. Resolves once it is gone when
+   * no reader held it; at once when one does (its last release unlinks it).
+   */
+  retire(): Promise<void> {
     this.retired = true;
     this.release();
+    return this.removal ?? Promise.resolve();
   }
 
   /** Engine shutdown: drop the engine's reference, keep the file. */
   close(): void {
     this.release();
   }
+}
+
+/** Unlinks a file on the libuv pool; a failure is logged (startup deletes files the manifest does not list). */
+function removeFile(file: string): Promise<void> {
+  return fs.rm(file, { force: true }).catch((error: unknown) => console.error(`sparrow: could not delete the retired segment file ${file}:`, error));
 }
 
 /**

@@ -436,7 +436,8 @@ export class EngineCollection implements Collection {
     }
     this.sealed = this.sealed.filter((s) => !inputs.includes(s));
     if (merged) this.sealed.push(merged);
-    for (const s of inputs) s.retire();
+    const unlinked = inputs.map((s) => s.retire());
+    await Promise.all(unlinked); // the files no search holds are gone when the merge ends
     this.onJob?.({ kind: 'merge', docs: merged?.docnos.length ?? 0, ms: performance.now() - started });
   }
 
