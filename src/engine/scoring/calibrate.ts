@@ -490,9 +490,30 @@ function filteredBase(cal: Calibration, k: number): QuerySettings {
   return k <= 10 ? cal.filtered : safer(cal.filtered, cal.k100);
 }
 
-/** The settings a sealed segment is searched with for a request, and where they came from. */
-export function segmentSettings(seg: { calibration: Calibration | undefined }, k: number, req: { queryCut?: number; heapFactor?: number }, filtered = false): QuerySettings & { from: 'request' | 'calibrated' | 'uncalibrated' } {
-  const from = settingsFrom(req) ?? (seg.calibration ? 'calibrated' : 'uncalibrated');
+export type SegmentSettings = QuerySettings & { from: 'request' | 'calibrated' | 'uncalibrated' };
+
+/**
+ * A calibration's settings for requests with no knobs, by [k <= 10, k > 10] x [unfiltered, filtered]
+ * (index 2 x deeper + filtered): they depend on nothing else, so every default search reads them
+ * instead of building them again. Frozen: callers share them.
+ */
+const defaultSettings = new WeakMap<Calibration, readonly SegmentSettings[]>();
+const UNCALIBRATED: readonly SegmentSettings[] = defaultsOf(undefined);
+
+function defaultsOf(cal: Calibration | undefined): readonly SegmentSettings[] {
+  const from = cal ? 'calibrated' : 'uncalibrated';
+  return [10, 11].flatMap((k) => [false, true].map((filtered) => Object.freeze({ ...settingsFor(cal, k, {}, filtered), from })));
+}
+
+/** The settings a sealed segment is searched with for a request, and where they came from (shared: do not change them). */
+export function segmentSettings(seg: { calibration: Calibration | undefined }, k: number, req: { queryCut?: number; heapFactor?: number }, filtered = false): SegmentSettings {
+  const from = settingsFrom(req);
+  if (from === undefined) {
+    const cal = seg.calibration;
+    let table = cal ? defaultSettings.get(cal) : UNCALIBRATED;
+    if (table === undefined) defaultSettings.set(cal!, (table = defaultsOf(cal)));
+    return table[2 * (k <= 10 ? 0 : 1) + (filtered ? 1 : 0)];
+  }
   return { ...settingsFor(seg.calibration, k, req, filtered), from };
 }
 

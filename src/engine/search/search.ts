@@ -69,7 +69,8 @@ export async function searchCollection(c: SearchSource, req: SearchRequest): Pro
   const { k, mode } = checkRequest(c, req);
   const embedQuery = req.dense === undefined && c.denseEncoder && typeof req.query === 'string' && req.query.trim() !== '';
   const denseVector = mode === 'sparse' ? undefined : c.dense!.queryVector(embedQuery ? await c.denseEncoder!.embedQuery(req.query!) : req.dense);
-  const query = mode === 'dense' ? undefined : await queryVector(c, req);
+  const encoded = mode === 'dense' ? undefined : queryVector(c, req);
+  const query = encoded instanceof Promise ? await encoded : encoded; // a given vector is not awaited
   if (req.filter !== undefined) c.filters.check(req.filter);
   const searcher = Searcher.acquire(c);
   try {
@@ -260,7 +261,8 @@ function sparseScores(c: SearchSource, searcher: Searcher, query: SparseVector, 
   });
 }
 
-async function queryVector(c: SearchSource, req: SearchRequest): Promise<SparseVector> {
+/** The request's query vector: a given one at once, a text through the encoder (a promise). */
+function queryVector(c: SearchSource, req: SearchRequest): SparseVector | Promise<SparseVector> {
   if (req.sparse !== undefined) return parseSparseInput(req.sparse, c.tokenToId, 'sparse');
   if (typeof req.query !== 'string' || req.query.trim().length === 0) throw new AppError('EMPTY_QUERY', 'give a non-empty query or a sparse vector');
   if (!c.encoder) throw new AppError('INVALID_CONFIG', 'this collection has no encoder: search with a sparse vector');
@@ -280,7 +282,9 @@ function toSearchHits(
   const include: string[] = req.include ?? [];
   const highlight = include.includes('highlight');
   const explain = include.includes('explain') || highlight;
-  const body = include.includes('text') || include.includes('metadata');
+  const withText = include.includes('text');
+  const withMetadata = include.includes('metadata');
+  const body = withText || withMetadata;
   const fields = explain ? undefined : c.store.hitFieldsOf(hits.map((h) => h.docno), body);
   for (const h of hits) {
     // Without explain only the shown fields are read (no vector decoding), for the whole page at
@@ -294,8 +298,8 @@ function toSearchHits(
     }
     const hit: SearchHit = { id: row.id, score: h.score };
     if (row.title !== null) hit.title = row.title;
-    if (include.includes('text') && row.text !== null) hit.text = row.text;
-    if (include.includes('metadata') && row.metadata !== null) hit.metadata = JSON.parse(row.metadata) as Record<string, unknown>;
+    if (withText && row.text !== null) hit.text = row.text;
+    if (withMetadata && row.metadata !== null) hit.metadata = JSON.parse(row.metadata) as Record<string, unknown>;
     if (explain && 'vector' in row) {
       const terms = query ? explainTerms(c, query, row.vector, row.tf, row.length, searcher.avgdl) : [];
       if (include.includes('explain')) {

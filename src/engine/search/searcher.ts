@@ -99,13 +99,12 @@ export class Searcher {
   async top(queries: SparseVector[], o: TopOptions): Promise<TopResult> {
     const { k, filter } = o;
     const avgdl = this.avgdl;
-    const tfWeight = (tf: number, len: number): number => bm25DocWeight(tf, len, avgdl);
-    const accept = filter && ((d: DocNo): boolean => filter.acceptsUnsealed(d));
-    const hits = queries.map((q) => topK(this.mutable.flatMap((m) => m.search(q, { k, tfWeight, allow: accept })), k));
-    const mutableHits = hits.map((h) => [...h]);
-    if (this.sealed.length === 0) return { hits, approximate: false, exactAgain: async (q) => mutableHits[q] };
-    const thresholds = Float32Array.from(hits, (h) => (h.length >= k ? h[k - 1].score : Number.NaN));
-    const settings = this.sealed.map((s) => segmentSettings(s, k, o.request ?? {}, filter !== undefined));
+    const mutableHits = this.mutableTop(queries, k, filter);
+    if (this.sealed.length === 0) return { hits: mutableHits.map((h) => [...h]), approximate: false, exactAgain: async (q) => [...mutableHits[q]] };
+    const thresholds = new Float32Array(queries.length);
+    for (let q = 0; q < queries.length; q++) thresholds[q] = mutableHits[q].length >= k ? mutableHits[q][k - 1].score : Number.NaN;
+    const request = o.request ?? {};
+    const settings = this.sealed.map((s) => segmentSettings(s, k, request, filter !== undefined));
     const parts: SegmentPart[] = this.sealed.map((s, i) => {
       const { queryCut, heapFactor, exact } = settings[i];
       // a frozen copy of the deleted rows (the chunk pointers; none while no row is deleted) and the
@@ -124,9 +123,11 @@ export class Searcher {
       for (let i = 0; i < r.docnos.length; i++) top.push({ docno: r.docnos[i], score: r.scores[i] });
       return topK(top, k);
     };
+    const hits: Hit[][] = new Array(queries.length);
     for (let q = 0; q < queries.length; q++) {
-      for (let i = res.offsets[q]; i < res.offsets[q + 1]; i++) hits[q].push({ docno: res.docnos[i], score: res.scores[i] });
-      topK(hits[q], k);
+      const top = [...mutableHits[q]];
+      for (let i = res.offsets[q]; i < res.offsets[q + 1]; i++) top.push({ docno: res.docnos[i], score: res.scores[i] });
+      hits[q] = top.length > 0 && mutableHits[q].length > 0 ? topK(top, k) : top; // sealed hits alone come ranked
     }
     if (!o.stats) return { hits, approximate, exactAgain };
     const used = this.sealed.map((s, i): SegmentSearchSettings => {
@@ -135,7 +136,21 @@ export class Searcher {
     });
     return { hits, stats: res.stats, settings: used, approximate, exactAgain };
   }
+
+  /**
+   * Each query's top-k over the mutable segments, ranked; shared with exactAgain, so never changed.
+   * The usual mutable segment of a collection at rest is empty: then nothing is set up at all.
+   */
+  private mutableTop(queries: SparseVector[], k: number, filter: SnapshotFilter | undefined): ReadonlyArray<readonly Hit[]> {
+    if (this.mutable.every((m) => m.size === 0)) return queries.map(() => NO_HITS);
+    const avgdl = this.avgdl;
+    const tfWeight = (tf: number, len: number): number => bm25DocWeight(tf, len, avgdl);
+    const accept = filter && ((d: DocNo): boolean => filter.acceptsUnsealed(d));
+    return queries.map((q) => topK(this.mutable.flatMap((m) => m.search(q, { k, tfWeight, allow: accept })), k));
+  }
 }
+
+const NO_HITS: readonly Hit[] = Object.freeze([]);
 
 function queriesCsr(queries: SparseVector[]): CsrBatch {
   if (queries.length === 1) return { indptr: Uint32Array.of(0, queries[0].indices.length), indices: queries[0].indices, values: queries[0].values };

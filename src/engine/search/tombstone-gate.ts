@@ -39,6 +39,7 @@ export class TombstoneGate {
   }
 
   private flush(): void {
+    if (this.pending.length === 0) return; // the usual case: nothing waits
     let oldest = Infinity;
     for (const e of this.active.keys()) oldest = Math.min(oldest, e);
     while (this.pending.length > 0 && this.pending[0].epoch <= oldest) this.purge(this.pending.shift()!.docnos);

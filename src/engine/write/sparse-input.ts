@@ -20,8 +20,13 @@ export function parseSparseInput(input: SparseInput, tokenToId: (token: string) 
   if (indices.length !== values.length) {
     throw invalid(`${what}.indices has ${indices.length} entries but ${what}.values has ${values.length}`);
   }
+  // One pass checks every pair and, for the usual form (ids increasing), builds the vector as well.
+  const n = indices.length;
+  const ids = new Uint32Array(n);
+  const weights = new Float32Array(n);
+  let kept = 0;
   let increasing = true;
-  for (let i = 0; i < indices.length; i++) {
+  for (let i = 0; i < n; i++) {
     const id = indices[i];
     const w = values[i];
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_TERM_ID) {
@@ -29,8 +34,12 @@ export function parseSparseInput(input: SparseInput, tokenToId: (token: string) 
     }
     checkWeight(w, `${what}.values[${i}]`);
     if (i > 0 && !(id > indices[i - 1])) increasing = false;
+    if (Math.fround(w) > 0) {
+      ids[kept] = id;
+      weights[kept++] = w;
+    }
   }
-  if (increasing) return toVector(indices as number[], values as number[]); // the usual form: no pairs, no sort
+  if (increasing) return kept === n ? { indices: ids, values: weights } : { indices: ids.slice(0, kept), values: weights.slice(0, kept) };
   const pairs: Array<[number, number]> = indices.map((id, i) => [id as number, values[i] as number]);
   pairs.sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < pairs.length; i++) {
