@@ -79,14 +79,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   registerProblemHandler(app);
   // JSON only: a text/plain body is a 415, not a string that fails the schema.
   app.removeContentTypeParser('text/plain');
-  app.addHook('onRequest', async () => {
-    if (state.closing) throw new AppError('SHUTTING_DOWN', 'the server is shutting down', { retryAfter: 5 });
+  // Hooks on every request take the callback form: an async hook costs a promise per request.
+  app.addHook('onRequest', (_request, _reply, done) => {
+    done(state.closing ? new AppError('SHUTTING_DOWN', 'the server is shutting down', { retryAfter: 5 }) : undefined);
   });
   registerAuth(app, ctx);
   // Until the collections are loaded (and a first start's sample created), the API answers 503 like
   // /ready instead of searching a partial collection; /health, /ready, /metrics and /docs stay up.
-  app.addHook('onRequest', async (request) => {
-    if (!state.ready && request.url.startsWith('/v1/')) throw new AppError('NOT_READY', 'collections are still loading: retry when GET /ready answers 200', { retryAfter: 1 });
+  app.addHook('onRequest', (request, _reply, done) => {
+    const loading = !state.ready && request.url.startsWith('/v1/');
+    done(loading ? new AppError('NOT_READY', 'collections are still loading: retry when GET /ready answers 200', { retryAfter: 1 }) : undefined);
   });
   registerMetrics(app, deps.metrics ?? createMetrics(), {
     manager: deps.manager,

@@ -90,9 +90,11 @@ export function registerMetrics(app: FastifyInstance, metrics: ServiceMetrics, {
     },
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  // the callback form: an async hook costs a promise per request
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     latency.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
   });
   app.get('/metrics', async (_request, reply) => {
     const text = await registry.metrics();

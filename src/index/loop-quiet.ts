@@ -15,8 +15,8 @@ export class LoopQuiet {
 
   constructor(
     private readonly minIdleMs: number,
-    /** the loop's cumulative idle time in ms (performance.eventLoopUtilization().idle) */
-    private readonly idleMs: () => number = () => performance.eventLoopUtilization().idle,
+    /** the loop's cumulative idle time in ms (what performance.eventLoopUtilization().idle reports, read without building its object) */
+    private readonly idleMs: () => number = () => performance.nodeTiming.idleTime,
   ) {
     this.idleAt = idleMs();
   }
