@@ -602,7 +602,8 @@ export function searchSegments(parts: SegmentPart[], queries: CsrBatch, options:
   if (!Array.isArray(parts)) throw new TypeError('parts must be an array');
   const raw = parts.map((p, i) => {
     if (!(p.segment instanceof SeismicSegment)) throw new TypeError(`parts[${i}].segment must be a SeismicIndex from buildSeismic or loadSeismic`);
-    const { queryCut, heapFactor } = withQueryDefaults({ k: options.k, queryCut: p.queryCut, heapFactor: p.heapFactor });
+    const queryCut = p.queryCut ?? DEFAULT_SEISMIC_QUERY.queryCut;
+    const heapFactor = p.heapFactor ?? DEFAULT_SEISMIC_QUERY.heapFactor;
     if (p.allow !== undefined && !(p.allow instanceof Uint32Array)) throw new TypeError(`parts[${i}].allow must be a Uint32Array`);
     return { segment: p.segment.native(), deleted: p.deleted, allow: p.allow, queryCut, heapFactor, nKnn: p.nKnn, exact: p.exact };
   });

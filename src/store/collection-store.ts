@@ -138,6 +138,9 @@ export function decodeRow(r: RawDoc): DocumentRow {
   };
 }
 
+/** A hitFieldsOf row as the driver returns it (raw): docno, id, title, then text and metadata with a body. */
+type HitRow = [number, string, string | null, (string | null)?, (string | null)?];
+
 /** Docnos per hitFieldsOf statement. */
 const HIT_BATCH = 64;
 /**
@@ -161,7 +164,7 @@ export class CollectionStore {
   private readonly readVectorRows: ReturnType<typeof vectorRowReader>;
   private readonly hitCache = new Lru<number, HitFields>(HIT_CACHE_ENTRIES);
   /** hitFieldsOf's statements by 2 x docnos + body (at most 2 x HIT_BATCH) */
-  private readonly hitStatements = new Map<number, Database.Statement<number[], HitFields & { docno: number }>>();
+  private readonly hitStatements = new Map<number, Database.Statement<number[], HitRow>>();
 
   constructor(path: string, durability: Durability) {
     this.db = new Database(path);
@@ -306,20 +309,23 @@ export class CollectionStore {
     }
     for (let at = 0; at < missing.length; at += HIT_BATCH) {
       const part = missing.slice(at, at + HIT_BATCH);
+      // Rows as arrays (the driver builds no object per row; measured: a page of 10 in ~25-40 us
+      // instead of ~40-85), made into HitFields here.
       for (const r of this.hitStatement(part.length, body).all(...part)) {
-        out.set(r.docno, r);
-        if (!body && r.id.length + (r.title?.length ?? 0) <= HIT_CACHE_CHARS) this.hitCache.set(r.docno, r);
+        const fields: HitFields = { id: r[1], title: r[2], text: r[3] ?? null, metadata: r[4] ?? null };
+        out.set(r[0], fields);
+        if (!body && fields.id.length + (fields.title?.length ?? 0) <= HIT_CACHE_CHARS) this.hitCache.set(r[0], fields);
       }
     }
     return out;
   }
 
-  private hitStatement(n: number, body: boolean): Database.Statement<number[], HitFields & { docno: number }> {
+  private hitStatement(n: number, body: boolean): Database.Statement<number[], HitRow> {
     const key = 2 * n + (body ? 1 : 0);
     let stmt = this.hitStatements.get(key);
     if (!stmt) {
-      const fields = body ? 'text, metadata' : 'NULL AS text, NULL AS metadata';
-      stmt = this.db.prepare<number[], HitFields & { docno: number }>(`SELECT docno, id, title, ${fields} FROM documents WHERE docno IN (${Array(n).fill('?').join(', ')})`);
+      const fields = body ? ', text, metadata' : '';
+      stmt = this.db.prepare<number[], HitRow>(`SELECT docno, id, title${fields} FROM documents WHERE docno IN (${Array(n).fill('?').join(', ')})`).raw(true);
       this.hitStatements.set(key, stmt);
     }
     return stmt;
