@@ -14,8 +14,8 @@
  *      placements and the old one-call-per-segment path, interleaved query by query
  *   5. with --live N: search p50/p99 idle vs while 200,000 documents (--live-ingest) are ingested at
  *      1,000 docs/s (--live-rate) into a collection of N; event-loop delay; most sealed segments seen
- *      (the writing client's documents are generated on a worker thread, doc-feeder.ts, as a client
- *      process would: the event loop measured is the server's)
+ *      (the writing client's documents are generated before the clock starts; each batch is turned
+ *      into request objects as it is sent)
  *   6. with --mutable: the mutable segment (JS) at its largest allowed size: add per document and
  *      search p50/p99 of one segment of mutableMaxDocs rows, and of the maxUnsealedDocs worst case
  *      (that many rows in mutableMaxDocs-sized segments, all scored on the event loop per query)
@@ -31,12 +31,12 @@ import type { EngineCollection } from '../../src/engine/write/collection.js';
 import { EngineManager } from '../../src/engine/manager.js';
 import { buildSegment, type BuildRow } from '../../src/engine/segments/segment-build.js';
 import { MutableSegment } from '../../src/engine/write/mutable-segment.js';
+import type { CsrBatch } from '../../src/core/types.js';
 import type { Collection, CollectionConfig, DocumentInput, Filter } from '../../src/engine/types.js';
 import { upsertRetrying } from './upsert.js';
 import { table } from './table.js';
 import { latencyBySegments, latencyWhileIngesting } from './engine-search.js';
 import { generateDocBatch, generateQueries } from './synthetic.js';
-import { DocFeeder, docsOf } from './doc-feeder.js';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -59,6 +59,16 @@ const MUTABLE = process.argv.includes('--mutable');
 const LIVE_INGEST = arg('live-ingest', 200_000);
 const LIVE_RATE = arg('live-rate', 1_000);
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sparrow-bench-engine-'));
+
+function docsOf(b: CsrBatch, from: number): DocumentInput[] {
+  const out: DocumentInput[] = [];
+  for (let r = 0; r + 1 < b.indptr.length; r++) {
+    const s = b.indptr[r];
+    const e = b.indptr[r + 1];
+    out.push({ id: `d${from + r}`, sparse: { indices: Array.from(b.indices.subarray(s, e)), values: Array.from(b.values.subarray(s, e)) }, metadata: { bucket: (from + r) % 1000 } });
+  }
+  return out;
+}
 
 /** Upserts docs [0, n) in `batch`-sized requests, `concurrency` at a time; waits on back-pressure.
  * With `docs` given, the vectors are generated before the clock starts (the ingest figure). */
@@ -197,23 +207,22 @@ async function ingestTable(manager: EngineManager, qs: Array<{ indices: number[]
   const c = await manager.create('live', config({}));
   await ingest(c, LIVE, 1000, 2);
   await c.flush();
-  // The client: its documents generated on a worker thread, the next batch while this one is sent.
-  const feeder = new DocFeeder();
+  // The client's documents are generated before the clock starts, as CSR (off the JS heap); each
+  // batch becomes request objects as it is sent, about what parsing a request body costs a server.
+  // (Generating them on the fly took ~10 ms of the measured event loop per batch of 100.)
+  const batch = 100;
+  const batches = Array.from({ length: Math.ceil(LIVE_INGEST / batch) }, (_, i) => generateDocBatch(LIVE + i * batch, Math.min(batch, LIVE_INGEST - i * batch)));
   const writer = async (): Promise<{ docs: number; seconds: number }> => {
     const started = performance.now();
-    const batch = 100;
-    let next = feeder.batch(LIVE, batch);
-    for (let from = LIVE; from < LIVE + LIVE_INGEST; from += batch) {
-      const docs = await next;
-      if (from + batch < LIVE + LIVE_INGEST) next = feeder.batch(from + batch, batch);
+    for (let i = 0; i < batches.length; i++) {
+      const from = LIVE + i * batch;
       const due = started + ((from - LIVE) / LIVE_RATE) * 1000;
       if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
-      await upsertRetrying(c, docs, 50);
+      await upsertRetrying(c, docsOf(batches[i], from), 50);
     }
     return { docs: LIVE_INGEST, seconds: (performance.now() - started) / 1000 };
   };
   const r = await latencyWhileIngesting(c as EngineCollection, qs, writer);
-  await feeder.close();
   table(
     `5. search while ingesting ${LIVE_INGEST} docs at ${LIVE_RATE} docs/s into ${LIVE} (default merge policy; load ${os.loadavg()[0].toFixed(1)})`,
     ['phase', 'docs/s', 'recall@10 (searches checked)', 'docs scored', 'p50 µs', 'p99 µs', 'p99 / idle p99', 'max sealed segments', 'event loop p99 ms', 'event loop max ms'],
