@@ -3,11 +3,12 @@
  * term, average length. Kept in memory, updated on every acknowledged insert/delete, rebuilt from
  * SQLite at open (derived data: never persisted separately).
  */
-import type { TermId } from '../../core/types.js';
+import { termKey, type TermId } from '../../core/types.js';
 import type { CorpusStats } from '../../encoder/types.js';
 
 export class LiveCorpusStats implements CorpusStats {
-  private readonly df = new Map<TermId, number>();
+  /** by term id as a signed 32-bit integer (termKey): a small integer key, not a heap number */
+  private readonly df = new Map<number, number>();
   private docs = 0;
   private totalLength = 0;
 
@@ -20,19 +21,23 @@ export class LiveCorpusStats implements CorpusStats {
   }
 
   docFreq(term: TermId): number {
-    return this.df.get(term) ?? 0;
+    return this.df.get(termKey(term)) ?? 0;
   }
 
   add(terms: Uint32Array, length: number): void {
     this.docs++;
     this.totalLength += length;
-    for (const t of terms) this.df.set(t, (this.df.get(t) ?? 0) + 1);
+    for (const term of terms) {
+      const t = termKey(term);
+      this.df.set(t, (this.df.get(t) ?? 0) + 1);
+    }
   }
 
   remove(terms: Uint32Array, length: number): void {
     this.docs--;
     this.totalLength -= length;
-    for (const t of terms) {
+    for (const term of terms) {
+      const t = termKey(term);
       const n = (this.df.get(t) ?? 0) - 1;
       if (n <= 0) this.df.delete(t);
       else this.df.set(t, n);

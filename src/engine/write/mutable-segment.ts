@@ -4,7 +4,7 @@
  * Rows are appended in docno order and never change; a deleted row is only marked. Once frozen
  * (handed to a seal) it accepts no more rows but stays searchable until its sealed segment is live.
  */
-import type { DocNo, Hit, SparseVector } from '../../core/types.js';
+import { termKey, type DocNo, type Hit, type SparseVector } from '../../core/types.js';
 
 export interface MutableRow {
   docno: DocNo;
@@ -83,6 +83,7 @@ export class MutableSegment {
   readonly rows: MutableRow[] = [];
   /** rows whose values are term frequencies (weighted at query time) */
   private tfRows = 0;
+  /** by term id as a signed 32-bit integer (termKey) */
   private readonly postings = new Map<number, Postings>();
   private readonly deleted = new Set<number>(); // row numbers
   private frozenFlag = false;
@@ -116,8 +117,9 @@ export class MutableSegment {
     if (row.tf) this.tfRows++;
     const { indices, values } = row.vector;
     for (let i = 0; i < indices.length; i++) {
-      let p = this.postings.get(indices[i]);
-      if (!p) this.postings.set(indices[i], (p = { rows: new Uint32Array(4), values: new Float32Array(4), n: 0 }));
+      const key = termKey(indices[i]);
+      let p = this.postings.get(key);
+      if (!p) this.postings.set(key, (p = { rows: new Uint32Array(4), values: new Float32Array(4), n: 0 }));
       append(p, r, values[i]);
     }
   }
@@ -164,7 +166,7 @@ export class MutableSegment {
       // only rows holding term frequencies are weighted (none in a SPLADE collection)
       const tfWeight = this.tfRows > 0 ? options.tfWeight : undefined;
       for (let q = 0; q < query.indices.length; q++) {
-        const p = this.postings.get(query.indices[q]);
+        const p = this.postings.get(termKey(query.indices[q]));
         if (!p) continue;
         const qw = query.values[q];
         const { rows, values, n } = p;
