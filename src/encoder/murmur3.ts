@@ -7,9 +7,21 @@
 const encoder = new TextEncoder();
 let scratch = new Uint8Array(256);
 
+/** The UTF-8 bytes of `text` into scratch; their count. ASCII (most tokens) is copied here, without
+ * a call into the runtime's encoder per token. */
+function utf8(text: string): number {
+  const n = text.length;
+  if (scratch.length < n * 3) scratch = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return encoder.encodeInto(text, scratch).written;
+    scratch[i] = c;
+  }
+  return n;
+}
+
 export function murmur3(text: string, seed = 0): number {
-  if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3);
-  const len = encoder.encodeInto(text, scratch).written;
+  const len = utf8(text);
   const bytes = scratch;
   let h = seed >>> 0;
   const blocks = len & ~3;
