@@ -1,7 +1,8 @@
 /**
  * npm run bench:http [-- --mode lexical|synthetic|both --connections 16 --duration 10 --docs 1000000 --monitor-off]
  * HTTP load with autocannon against a real server in a child process on 127.0.0.1 (bounded by
- * --duration seconds per run). Prints a table.
+ * --duration seconds per run). Prints a table, with the server's CPU per request (its child's user +
+ * system time from /proc over the run: every thread, and the main thread alone; n/a without /proc).
  *   lexical:   text queries (SciFact test queries, cycled) on the bundled SciFact sample, lexical encoder.
  *              With --monitor-off, a second run with the recall monitor off (SPARROW_RECALL_SAMPLE_RATE=0):
  *              the monitor's cost in QPS.
@@ -38,18 +39,37 @@ interface Row {
   p99: number;
   max: number;
   failures: number;
+  /** server CPU µs per request during the run: every thread, and the main thread (the event loop) */
+  cpuUs?: { all: number; main: number };
 }
 
-async function load(run: string, documents: number, url: string, bodies: string[], seconds = DURATION): Promise<Row> {
+/**
+ * CPU seconds the server child has used (user + system; the whole process, and its main thread),
+ * from /proc: less moved by a shared machine's load than QPS. Undefined where /proc is absent.
+ */
+function serverCpu(pid: number | undefined): { all: number; main: number } | undefined {
+  const read = (file: string): number => {
+    const fields = fs.readFileSync(file, 'utf8').split(') ')[1].split(' '); // after "pid (comm) "
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime in clock ticks (USER_HZ 100)
+  };
+  if (pid === undefined || !fs.existsSync(`/proc/${pid}/stat`)) return undefined;
+  return { all: read(`/proc/${pid}/stat`), main: read(`/proc/${pid}/task/${pid}/stat`) };
+}
+
+async function load(run: string, documents: number, url: string, bodies: string[], seconds = DURATION, pid?: number): Promise<Row> {
+  const before = serverCpu(pid);
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
     duration: seconds,
     requests: bodies.map((body) => ({ method: 'POST', body, headers: { 'content-type': 'application/json' } })),
   });
+  const after = serverCpu(pid);
+  const perRequest = (x: number, y: number): number => ((y - x) / Math.max(1, result.requests.total)) * 1e6;
   return {
     run,
     documents,
+    cpuUs: before && after ? { all: perRequest(before.all, after.all), main: perRequest(before.main, after.main) } : undefined,
     connections: CONNECTIONS,
     seconds,
     requests: result.requests.total,
@@ -75,7 +95,7 @@ async function lexicalRun(run: string, env: Record<string, string>): Promise<Row
     const bodies = queries.map((query) => JSON.stringify({ query, k: 10 }));
     const url = `${server.url}/v1/collections/scifact/search`;
     await load('warm-up', 5183, url, bodies, 3);
-    return await load(run, 5183, url, bodies);
+    return await load(run, 5183, url, bodies, DURATION, server.child.pid);
   } finally {
     await stop(server);
   }
@@ -113,7 +133,7 @@ async function synthetic(): Promise<Row[]> {
     for (const kind of ['siamese', 'inference-free'] as const) {
       const bodies = sparseRows(generateQueries(1_000, { set: 'report', kind })).map((sparse) => JSON.stringify({ sparse, k: 10 }));
       await load('warm-up', DOCS, `${c}/search`, bodies, 3);
-      rows.push(await load(`sparse ${kind} queries, synthetic`, DOCS, `${c}/search`, bodies));
+      rows.push(await load(`sparse ${kind} queries, synthetic`, DOCS, `${c}/search`, bodies, DURATION, server.child.pid));
     }
     return rows;
   } finally {
@@ -126,11 +146,13 @@ async function main(): Promise<void> {
   if (MODE === 'lexical' || MODE === 'both') rows.push(...(await lexical()));
   if (MODE === 'synthetic' || MODE === 'both') rows.push(...(await synthetic()));
   console.log(`\nHTTP search load (autocannon, ${CONNECTIONS} connections, ${DURATION} s per run, server in a child process on 127.0.0.1, ${os.cpus().length} cores)`);
-  console.log('| run | documents | connections | requests | QPS | p50 ms | p90 ms | p99 ms | max ms | failures |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| run | documents | connections | requests | QPS | p50 ms | p90 ms | p99 ms | max ms | failures | server CPU µs/request: all threads / main thread |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.run} | ${r.documents} | ${r.connections} | ${r.requests} | ${r.qps.toFixed(0)} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.max} | ${r.failures} |`);
+    const cpu = r.cpuUs ? `${r.cpuUs.all.toFixed(0)} / ${r.cpuUs.main.toFixed(0)}` : 'n/a (no /proc)';
+    console.log(`| ${r.run} | ${r.documents} | ${r.connections} | ${r.requests} | ${r.qps.toFixed(0)} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.max} | ${r.failures} | ${cpu} |`);
   }
+  console.log(`load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}`);
 }
 
 await main();
