@@ -326,11 +326,14 @@ class Walk {
     return this.chosen(found);
   }
 
-  /** Measures (cuts[j], FACTORS[i]) at k; keeps the cheapest passing and the last measured setting in `found`. */
-  private tester(k: number, budget: number, cuts: number[], found: Found): (j: number, i: number) => Promise<'pass' | 'fail' | 'costlier' | 'stop'> {
+  /**
+   * Measures (cuts[j], FACTORS[i]) at k (under `filter`, when given); keeps the cheapest passing and
+   * the last measured setting in `found`.
+   */
+  private tester(k: number, budget: number, cuts: number[], found: Found, filter?: CalibrationFilter): (j: number, i: number) => Promise<'pass' | 'fail' | 'costlier' | 'stop'> {
     return async (j, i) => {
       if (!this.canGo(budget)) return 'stop';
-      const m = await this.measure({ queryCut: cuts[j], heapFactor: FACTORS[i] }, k, found.best ? CALIBRATION_DROP_FACTOR * found.best.prefixCost : Infinity);
+      const m = await this.measure({ queryCut: cuts[j], heapFactor: FACTORS[i] }, k, found.best ? CALIBRATION_DROP_FACTOR * found.best.prefixCost : Infinity, filter);
       if (m === 'costlier') return m;
       found.last = m;
       if (m.lowerBound < this.target) return 'fail';
@@ -346,16 +349,9 @@ class Walk {
    */
   async filteredSetting(budget: number, from: number, filter: CalibrationFilter): Promise<CalibratedSetting> {
     const found: Found = {};
-    const test = async (i: number): Promise<'pass' | 'fail' | 'stop'> => {
-      if (!this.canGo(budget)) return 'stop';
-      const m = (await this.measure({ queryCut: 0, heapFactor: FACTORS[i] }, 10, Infinity, filter)) as Measured;
-      found.last = m;
-      if (m.lowerBound < this.target) return 'fail';
-      found.best = m;
-      return 'pass';
-    };
+    const test = this.tester(10, budget, [0], found, filter);
     const start = Math.max(0, FACTORS.indexOf(from)); // `from` is a grid factor (0: the lowest, should it not be)
-    if ((await test(start)) === 'fail') await highestPassing(start, test);
+    if ((await test(0, start)) === 'fail') await highestPassing(start, (i) => test(0, i));
     return this.chosen(found);
   }
 

@@ -127,7 +127,7 @@ export class Searcher {
     for (let q = 0; q < queries.length; q++) {
       const top = [...mutableHits[q]];
       for (let i = res.offsets[q]; i < res.offsets[q + 1]; i++) top.push({ docno: res.docnos[i], score: res.scores[i] });
-      hits[q] = top.length > 0 && mutableHits[q].length > 0 ? topK(top, k) : top; // sealed hits alone come ranked
+      hits[q] = mutableHits[q].length > 0 ? topK(top, k) : top; // sealed hits alone come ranked
     }
     if (!o.stats) return { hits, approximate, exactAgain };
     const used = this.sealed.map((s, i): SegmentSearchSettings => {
