@@ -184,7 +184,7 @@ describe('a real listening server', () => {
     server.child.kill('SIGTERM');
     const answered = await inFlight;
     expect(answered.status).toBe(200);
-    expect((await server.exited).code).toBe(0);
+    expect((await server.exited).code, server.output()).toBe(0);
     const again = await start(dataDir);
     expect((await call(again, 'GET', '/v1/collections/c')).json).toMatchObject({ documents: 500 });
     again.child.kill('SIGTERM');
