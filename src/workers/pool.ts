@@ -44,6 +44,10 @@ export class EncoderPool {
       // their event loop (ONNX promises, timers) keeps running between tasks.
       atomics: 'disabled',
     });
+    // A worker that fails outside any task (while starting, or as close() terminates it) is replaced
+    // by piscina and reported here: with no listener the pool's 'error' event would be thrown as an
+    // uncaught exception and stop the server (on SIGTERM: exit code 1 instead of a clean exit).
+    this.piscina.on('error', (err: unknown) => console.error('sparrow: an encoder worker failed outside a task:', err));
   }
 
   get closed(): boolean {

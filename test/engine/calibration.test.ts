@@ -156,6 +156,11 @@ describe('calibration walk on a synthetic segment (3,000 documents with blocks)'
     // decided on query prefixes, so within a margin of the whole grid's cheapest, never far above it
     expect(c.k10.cost!).toBeLessThanOrEqual(1.25 * cheapest);
     expect(c.work!).toBeLessThan(gridWork); // both k together measured less than the grid at k = 10
+    // screening settings on their first queries: less measured than a walk measuring each on every
+    // query, for a setting that passes as well and costs about as little
+    const full = await calibrateSegment({ index: seg, csr: docs, docnos }, cal, target, { screen: Infinity });
+    expect(c.work!).toBeLessThan(full.work!);
+    for (const k of ['k10', 'k100'] as const) expect(c[k].cost!).toBeLessThanOrEqual(1.25 * full[k].cost!);
     // k = 100: about as cheap as the cheapest passing setting a deeper search can use (a cut from
     // k = 10's up, a factor from k = 10's down: it takes the safer of both), on the queries it calibrates
     const deep = sliceRows(cal.queries, 0, CALIBRATION_QUERIES_DEEP);

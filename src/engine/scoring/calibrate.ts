@@ -1,8 +1,9 @@
 /**
  * Calibrated query defaults of a sealed segment. When a segment is built (above the size where it
- * is searched exhaustively), it is searched with every setting of a small grid (query_cut ×
+ * is searched exhaustively), it is searched with settings of a small grid (query_cut ×
  * heap_factor) on a bounded set of calibration queries, at k = 10 and k = 100, and compared with
- * its exact search. The chosen setting is the cheapest, in documents scored plus the blocks whose
+ * its exact search: a walk over the grid's frontier screens each setting on the first queries and
+ * measures the likely passing ones on all of them, cheapest first. The chosen setting is the cheapest, in documents scored plus the blocks whose
  * summaries were read (SUMMARY_BLOCK_COST each; counts, not wall-clock: this machine's speed drifts),
  * whose recall reaches the target on a one-sided 95% lower confidence bound over the queries
  * (mean − 1.645 · sd / √n), not on the mean. When no setting reaches it (static pruning lost too
@@ -111,6 +112,20 @@ export const CALIBRATION_QUERIES = 200;
 export const CALIBRATION_QUERIES_DEEP = 100;
 /** A setting is first searched with this many queries, then twice as many, … only while they leave it in doubt. */
 export const CALIBRATION_PREFIX = 25;
+/**
+ * A walk measures each setting on at most this many queries (the 99 % rule may decide it sooner)
+ * and then its likely passing settings on the rest, cheapest first, until one passes: most settings
+ * of a walk are passed over, and measuring each of them on every query cost most of the calibration.
+ */
+export const CALIBRATION_SCREEN = 50;
+/**
+ * A screened setting is likely to pass when its mean recall on the screen, plus this many standard
+ * errors of it, reaches the lower bound it needs over every query (target + 1.645 standard errors of
+ * a mean over all of them). Chosen on the tune sets' walks (100k and 1M synthetic, manpages-bm25,
+ * msmarco-queries, scifact-bm25; README "Calibrated query defaults"): 0 rejected passing settings on
+ * a hard screen, 1 let through settings whose measurements on every query failed.
+ */
+export const SCREEN_LENIENCY = 0.5;
 /** A setting that may be dropped as costlier runs its prefix this many queries at a time (and stops once past the allowance). */
 export const CALIBRATION_PREFIX_STEP = 5;
 /**
@@ -182,6 +197,8 @@ export interface CalibrationLimits {
   budget?: number;
   /** performance.now() past which the walk stops (last resort) */
   deadline?: number;
+  /** queries a setting is screened on (default CALIBRATION_SCREEN; Infinity: every setting on every query) */
+  screen?: number;
 }
 
 function sliceQueries(b: CsrBatch, from: number, to: number): CsrBatch {
@@ -208,10 +225,36 @@ export function cutsFor(queries: CsrBatch): number[] {
 /** Heap factors, most thorough (lowest) first. */
 const FACTORS = [...new Set(CALIBRATION_GRID.map((s) => s.heapFactor))].sort((a, b) => a - b);
 
-/** The calibration's running state: its reference, its spending, and why it stopped. */
+/**
+ * A setting's measurement so far, resumable: a walk screens settings on their first
+ * CALIBRATION_SCREEN queries and measures only its candidates on the rest.
+ */
+interface Run {
+  s: QuerySettings;
+  k: number;
+  filter?: CalibrationFilter;
+  /** the queries it is measured on at most */
+  nq: number;
+  /** how many of them are measured */
+  from: number;
+  recalls: number[];
+  docs: number;
+  cost: number;
+  /** mean cost per query on the first CALIBRATION_PREFIX queries, once they are measured */
+  prefixCost: number;
+  /** every query measured, or a stricter (99 %) bound already clear of the target either way */
+  decided: boolean;
+}
+
+/** A walk's test of one grid setting. */
+type Test = (j: number, i: number) => Promise<'pass' | 'fail' | 'costlier' | 'stop'>;
+
+/** The calibration's running state: its reference, its spending, its measured settings, and why it stopped. */
 class Walk {
   work = 0;
   stopped: 'budget' | 'deadline' | undefined;
+  /** every setting measured so far, by k, filter and setting: a later walk resumes them */
+  private readonly runs = new Map<string, Run>();
 
   constructor(
     private readonly seg: SeismicIndex,
@@ -219,6 +262,7 @@ class Walk {
     private readonly want: SearchResult,
     private readonly target: number,
     private readonly deadline: number,
+    private readonly screen: number,
   ) {}
 
   /** false (and why) once the budget or the deadline is spent */
@@ -228,51 +272,128 @@ class Walk {
     return stop === undefined;
   }
 
-  /**
-   * Recall of a setting at k: on the first CALIBRATION_PREFIX queries, then twice as many, then all,
-   * stopping early when the queries so far decide it (its 99 % lower bound above the target, or its
-   * 99 % upper bound below). `dropAbove`: a cost on the first CALIBRATION_PREFIX queries past which the
-   * setting is dropped there ('costlier').
-   */
-  async measure(s: QuerySettings, k: number, dropAbove = Infinity, filter?: CalibrationFilter): Promise<Measured | 'costlier'> {
-    const nq = Math.min(this.cal.queries.indptr.length - 1, k > 10 ? CALIBRATION_QUERIES_DEEP : Infinity);
-    const recalls: number[] = [];
-    let docs = 0;
-    let cost = 0;
-    let prefixCost = 0;
-    const prefix = Math.min(nq, CALIBRATION_PREFIX);
-    for (let from = 0; from < nq; ) {
-      // 25, 50, 100, 200 queries; a setting that may be dropped runs its prefix a few queries at a time
-      const to = from < prefix && dropAbove < Infinity ? Math.min(prefix, from + CALIBRATION_PREFIX_STEP) : Math.min(nq, Math.max(prefix, 2 * from));
+  private run(s: QuerySettings, k: number, filter?: CalibrationFilter): Run {
+    const key = `${k}:${s.queryCut}:${s.heapFactor}:${filter ? 'filtered' : ''}`;
+    let run = this.runs.get(key);
+    if (!run) {
+      const nq = Math.min(this.cal.queries.indptr.length - 1, k > 10 ? CALIBRATION_QUERIES_DEEP : Infinity);
+      run = { s, k, filter, nq, from: 0, recalls: [], docs: 0, cost: 0, prefixCost: 0, decided: false };
+      this.runs.set(key, run);
+    }
+    return run;
+  }
 
-      const extra = this.cal.sources ? 1 : 0; // the source document may take a place in either list
+  /**
+   * Measures a setting further: on the first CALIBRATION_PREFIX queries, then twice as many, then
+   * all, up to `limit` queries, stopping early when the queries so far decide it (its 99 % lower
+   * bound above the target, or its 99 % upper bound below). `dropAbove`: a cost on the first
+   * CALIBRATION_PREFIX queries past which the setting is dropped there ('costlier').
+   */
+  private async advance(run: Run, limit: number, dropAbove: number): Promise<'costlier' | undefined> {
+    const prefix = Math.min(run.nq, CALIBRATION_PREFIX);
+    const end = Math.min(run.nq, limit);
+    const extra = this.cal.sources ? 1 : 0; // the source document may take a place in either list
+    while (!run.decided && run.from < end) {
+      // Costs only add up: past the prefix's allowance before its end, the setting is dropped already.
+      if (run.from > 0 && run.from <= prefix && run.cost > dropAbove * prefix) return 'costlier';
+      const from = run.from;
+      // 25, 50, 100, 200 queries; a setting that may be dropped runs its prefix a few queries at a time
+      const to = from < prefix && dropAbove < Infinity ? Math.min(prefix, from + CALIBRATION_PREFIX_STEP) : Math.min(run.nq, Math.max(prefix, 2 * from));
+      const { s, k, filter } = run;
       const got = await this.seg.search(sliceQueries(this.cal.queries, from, to), { k: k + extra, queryCut: s.queryCut, heapFactor: s.heapFactor, stats: true, ...(filter ? { allow: filter.allow } : {}) });
-      recalls.push(...perQueryRecall(sliceResult(filter?.want ?? this.want, from, to), got, k, this.cal.sources?.subarray(from, to)));
+      run.recalls.push(...perQueryRecall(sliceResult(filter?.want ?? this.want, from, to), got, k, this.cal.sources?.subarray(from, to)));
       for (const st of got.stats ?? []) {
-        docs += st.docsScored;
-        cost += st.docsScored + SUMMARY_BLOCK_COST * (st.blocksScored + st.blocksSkipped);
+        run.docs += st.docsScored;
+        this.work += st.docsScored;
+        run.cost += st.docsScored + SUMMARY_BLOCK_COST * (st.blocksScored + st.blocksSkipped);
       }
-      if (to <= prefix) {
-        // Costs only add up: past the prefix's allowance before its end, the setting is dropped already.
-        if (cost > dropAbove * prefix) {
-          this.work += docs;
-          return 'costlier';
-        }
-        if (to < prefix) {
-          from = to;
-          continue;
-        }
-        prefixCost = cost / prefix;
+      run.from = to;
+      if (to < prefix) continue;
+      if (to === prefix) {
+        if (run.cost > dropAbove * prefix) return 'costlier';
+        run.prefixCost = run.cost / prefix;
       }
       // On the prefix a setting is decided when a stricter (99 %) bound is clear of the target either way.
-      const { mean, lower } = lowerBound(recalls);
+      const { mean, lower } = lowerBound(run.recalls);
       const margin = ((mean - lower) * Z99) / Z95;
-      if (to < nq && (mean - margin >= this.target || mean + margin < this.target)) break;
-      from = to;
+      run.decided = to >= run.nq || mean - margin >= this.target || mean + margin < this.target;
     }
-    this.work += docs;
-    const { mean, lower } = lowerBound(recalls);
-    return { queryCut: s.queryCut, heapFactor: s.heapFactor, recall: mean, lowerBound: lower, docsScored: docs / recalls.length, cost: cost / recalls.length, prefixCost };
+    return undefined;
+  }
+
+  /**
+   * 'pass': its lower bound over the queries measured reaches the target; 'likely': measured on a
+   * screen only, its mean moved by `shift` (what the screen's queries are worth against all, from the
+   * settings measured on both), within SCREEN_LENIENCY standard errors of the bound it needs over
+   * every query; else 'fail'.
+   */
+  private verdict(run: Run, shift = 0): 'pass' | 'likely' | 'fail' {
+    const { mean, lower } = lowerBound(run.recalls);
+    if (lower >= this.target) return 'pass';
+    if (run.decided) return 'fail';
+    const se = (mean - lower) / Z95;
+    return mean + shift + SCREEN_LENIENCY * se - Z95 * se * Math.sqrt(run.recalls.length / run.nq) >= this.target ? 'likely' : 'fail';
+  }
+
+  private measured(run: Run): Measured {
+    const { mean, lower } = lowerBound(run.recalls);
+    const n = run.recalls.length;
+    return { queryCut: run.s.queryCut, heapFactor: run.s.heapFactor, recall: mean, lowerBound: lower, docsScored: run.docs / n, cost: run.cost / n, prefixCost: run.prefixCost };
+  }
+
+  /**
+   * Measures (cuts[j], FACTORS[i]) at k (under `filter`, when given) on at most `limit` queries;
+   * keeps the passing (and likely passing) settings and the last measured one in `found`.
+   */
+  private tester(k: number, budget: number, cuts: number[], found: Found, limit: number, filter?: CalibrationFilter): Test {
+    return async (j, i) => {
+      if (!this.canGo(budget)) return 'stop';
+      const run = this.run({ queryCut: cuts[j], heapFactor: FACTORS[i] }, k, filter);
+      if ((await this.advance(run, limit, found.best ? CALIBRATION_DROP_FACTOR * found.best.prefixCost : Infinity)) === 'costlier') return 'costlier';
+      const m = this.measured(run);
+      found.last = m;
+      if (this.verdict(run) === 'fail') return 'fail';
+      found.passing.push(run);
+      if (!found.best || m.cost! < found.best.cost!) found.best = m;
+      return 'pass';
+    };
+  }
+
+  /**
+   * Runs `walk` over the settings screened on their first CALIBRATION_SCREEN queries, then measures
+   * its likely passing settings, cheapest first, on every query until one passes: that one is chosen.
+   * When none does, the walk runs again without a screen (resuming what it measured), as a walk that
+   * measures every setting fully would. Stopped by the budget or the deadline: the cheapest setting
+   * passing on the queries measured, or exact.
+   */
+  private async screened(k: number, budget: number, cuts: number[], walk: (test: Test) => Promise<void>, filter?: CalibrationFilter): Promise<CalibratedSetting> {
+    let last: Measured | undefined;
+    for (const limit of [this.screen, Infinity]) {
+      const found: Found = { passing: [] };
+      await walk(this.tester(k, budget, cuts, found, limit, filter));
+      last = found.last ?? last;
+      // Cheapest first. The screen's queries are the same for every setting, so how far a setting's
+      // recall moved from them to every query (`shift`, the mean over the settings measured so far)
+      // tells how the others will move: those it leaves below the target are not measured further.
+      let shift = 0;
+      let shifted = 0;
+      for (const run of found.passing.sort((a, b) => a.cost / a.recalls.length - b.cost / b.recalls.length)) {
+        if (!this.canGo(budget)) break;
+        if (this.verdict(run, shifted > 0 ? shift / shifted : 0) === 'fail') continue;
+        const screen = lowerBound(run.recalls).mean;
+        if (!run.decided) await this.advance(run, Infinity, Infinity);
+        if (this.verdict(run) === 'pass') return this.chosen(this.measured(run));
+        last = this.measured(run);
+        shift += lowerBound(run.recalls).mean - screen;
+        shifted++;
+      }
+      if (this.stopped) {
+        // the cheapest setting passing on the queries measured
+        const passing = found.passing.find((r) => this.verdict(r) === 'pass');
+        return this.chosen(passing && this.measured(passing), last);
+      }
+    }
+    return this.chosen(undefined, last);
   }
 
   /**
@@ -286,19 +407,18 @@ class Walk {
    * costlier on the prefix than CALIBRATION_DROP_FACTOR x the best so far is dropped there: it cannot
    * be the cheapest, nor can any lower factor at its cut (each costs more). No passing setting: exact.
    */
-  async cheapest(k: number, budget: number, cuts: number[]): Promise<CalibratedSetting> {
-    const found: Found = {};
-    const test = this.tester(k, budget, cuts, found);
-    let top = FACTORS.length - 1; // the highest factor that may pass at this cut: the larger cut's
-    for (let j = cuts.length - 1; j >= 0; j--) {
-      const first = await test(j, top);
-      if (first === 'stop') break;
-      if (first !== 'fail') continue; // passes there, or nothing at this cut can be the cheapest
-      const lo = await highestPassing(top, (i) => test(j, i));
-      if (lo === undefined || lo < 0) break; // stopped; or no factor passes at this cut, nor at a smaller one
-      top = lo;
-    }
-    return this.chosen(found);
+  cheapest(k: number, budget: number, cuts: number[]): Promise<CalibratedSetting> {
+    return this.screened(k, budget, cuts, async (test) => {
+      let top = FACTORS.length - 1; // the highest factor that may pass at this cut: the larger cut's
+      for (let j = cuts.length - 1; j >= 0; j--) {
+        const first = await test(j, top);
+        if (first === 'stop') break;
+        if (first !== 'fail') continue; // passes there, or nothing at this cut can be the cheapest
+        const lo = await highestPassing(top, (i) => test(j, i));
+        if (lo === undefined || lo < 0) break; // stopped; or no factor passes at this cut, nor at a smaller one
+        top = lo;
+      }
+    });
   }
 
   /**
@@ -310,36 +430,19 @@ class Walk {
    * CALIBRATION_DROP_FACTOR x the best so far ends its cut. The walk ends when the ceiling itself
    * passes or is dropped. No passing setting: exact.
    */
-  async deeper(k: number, budget: number, cuts: number[], ceiling: number): Promise<CalibratedSetting> {
-    const found: Found = {};
-    const test = this.tester(k, budget, cuts, found);
-    let floor = -1; // factors at or below it cost more at any larger cut than a setting already seen
-    for (let j = 0; j < cuts.length && floor < ceiling; j++) {
-      for (let i = ceiling; i > floor; i--) {
-        const r = await test(j, i);
-        if (r === 'stop') return this.chosen(found);
-        if (r === 'fail') continue;
-        floor = i;
-        break;
+  deeper(k: number, budget: number, cuts: number[], ceiling: number): Promise<CalibratedSetting> {
+    return this.screened(k, budget, cuts, async (test) => {
+      let floor = -1; // factors at or below it cost more at any larger cut than a setting already seen
+      for (let j = 0; j < cuts.length && floor < ceiling; j++) {
+        for (let i = ceiling; i > floor; i--) {
+          const r = await test(j, i);
+          if (r === 'stop') return;
+          if (r === 'fail') continue;
+          floor = i;
+          break;
+        }
       }
-    }
-    return this.chosen(found);
-  }
-
-  /**
-   * Measures (cuts[j], FACTORS[i]) at k (under `filter`, when given); keeps the cheapest passing and
-   * the last measured setting in `found`.
-   */
-  private tester(k: number, budget: number, cuts: number[], found: Found, filter?: CalibrationFilter): (j: number, i: number) => Promise<'pass' | 'fail' | 'costlier' | 'stop'> {
-    return async (j, i) => {
-      if (!this.canGo(budget)) return 'stop';
-      const m = await this.measure({ queryCut: cuts[j], heapFactor: FACTORS[i] }, k, found.best ? CALIBRATION_DROP_FACTOR * found.best.prefixCost : Infinity, filter);
-      if (m === 'costlier') return m;
-      found.last = m;
-      if (m.lowerBound < this.target) return 'fail';
-      if (!found.best || m.cost! < found.best.cost!) found.best = m;
-      return 'pass';
-    };
+    });
   }
 
   /**
@@ -347,16 +450,21 @@ class Walk {
    * down whose recall under `filter` reaches the target (one measurement when `from` passes, else
    * the factors below it from the highest down); exact when none does.
    */
-  async filteredSetting(budget: number, from: number, filter: CalibrationFilter): Promise<CalibratedSetting> {
-    const found: Found = {};
-    const test = this.tester(10, budget, [0], found, filter);
+  filteredSetting(budget: number, from: number, filter: CalibrationFilter): Promise<CalibratedSetting> {
     const start = Math.max(0, FACTORS.indexOf(from)); // `from` is a grid factor (0: the lowest, should it not be)
-    if ((await test(0, start)) === 'fail') await highestPassing(start, (i) => test(0, i));
-    return this.chosen(found);
+    return this.screened(
+      10,
+      budget,
+      [0],
+      async (test) => {
+        if ((await test(0, start)) === 'fail') await highestPassing(start, (i) => test(0, i));
+      },
+      filter,
+    );
   }
 
-  /** The cheapest passing setting, or exact (with the last measured setting's figures) when none passed. */
-  private chosen({ best, last }: Found): CalibratedSetting {
+  /** The chosen setting, or exact (with the last measured setting's figures) when none passed. */
+  private chosen(best: Measured | undefined, last?: Measured): CalibratedSetting {
     if (!best) return { ...THOROUGH, recall: last?.recall ?? 0, lowerBound: last?.lowerBound ?? 0, docsScored: last?.docsScored ?? 0, exact: true };
     const { prefixCost: _, ...chosen } = best;
     return chosen;
@@ -406,8 +514,9 @@ async function highestPassing(hi: number, test: (i: number) => Promise<'pass' | 
 
 /** A measured setting, with its mean cost on the first CALIBRATION_PREFIX queries (for dropping costlier ones). */
 type Measured = CalibratedSetting & { prefixCost: number };
-/** A walk's cheapest passing setting so far and its last measured one. */
+/** A walk's passing (or likely passing) settings, the cheapest of them so far, and its last measured setting. */
 interface Found {
+  passing: Run[];
   best?: Measured;
   last?: Measured;
 }
@@ -424,7 +533,7 @@ export async function calibrateSegment(seg: CalibrationSegment, cal: Calibration
   const t0 = performance.now();
   const budget = limits.budget ?? CALIBRATION_WORK_PER_DOC * seg.index.numDocs;
   const want = exactReference(seg.csr, seg.docnos, cal.queries, 100 + (cal.sources ? 1 : 0), !seg.exactWeights);
-  const walk = new Walk(seg.index, cal, want, target, limits.deadline ?? Infinity);
+  const walk = new Walk(seg.index, cal, want, target, limits.deadline ?? Infinity, limits.screen ?? CALIBRATION_SCREEN);
   const cuts = cutsFor(cal.queries);
   const k10 = await walk.cheapest(10, budget / 2, cuts);
   // k > 10 takes the safer of both settings: when k = 10 is already exact, so is every deeper search;
