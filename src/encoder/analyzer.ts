@@ -32,6 +32,12 @@ export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set(
 const WORD = /[\p{L}\p{M}\p{N}]+/gu;
 const WORD_WITH_APOSTROPHE = /[\p{L}\p{M}\p{N}]+(?:['’][\p{L}\p{M}\p{N}]+)*/gu;
 const POSSESSIVE = /['’]s$/;
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/** In ASCII, WORD's letters, marks and digits are 0-9 and a-z (after lowercasing): the same words. */
+function isAsciiWordChar(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 48 && code <= 57);
+}
 const MAX_TOKEN_LENGTH = 255;
 const STEM_CACHE_LIMIT = 200_000;
 
@@ -54,6 +60,19 @@ function analyzer(name: AnalyzerName, pattern: RegExp, stop: boolean, stem?: (to
     const lower = text.toLowerCase();
     // Only U+0130 lowercases to two units; when the length changed, offsets go through a map.
     const origin = lower.length === text.length ? undefined : lowerToOriginal(text, lower.length);
+    // ASCII text with the plain word pattern: the same words found by comparing character codes,
+    // without a regular expression match (and its result array) per word.
+    if (pattern === WORD && origin === undefined && !NON_ASCII.test(lower)) {
+      for (let start = 0, end = 0; end < lower.length; start = end) {
+        while (start < lower.length && !isAsciiWordChar(lower.charCodeAt(start))) start++;
+        for (end = start; end < lower.length && isAsciiWordChar(lower.charCodeAt(end)); ) end++;
+        if (end === start || end - start > MAX_TOKEN_LENGTH) continue;
+        const token = lower.slice(start, end);
+        if (stop && ENGLISH_STOP_WORDS.has(token)) continue;
+        emit(stem === undefined ? token : stem(token), start, end);
+      }
+      return;
+    }
     pattern.lastIndex = 0;
     for (let m = pattern.exec(lower); m !== null; m = pattern.exec(lower)) {
       let token = m[0];

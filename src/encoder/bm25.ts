@@ -34,7 +34,7 @@ export function bm25DocumentWeights(tf: SparseVector, length: number, avgdl: num
 
 /** Term ids with their counts, ids ascending. */
 export function countTerms(ids: readonly TermId[]): SparseVector {
-  const sorted = Uint32Array.from(ids).sort();
+  const sorted = new Uint32Array(ids).sort();
   const indices: number[] = [];
   const values: number[] = [];
   for (let i = 0; i < sorted.length; i++) {
@@ -44,7 +44,7 @@ export function countTerms(ids: readonly TermId[]): SparseVector {
       values.push(1);
     }
   }
-  return { indices: Uint32Array.from(indices), values: Float32Array.from(values) };
+  return { indices: new Uint32Array(indices), values: new Float32Array(values) };
 }
 
 /** Query vector: qtf · idf per distinct term; terms absent from the collection (df = 0) are kept

@@ -38,6 +38,26 @@ describe('analyzers', () => {
     expect(run('english', "The patient's don't")).toEqual(['patient', "don't"]);
   });
 
+  it('ASCII text gives the tokens and offsets the Unicode word pattern gives (its character-code scan)', () => {
+    const at = (name: keyof typeof ANALYZERS, text: string) => {
+      const out: Array<[string, number, number]> = [];
+      ANALYZERS[name].forEachTokenAt(text, (token, start, end) => out.push([token, start, end]));
+      return out;
+    };
+    const ascii = "  The IL-6 (interleukin 6) levels rose 3.5-fold in 2019's cohort_B, x".concat('y'.repeat(300), ' end!~\t\n42');
+    // a non-ASCII word at the end sends the same text through the regular expression
+    const unicode = `${ascii} é`;
+    for (const name of ['lower', 'lower-stop', 'porter', 'porter2'] as const) {
+      expect(at(name, ascii)).toEqual(at(name, unicode).slice(0, -1));
+      expect(at(name, unicode).at(-1)?.[0]).toBe('é');
+    }
+    expect(at('lower', 'Ab9 z')).toEqual([
+      ['ab9', 0, 3],
+      ['z', 4, 5],
+    ]);
+    expect(at('lower', 'x'.repeat(256))).toEqual([]); // longer than 255 characters: dropped, as before
+  });
+
   it('empty and whitespace text give no tokens; an unknown analyzer is a TypeError', () => {
     const out: string[] = [];
     getAnalyzer().analyze('  \n ', out);

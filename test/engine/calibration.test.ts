@@ -18,7 +18,7 @@ import type { IndexConfig } from '../../src/engine/types.js';
 import { EngineManager } from '../../src/engine/manager.js';
 import { pseudoQueries } from '../../src/engine/scoring/pseudo-queries.js';
 import { migrate } from '../../src/store/schema.js';
-import { RecentQueries, TRIM_EVERY } from '../../src/store/recent-queries.js';
+import { RECENT_FLUSH_MS, RecentQueries, TRIM_EVERY } from '../../src/store/recent-queries.js';
 import { BLOCKED_PARAMS } from '../index/blocked-params.js';
 import { sliceRows } from '../bench/csr-builder.js';
 import { closeEngine, indexScifact, readScifact, tempDir } from './helpers.js';
@@ -279,20 +279,28 @@ describe('calibration: pure parts', () => {
     const q = { indices: Uint32Array.of(7), values: Float32Array.of(1) };
     recent.recordSoon(q);
     q.indices[0] = 8; // the caller's arrays may change: the query was copied
-    expect(recent.size()).toBe(0); // not yet: written on the next turn of the event loop
+    expect(recent.size()).toBe(0); // not yet: written within RECENT_FLUSH_MS
     await new Promise((resolve) => setImmediate(resolve));
+    expect(recent.size()).toBe(0); // not on the next turn either: queries are gathered for one commit
+    await new Promise((resolve) => setTimeout(resolve, RECENT_FLUSH_MS + 50));
     expect([...recent.sample(10).indices]).toEqual([7]);
     for (let i = 0; i < TRIM_EVERY + 1; i++) recent.record({ indices: Uint32Array.of(100 + i), values: Float32Array.of(1) });
     const rows = (db.prepare('SELECT COUNT(*) AS n FROM recent_queries').get() as { n: number }).n;
     expect(rows).toBeLessThan(5 + TRIM_EVERY); // trimmed on the TRIM_EVERY-th insert
     expect(recent.size()).toBe(5);
     expect([...recent.sample(10).indices]).toEqual([132, 131, 130, 129, 128]);
-    // the queries kept in one turn (concurrent searches) are written together on the next, in order
-    const before = (db.prepare('SELECT MAX(id) AS id FROM recent_queries').get() as { id: number }).id;
+    // the queries kept meanwhile (concurrent searches) are written together, in order; flush() writes them at once
+    const maxId = (): number => (db.prepare('SELECT MAX(id) AS id FROM recent_queries').get() as { id: number }).id;
+    const before = maxId();
     for (const i of [200, 201, 202]) recent.recordSoon({ indices: Uint32Array.of(i), values: Float32Array.of(1) });
-    expect((db.prepare('SELECT MAX(id) AS id FROM recent_queries').get() as { id: number }).id).toBe(before); // nothing written in the turn itself
-    await new Promise((resolve) => setImmediate(resolve));
+    expect(maxId()).toBe(before); // nothing written yet
+    recent.flush();
     expect([...recent.sample(3).indices]).toEqual([202, 201, 200]);
+    recent.flush(); // nothing pending: writes nothing
+    expect(maxId()).toBe(before + 3);
+    // `limit` pending queries are written without waiting for the timer
+    for (let i = 0; i < 5; i++) recent.recordSoon({ indices: Uint32Array.of(300 + i), values: Float32Array.of(1) });
+    expect([...recent.sample(5).indices]).toEqual([304, 303, 302, 301, 300]);
     db.close();
   });
 });

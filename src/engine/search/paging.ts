@@ -41,26 +41,44 @@ export async function pageHits(
   /** false for hybrid fusion: a deeper fused search fuses more candidates, which changes the scores */
   completeTies = true,
 ): Promise<Hit[]> {
-  const ids = new Map<number, string>();
-  const id = (h: Hit): string => {
-    let found = ids.get(h.docno);
-    if (found === undefined) ids.set(h.docno, (found = idOf(h.docno)));
-    return found;
-  };
-  const byScoreThenId = (a: Hit, b: Hit): number => b.score - a.score || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0);
+  const ids = new IdsOf(idOf);
   const after = page.searchAfter;
   const offset = page.offset ?? 0;
   let n = after === undefined ? offset + k : Math.min(maxDepth, 2 * k);
   for (;;) {
-    const hits = [...(await rank(n))].sort(byScoreThenId);
+    const hits = ordered(await rank(n), ids);
     const exhausted = hits.length < n || n >= maxDepth;
     const tiedAtCut = completeTies && !exhausted && n >= 2 && hits[n - 1].score === hits[n - 2].score;
     if (after === undefined) {
       if (exhausted || !tiedAtCut) return hits.slice(offset, offset + k);
     } else {
-      const rest = hits.filter((h) => h.score < after.score || (h.score === after.score && id(h) > after.id));
+      const rest = hits.filter((h) => h.score < after.score || (h.score === after.score && ids.of(h) > after.id));
       if (exhausted || (rest.length >= k && !tiedAtCut)) return rest.slice(0, k);
     }
     n = Math.min(maxDepth, 2 * n);
   }
+}
+
+/** Hits' ids, each asked of `idOf` once. */
+class IdsOf {
+  private readonly ids = new Map<number, string>();
+
+  constructor(private readonly idOf: (docno: number) => string) {}
+
+  of(h: Hit): string {
+    let found = this.ids.get(h.docno);
+    if (found === undefined) this.ids.set(h.docno, (found = this.idOf(h.docno)));
+    return found;
+  }
+}
+
+/**
+ * The hits by score descending, then id ascending; never changes `hits`. Hits whose scores already
+ * strictly decrease (the usual answer: ranked, no ties) are that order as they are: no ids are read.
+ */
+function ordered(hits: readonly Hit[], ids: IdsOf): readonly Hit[] {
+  let i = 1;
+  while (i < hits.length && hits[i - 1].score > hits[i].score) i++;
+  if (i >= hits.length) return hits;
+  return [...hits].sort((a, b) => b.score - a.score || (ids.of(a) < ids.of(b) ? -1 : ids.of(a) > ids.of(b) ? 1 : 0));
 }

@@ -80,23 +80,26 @@ export async function searchCollection(c: SearchSource, req: SearchRequest): Pro
     // the dense side speaks docnos: the filter's docno set, cached per filter and extended over new docnos
     const denseAllow = denseVector && req.filter !== undefined ? c.denseFilters.allowed(req.filter) : undefined;
     let sides: HybridResult['sides'];
-    const idOf = (docno: number): string => c.store.hitFields(docno, false)?.id ?? c.store.tombstonedId(docno) ?? '';
-    // hybrid sides take their candidates in the order a search of that side alone answers (score, then id)
-    const order = (n: number, search: (m: number) => Promise<Hit[]>): Promise<Hit[]> => pageHits(search, idOf, n, {}, MAX_K);
-    /** the search at depth n, best first */
-    const rank = async (n: number): Promise<Hit[]> => {
-      let hits: Hit[];
-      if (!denseVector) hits = await sparseTop(sparse, query!, n);
-      else {
+    // The closures below are passed as arguments, not named: a plain sparse search allocates no named
+    // function per request (tsx, which runs the server from the sources, names each with a defineProperty).
+    const hits = await pageHits(
+      // the search at depth n, best first
+      async (n) => {
+        if (!denseVector) return withMinScore(req, await sparseTop(sparse, query!, n));
+        // hybrid sides take their candidates in the order a search of that side alone answers (score, then id)
+        const order = (m: number, search: (x: number) => Promise<Hit[]>): Promise<Hit[]> => pageHits(search, (d) => idOfDocno(c, d), m, {}, MAX_K);
         const dq = { field: c.dense!, vector: denseVector, allow: denseAllow, exact: req.exact, order };
         const side = { top: (m: number) => order(m, (x) => sparseTop(sparse, query!, x)), score: (docnos: DocNo[]) => sparseScores(c, searcher, query!, docnos) };
         const r = mode === 'dense' ? await denseSearch(dq, n) : await hybridSearch(side, dq, n, req.hybrid, (req.include ?? []).includes('explain'));
-        hits = r.hits;
         sides = r.sides;
-      }
-      return withMinScore(req, hits);
-    };
-    const hits = await pageHits(rank, idOf, k, req, MAX_K, mode !== 'hybrid');
+        return withMinScore(req, r.hits);
+      },
+      (d) => idOfDocno(c, d),
+      k,
+      req,
+      MAX_K,
+      mode !== 'hybrid',
+    );
     const toAttribute: AttributionItem[] = [];
     const out = toSearchHits(c, hits, query, req, searcher, mode === 'dense' ? 'dense' : sides, toAttribute);
     if (toAttribute.length > 0) await attributeExpansions(c.encoder, attributionCacheOf(c), toAttribute, req.highlight?.timeoutMs);
@@ -107,6 +110,11 @@ export async function searchCollection(c: SearchSource, req: SearchRequest): Pro
   } finally {
     searcher.release();
   }
+}
+
+/** The id of a hit's docno: its row's, or a tombstoned row's (a document changed after the snapshot). */
+function idOfDocno(c: SearchSource, docno: number): string {
+  return c.store.hitFields(docno, false)?.id ?? c.store.tombstonedId(docno) ?? '';
 }
 
 function withMinScore(req: SearchRequest, hits: Hit[]): Hit[] {
@@ -145,13 +153,12 @@ export async function searchBatch(c: SearchSource, reqs: SearchRequest[]): Promi
       const k = first.k ?? 10;
       const options = { k, exact: first.exact, stats: first.stats === true, request: first };
       const res = await searcher.top(group.map((g) => g.query), options);
-      const idOf = (docno: number): string => c.store.hitFields(docno, false)?.id ?? c.store.tombstonedId(docno) ?? '';
       await Promise.all(
         group.map(async (g, j) => {
           try {
             // The batch answered depth k; a tie at the cut goes deeper alone, as a single search does.
             const deeper = async (n: number): Promise<Hit[]> => (n === k ? res.hits[j] : (await searcher.top([g.query], { ...options, k: n, stats: false })).hits[0]);
-            const hits = await pageHits(deeper, idOf, k, {}, MAX_K);
+            const hits = await pageHits(deeper, (d) => idOfDocno(c, d), k, {}, MAX_K);
             out[g.i] = respond(c, reqs[g.i], hits, g.query, searcher, started, reqs[g.i].stats ? statsOf(res.stats?.[j], res.settings) : undefined);
           } catch (error) {
             out[g.i] = error as Error;

@@ -100,7 +100,15 @@ export class Searcher {
     const { k, filter } = o;
     const avgdl = this.avgdl;
     const mutableHits = this.mutableTop(queries, k, filter);
-    if (this.sealed.length === 0) return { hits: mutableHits.map((h) => [...h]), approximate: false, exactAgain: async (q) => [...mutableHits[q]] };
+    if (this.sealed.length === 0) {
+      return {
+        hits: mutableHits.map((h) => [...h]),
+        approximate: false,
+        async exactAgain(q: number): Promise<Hit[]> {
+          return [...mutableHits[q]];
+        },
+      };
+    }
     const thresholds = new Float32Array(queries.length);
     for (let q = 0; q < queries.length; q++) thresholds[q] = mutableHits[q].length >= k ? mutableHits[q][k - 1].score : Number.NaN;
     const request = o.request ?? {};
@@ -116,25 +124,31 @@ export class Searcher {
     // BM25 segments score their stored term frequencies with the live average length, as the mutable segments do.
     const res = await searchSegments(parts, csr, { k, exact: o.exact, stats: o.stats, thresholds, avgdl });
     const approximate = !o.exact && parts.some((p) => !p.exact);
-    const exactAgain = async (q: number): Promise<Hit[]> => {
-      const one = { indptr: Uint32Array.of(0, csr.indptr[q + 1] - csr.indptr[q]), indices: csr.indices.subarray(csr.indptr[q], csr.indptr[q + 1]), values: csr.values.subarray(csr.indptr[q], csr.indptr[q + 1]) };
-      const r = await searchSegments(parts, one, { k, exact: true, mode: 'pool', avgdl });
-      const top = [...mutableHits[q]];
-      for (let i = 0; i < r.docnos.length; i++) top.push({ docno: r.docnos[i], score: r.scores[i] });
-      return topK(top, k);
-    };
     const hits: Hit[][] = new Array(queries.length);
     for (let q = 0; q < queries.length; q++) {
       const top = [...mutableHits[q]];
       for (let i = res.offsets[q]; i < res.offsets[q + 1]; i++) top.push({ docno: res.docnos[i], score: res.scores[i] });
       hits[q] = mutableHits[q].length > 0 ? topK(top, k) : top; // sealed hits alone come ranked
     }
-    if (!o.stats) return { hits, approximate, exactAgain };
-    const used = this.sealed.map((s, i): SegmentSearchSettings => {
+    // a method, not a named arrow: no named function allocated per search (see searchCollection)
+    const result: TopResult = {
+      hits,
+      approximate,
+      async exactAgain(q: number): Promise<Hit[]> {
+        const one = { indptr: Uint32Array.of(0, csr.indptr[q + 1] - csr.indptr[q]), indices: csr.indices.subarray(csr.indptr[q], csr.indptr[q + 1]), values: csr.values.subarray(csr.indptr[q], csr.indptr[q + 1]) };
+        const r = await searchSegments(parts, one, { k, exact: true, mode: 'pool', avgdl });
+        const top = [...mutableHits[q]];
+        for (let i = 0; i < r.docnos.length; i++) top.push({ docno: r.docnos[i], score: r.scores[i] });
+        return topK(top, k);
+      },
+    };
+    if (!o.stats) return result;
+    result.stats = res.stats;
+    result.settings = this.sealed.map((s, i): SegmentSearchSettings => {
       const { queryCut, heapFactor, exact, from } = settings[i];
       return { segment: s.id, documents: s.row.docs, ...(o.exact || exact ? { exact: true } : { queryCut, heapFactor }), from };
     });
-    return { hits, stats: res.stats, settings: used, approximate, exactAgain };
+    return result;
   }
 
   /**

@@ -515,6 +515,7 @@ export class EngineCollection implements Collection {
     for (const s of this.sealed) s.close();
     this.sealed = [];
     await this.dense?.close(this.broken === undefined ? this.store.lastSeq : undefined); // no snapshot of untrusted memory
+    this.recent?.flush();
     this.store.close();
   }
 
