@@ -16,8 +16,15 @@ namespace sparrow {
 // ---- class registry ----
 
 namespace {
+// The env's shared threadsafe function for Settler (created on first use).
+struct SettleChannel {
+  napi_threadsafe_function tsfn = nullptr;
+  size_t pending = 0;  // promises not settled yet (JS thread only): referenced while > 0
+};
+
 struct AddonData {
   std::map<std::string, Napi::FunctionReference> classes;
+  SettleChannel settle;
 };
 
 AddonData& DataOf(Napi::Env env) {
@@ -183,22 +190,19 @@ SearchRequest SearchRequestArg(const Napi::CallbackInfo& info, size_t queries_at
 
 // ---- async ----
 
-struct Settler::State {
-  napi_deferred deferred = nullptr;
-  napi_threadsafe_function tsfn = nullptr;
-};
-
 namespace {
 struct SettleCall {
-  std::shared_ptr<void> keep;  // the Settler state
   napi_deferred deferred;
   std::function<Napi::Value(Napi::Env)> make;
 };
 
-// Runs on the JS thread (env == nullptr when the env is being torn down: then only free).
-void CallJs(napi_env raw_env, napi_value, void*, void* data) {
+// Runs on the JS thread (env == nullptr when the env is being torn down: then only free; the
+// channel may be gone already).
+void CallJs(napi_env raw_env, napi_value, void* context, void* data) {
   std::unique_ptr<SettleCall> call(static_cast<SettleCall*>(data));
   if (raw_env == nullptr) return;
+  auto* channel = static_cast<SettleChannel*>(context);
+  if (--channel->pending == 0) napi_unref_threadsafe_function(raw_env, channel->tsfn);
   Napi::Env env(raw_env);
   Napi::HandleScope scope(env);
   napi_value value;
@@ -216,22 +220,39 @@ void CallJs(napi_env raw_env, napi_value, void*, void* data) {
     napi_reject_deferred(raw_env, call->deferred, value);
   }
 }
+
+// The env's channel, created on first use. Its own thread (the initial one) is released when the
+// env is torn down; each Settler holds another until it has settled, so the function outlives
+// every promise in flight.
+SettleChannel& ChannelOf(Napi::Env env) {
+  SettleChannel& channel = DataOf(env).settle;
+  if (channel.tsfn != nullptr) return channel;
+  napi_value name = Napi::String::New(env, "sparrow-native");
+  // No JS function: CallJs settles the promise.
+  NAPI_THROW_IF_FAILED(env, napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, &channel,
+                                                            CallJs, &channel.tsfn),
+                       channel);
+  NAPI_THROW_IF_FAILED(env, napi_unref_threadsafe_function(env, channel.tsfn), channel);
+  napi_threadsafe_function tsfn = channel.tsfn;
+  env.AddCleanupHook([tsfn] { napi_release_threadsafe_function(tsfn, napi_tsfn_abort); });
+  return channel;
+}
 }  // namespace
 
-Settler::Settler(Napi::Env env) : state_(std::make_shared<State>()), promise_() {
+Settler::Settler(Napi::Env env) : promise_() {
+  SettleChannel& channel = ChannelOf(env);
   napi_value promise;
-  NAPI_THROW_IF_FAILED_VOID(env, napi_create_promise(env, &state_->deferred, &promise));
+  NAPI_THROW_IF_FAILED_VOID(env, napi_create_promise(env, &deferred_, &promise));
   promise_ = Napi::Promise(env, promise);
-  napi_value name = Napi::String::New(env, "sparrow-native");
-  // No JS function: CallJs settles the promise. The TSFN keeps the event loop alive until then.
-  NAPI_THROW_IF_FAILED_VOID(env, napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr,
-                                                                 nullptr, CallJs, &state_->tsfn));
+  NAPI_THROW_IF_FAILED_VOID(env, napi_acquire_threadsafe_function(channel.tsfn));
+  tsfn_ = channel.tsfn;
+  if (channel.pending++ == 0) napi_ref_threadsafe_function(env, channel.tsfn);  // the loop waits for the answer
 }
 
 void Settler::Settle(std::function<Napi::Value(Napi::Env)> make) {
-  auto* call = new SettleCall{state_, state_->deferred, std::move(make)};
-  if (napi_call_threadsafe_function(state_->tsfn, call, napi_tsfn_blocking) != napi_ok) delete call;  // env closing
-  napi_release_threadsafe_function(state_->tsfn, napi_tsfn_release);
+  auto* call = new SettleCall{deferred_, std::move(make)};
+  if (napi_call_threadsafe_function(tsfn_, call, napi_tsfn_blocking) != napi_ok) delete call;  // env closing
+  napi_release_threadsafe_function(tsfn_, napi_tsfn_release);
 }
 
 namespace {

@@ -128,7 +128,10 @@ Napi::Promise SearchAsync(Napi::Env env, SearchRequest request, QueryFn fn);
 Napi::Value SearchSync(Napi::Env env, SearchRequest request, const QueryFn& fn);
 
 // Settles a Promise from any thread: Settle(make) runs make on the JS thread; its value resolves
-// the promise, a thrown exception rejects it (converted by ToJsError). Call Settle exactly once.
+// the promise, a thrown exception rejects it (converted by ToJsError). Construct on the JS thread;
+// call Settle exactly once. Every Settler of an env goes through one threadsafe function (a
+// function per promise opened and closed a libuv handle per search), which keeps the event loop
+// alive while a promise is pending.
 class Settler {
  public:
   explicit Settler(Napi::Env env);
@@ -136,8 +139,8 @@ class Settler {
   void Settle(std::function<Napi::Value(Napi::Env)> make);
 
  private:
-  struct State;
-  std::shared_ptr<State> state_;
+  napi_deferred deferred_ = nullptr;
+  napi_threadsafe_function tsfn_ = nullptr;
   Napi::Promise promise_;
 };
 

@@ -105,6 +105,27 @@ describe('native threads', () => {
     expect(code).toBe(0);
   });
 
+  it('searches share one settling channel: every answer arrives, one after another, together and after idle gaps, then the process exits', async () => {
+    const source = `
+      import { createForwardIndex } from ${JSON.stringify(nativeModule)};
+      import { randomRows, shuffledDocnos } from ${JSON.stringify(fixtures)};
+      const forward = createForwardIndex(randomRows(5, { rows: 3000, vocab: 300, minLen: 20, maxLen: 60 }), shuffledDocnos(3000, 5));
+      const queries = randomRows(6, { rows: 20, vocab: 300, minLen: 3, maxLen: 10 });
+      const want = (await forward.searchExact(queries, { k: 5 })).docnos.join();
+      for (let i = 0; i < 20; i++) {
+        if ((await forward.searchExact(queries, { k: 5 })).docnos.join() !== want) process.exit(5);
+        if (i % 5 === 0) await new Promise((r) => setTimeout(r, 20)); // idle: nothing pending
+      }
+      const together = await Promise.all(Array.from({ length: 50 }, () => forward.searchExact(queries, { k: 5 })));
+      if (together.some((r) => r.docnos.join() !== want)) process.exit(6);
+      process.exitCode = 7; // set back to 0 by the last answer
+      setTimeout(() => void forward.searchExact(queries, { k: 5 }).then(() => (process.exitCode = 0)), 30);
+    `;
+    const { code, stderr } = await runChild(source, 30_000);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
   it.skipIf(process.platform !== 'linux')('lowerThreadPriority lowers the calling thread only (nice +10)', async () => {
     // In a child: its main thread lowers itself to nice 10; a worker thread started before keeps its nice.
     const { code, stderr } = await runChild(
