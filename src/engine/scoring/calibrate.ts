@@ -387,7 +387,7 @@ class Walk {
         shift += lowerBound(run.recalls).mean - screen;
         shifted++;
       }
-      if (this.stopped) {
+      if (!this.canGo(budget)) {
         // the cheapest setting passing on the queries measured
         const passing = found.passing.find((r) => this.verdict(r) === 'pass');
         return this.chosen(passing && this.measured(passing), last);
