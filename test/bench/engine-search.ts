@@ -4,7 +4,7 @@
  * are no real SPLADE document vectors here). Timings on a shared machine are noisy: every variant
  * is measured interleaved, query by query, in one process, and documents scored are reported beside.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { CsrBatch, Hit, SparseVector } from '../../src/core/types.js';
 import type { EngineCollection } from '../../src/engine/write/collection.js';
 import { topK } from '../../src/engine/write/mutable-segment.js';
@@ -131,7 +131,7 @@ export async function latencyWhileIngesting(
   queries: QueryRow[],
   ingest: () => Promise<{ docs: number; seconds: number }>,
   k = 10,
-): Promise<{ idle: Phase; busy: Phase; rate: number; maxSegments: number; loopP99: number; loopMax: number }> {
+): Promise<{ idle: Phase; busy: Phase; rate: number; maxSegments: number; loopP99: number; loopMax: number; gc: GcPauses }> {
   const run = async (more: (i: number) => boolean, exactToo: boolean): Promise<Phase> => {
     const t: number[] = [];
     let docs = 0;
@@ -155,11 +155,13 @@ export async function latencyWhileIngesting(
   const watch = setInterval(() => (maxSegments = Math.max(maxSegments, c.stats().segments.filter((s) => s.sealed).length)), 200);
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
+  const gc = gcPauses();
   const before = c.monitor.figure();
   const writer = ingest().finally(() => (done = true));
   const busy = await run(() => !done, false);
   const { docs, seconds } = await writer;
   loop.disable();
+  const pauses = gc.stop();
   clearInterval(watch);
   await c.monitor.idle();
   const after = c.monitor.figure();
@@ -169,7 +171,32 @@ export async function latencyWhileIngesting(
   const m1 = after.recall ?? NaN;
   busy.recall = n === 0 ? NaN : after.window === before.window + n ? (m1 * after.window - (before.recall ?? 0) * before.window) / n : m1;
   busy.checks = n;
-  return { idle, busy, rate: docs / seconds, maxSegments, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 };
+  return { idle, busy, rate: docs / seconds, maxSegments, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6, gc: pauses };
+}
+
+/** Garbage-collection pauses of this thread from now until stop(): count, total and longest (ms). */
+export function gcPauses(): { stop(): GcPauses } {
+  const out: GcPauses = { count: 0, totalMs: 0, maxMs: 0 };
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      out.count++;
+      out.totalMs += e.duration;
+      out.maxMs = Math.max(out.maxMs, e.duration);
+    }
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  return {
+    stop: () => {
+      obs.disconnect();
+      return out;
+    },
+  };
+}
+
+export interface GcPauses {
+  count: number;
+  totalMs: number;
+  maxMs: number;
 }
 
 /** One phase of table 5: latency (µs), documents scored and recall@k per search, over `checks` searches checked. */

@@ -225,9 +225,9 @@ async function ingestTable(manager: EngineManager, qs: Array<{ indices: number[]
   const r = await latencyWhileIngesting(c as EngineCollection, qs, writer);
   table(
     `5. search while ingesting ${LIVE_INGEST} docs at ${LIVE_RATE} docs/s into ${LIVE} (default merge policy; load ${os.loadavg()[0].toFixed(1)})`,
-    ['phase', 'docs/s', 'recall@10 (searches checked)', 'docs scored', 'p50 µs', 'p99 µs', 'p99 / idle p99', 'max sealed segments', 'event loop p99 ms', 'event loop max ms'],
+    ['phase', 'docs/s', 'recall@10 (searches checked)', 'docs scored', 'p50 µs', 'p99 µs', 'p99 / idle p99', 'max sealed segments', 'event loop p99 ms', 'event loop max ms', 'GC pauses: count / total / max ms'],
     [
-      ['idle', '', `${r.idle.recall.toFixed(3)} (${r.idle.checks}, exact after each)`, r.idle.docs.toFixed(0), r.idle.p50.toFixed(0), r.idle.p99.toFixed(0), '1.00', '', '', ''],
+      ['idle', '', `${r.idle.recall.toFixed(3)} (${r.idle.checks}, exact after each)`, r.idle.docs.toFixed(0), r.idle.p50.toFixed(0), r.idle.p99.toFixed(0), '1.00', '', '', '', ''],
       [
         'ingesting',
         r.rate.toFixed(0),
@@ -239,6 +239,7 @@ async function ingestTable(manager: EngineManager, qs: Array<{ indices: number[]
         String(r.maxSegments),
         r.loopP99.toFixed(1),
         r.loopMax.toFixed(1),
+        `${r.gc.count} / ${r.gc.totalMs.toFixed(0)} / ${r.gc.maxMs.toFixed(1)}`,
       ],
     ],
   );
