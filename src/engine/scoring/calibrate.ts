@@ -3,10 +3,10 @@
  * is searched exhaustively), it is searched with settings of a small grid (query_cut ×
  * heap_factor) on a bounded set of calibration queries, at k = 10 and k = 100, and compared with
  * its exact search: a walk over the grid's frontier screens each setting on the first queries and
- * measures the likely passing ones on all of them, cheapest first. The chosen setting is the cheapest, in documents scored plus the blocks whose
- * summaries were read (SUMMARY_BLOCK_COST each; counts, not wall-clock: this machine's speed drifts),
- * whose recall reaches the target on a one-sided 95% lower confidence bound over the queries
- * (mean − 1.645 · sd / √n), not on the mean. When no setting reaches it (static pruning lost too
+ * measures the likely passing ones on all of them, cheapest first. The chosen setting is the
+ * cheapest, in documents scored plus the blocks whose summaries were read (SUMMARY_BLOCK_COST
+ * each; counts, not wall-clock: this machine's speed drifts), whose recall reaches the target on a
+ * one-sided 95% lower confidence bound over the queries (mean − 1.645 · sd / √n), not on the mean. When no setting reaches it (static pruning lost too
  * much), the segment answers exactly by default (`exact`).
  *
  * A request with no knobs takes the segment's setting for its k: k ≤ 10 the k = 10 setting, above
@@ -121,9 +121,10 @@ export const CALIBRATION_SCREEN = 50;
 /**
  * A screened setting is likely to pass when its mean recall on the screen, plus this many standard
  * errors of it, reaches the lower bound it needs over every query (target + 1.645 standard errors of
- * a mean over all of them). Chosen on the tune sets' walks (100k and 1M synthetic, manpages-bm25,
- * msmarco-queries, scifact-bm25; README "Calibrated query defaults"): 0 rejected passing settings on
- * a hard screen, 1 let through settings whose measurements on every query failed.
+ * a mean over all of them). Chosen on calibration walks, whose queries are pseudo-queries made from
+ * documents (no query set involved: 100k and 1M synthetic, manpages-bm25, msmarco-queries,
+ * scifact-bm25 with blocks forced; README "Index benchmark"): 0 rejected settings that pass on every
+ * query when the screen's queries were harder than the rest, 1 let through settings that then failed.
  */
 export const SCREEN_LENIENCY = 0.5;
 /** A setting that may be dropped as costlier runs its prefix this many queries at a time (and stops once past the allowance). */
