@@ -165,7 +165,8 @@ export interface SeismicIndex {
   searchSync(queries: CsrBatch, options: SeismicSearchOptions): SearchResult;
   searchExact(queries: CsrBatch, options: SearchOptions): Promise<SearchResult>;
   save(path: string): Promise<void>;
-  close(): void;
+  /** Resolves once this handle's reference is released: the file is unmapped then unless a running search still holds it. */
+  close(): Promise<void>;
 }
 
 /**

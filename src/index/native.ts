@@ -366,7 +366,7 @@ interface NativeSeismic {
   searchSync(queries: CsrBatch, options: object): SearchResult;
   searchExact(queries: CsrBatch, options: object): Promise<SearchResult>;
   save(path: string): Promise<void>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 function checkParams(params: SeismicParams): void {
@@ -401,8 +401,8 @@ class SegmentForward implements ForwardIndex {
   save(file: string): Promise<void> {
     return this.seg.save(file);
   }
-  close(): void {
-    this.seg.close();
+  close(): Promise<void> {
+    return this.seg.close();
   }
 }
 
@@ -490,10 +490,11 @@ class SeismicSegment implements SeismicIndex {
     if (typeof file !== 'string' || file === '') throw new TypeError('path must be a non-empty string');
     return awaitNative(callNative(() => this.native().save(file)));
   }
-  /** Running searches keep the native segment alive until they finish. */
-  close(): void {
-    this.handle?.close();
+  /** Running searches keep the native segment alive until they finish; resolves once this handle's reference is released (the file unmapped when no search holds it). */
+  close(): Promise<void> {
+    const released = this.handle ? awaitNative(this.handle.close()) : Promise.resolve();
     this.handle = null;
+    return released;
   }
 }
 

@@ -17,6 +17,8 @@ export class SealedSegment {
   private retired = false;
   /** the unlink of a retired segment's file, once started */
   private removal?: Promise<void>;
+  /** settles once the index handle is released (set by the last release) */
+  private released?: Promise<void>;
   /** rows whose document was deleted or updated (never returned by a search) */
   readonly deletedRows: RowBitmap;
   /** its recent filter results by row (segment-filter.ts): rows and docnos never change, so neither do they */
@@ -73,10 +75,10 @@ export class SealedSegment {
 
   release(): void {
     if (--this.refs > 0) return;
-    this.index.close();
+    this.released = this.index.close();
     // Off the event loop: unlinking a large file takes ~0.5 ms per MB here (ext4, online discard),
     // 400 ms for a 1M-document segment.
-    if (this.retired) this.removal = removeFile(this.path);
+    if (this.retired) this.removal = this.released.then(() => removeFile(this.path));
   }
 
   /**
@@ -89,9 +91,10 @@ export class SealedSegment {
     return this.removal ?? Promise.resolve();
   }
 
-  /** Engine shutdown: drop the engine's reference, keep the file. */
-  close(): void {
+  /** Engine shutdown: drop the engine's reference, keep the file. Resolves once it is unmapped (no search runs then). */
+  close(): Promise<void> {
     this.release();
+    return this.released ?? Promise.resolve();
   }
 }
 

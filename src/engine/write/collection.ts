@@ -393,7 +393,7 @@ export class EngineCollection implements Collection {
       index = await loadSeismicAsync(built.path);
       this.store.commitManifest({ add: [built.row], remove, sealedSeq, purgeTombstones: [] });
     } catch (error) {
-      index?.close();
+      await index?.close();
       await fs.rm(built.path, { force: true });
       throw error;
     }
@@ -512,7 +512,7 @@ export class EngineCollection implements Collection {
     await this.committer.close();
     await Promise.all([this.lanes.seal, this.lanes.merge]);
     this.closed = true;
-    for (const s of this.sealed) s.close();
+    await Promise.all(this.sealed.map((s) => s.close())); // unmapped once close resolves
     this.sealed = [];
     await this.dense?.close(this.broken === undefined ? this.store.lastSeq : undefined); // no snapshot of untrusted memory
     this.recent?.flush();
