@@ -6,8 +6,9 @@
  * measures the likely passing ones on all of them, cheapest first. The chosen setting is the
  * cheapest, in documents scored plus the blocks whose summaries were read (SUMMARY_BLOCK_COST
  * each; counts, not wall-clock: this machine's speed drifts), whose recall reaches the target on a
- * one-sided 95% lower confidence bound over the queries (mean − 1.645 · sd / √n), not on the mean. When no setting reaches it (static pruning lost too
- * much), the segment answers exactly by default (`exact`).
+ * one-sided 95% lower confidence bound over the queries (mean − 1.645 · sd / √n), not on the mean.
+ * When no setting reaches it (static pruning lost too much), the segment answers exactly by default
+ * (`exact`).
  *
  * A request with no knobs takes the segment's setting for its k: k ≤ 10 the k = 10 setting, above
  * it the safer of the two (each knob at its more thorough value). Explicit knobs win.
