@@ -51,29 +51,32 @@ size_t InvertedIndex::Bytes() const {
 
 std::vector<Hit> InvertedIndex::Search(const CsrView& queries, size_t q, size_t k, float threshold,
                                        const DocFilter& filter, QueryStats* stats) const {
-  Accumulators& acc = Accumulators::ForThread(NumDocs());
-  uint64_t lists = 0, postings = 0;
   // Query terms in ascending id order: each document's score is summed in the same order as
   // ExactSearch.
+  std::vector<std::pair<uint32_t, float>> terms;  // local term, query weight
+  uint64_t postings = 0;
   for (uint32_t j = queries.indptr[q]; j < queries.indptr[q + 1]; ++j) {
     int64_t term = FindLocal(vocab_, queries.indices[j]);
     if (term < 0) continue;
-    float w = queries.values[j];
-    uint64_t begin = offsets_[term], end = offsets_[term + 1];
-    ++lists;
-    postings += end - begin;
-    for (uint64_t p = begin; p < end; ++p) acc.Add(rows_[p], w * weights_[p]);
+    terms.emplace_back(static_cast<uint32_t>(term), queries.values[j]);
+    postings += offsets_[term + 1] - offsets_[term];
   }
-  if (stats != nullptr) {
-    stats->lists_visited += lists;
-    stats->postings_total += postings;
-    stats->docs_scored += acc.Touched();
+  Accumulators& acc = Accumulators::ForSearch(NumDocs(), postings);
+  for (auto [term, w] : terms) {
+    uint64_t begin = offsets_[term], end = offsets_[term + 1];
+    const float* weights = weights_.data() + begin;
+    acc.AddList(rows_.data() + begin, end - begin, [&](size_t i) { return w * weights[i]; });
   }
   TopK top(k, threshold);
-  acc.Drain([&](uint32_t row, float s) {
+  size_t reached = acc.Drain([&](uint32_t row, float s) {
     DocNo d = docnos_[row];
     if (s > 0.0f && filter.Accept(d)) top.Push(s, d);
   });
+  if (stats != nullptr) {
+    stats->lists_visited += terms.size();
+    stats->postings_total += postings;
+    stats->docs_scored += reached;
+  }
   return top.Take();
 }
 

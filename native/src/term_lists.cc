@@ -29,8 +29,10 @@ TermLists TransposeRows(const Rows& rows, size_t num_terms) {
 std::vector<Hit> TermListsSearch(const TermLists& lists, const DocNo* docnos, const uint32_t* q_terms,
                                  const float* q_values, size_t q_len, size_t k, float threshold,
                                  const DocFilter& filter, QueryStats* stats, const RowScoring& scoring) {
-  Accumulators& acc = Accumulators::ForThread(lists.NumRows());
   uint64_t visited = 0, postings = 0;
+  for (size_t j = 0; j < q_len; j++)
+    if (q_values[j] != 0.0f) postings += lists.Len(q_terms[j]);
+  Accumulators& acc = Accumulators::ForSearch(lists.NumRows(), postings);
   // Scratch::Dot's products: w x value, or for a BM25 row w x tf / (tf + the row's norm); a
   // plain-weight row of a BM25 segment sums w x value and is scaled once at the end. Zero query
   // weights are skipped, as the gather skips them.
@@ -40,29 +42,28 @@ std::vector<Hit> TermListsSearch(const TermLists& lists, const DocNo* docnos, co
     if (w == 0.0f || t + 1 >= lists.offsets.size()) continue;
     uint32_t begin = lists.offsets[t], end = lists.offsets[t + 1];
     visited++;
-    postings += end - begin;
-    const uint32_t* rows = lists.rows.data();
-    const Half* values = lists.values.data();
+    const uint32_t* rows = lists.rows.data() + begin;
+    const Half* values = lists.values.data() + begin;
     if (scoring.Bm25()) {
-      for (uint32_t p = begin; p < end; p++) {
-        uint32_t r = rows[p], len = scoring.lengths[r];
-        float x = HalfToFloat(values[p]);
-        acc.Add(r, len == kNoLength ? w * x : w * (x / (x + scoring.Norm(len))));
-      }
+      acc.AddList(rows, end - begin, [&](size_t i) {
+        uint32_t len = scoring.lengths[rows[i]];
+        float x = HalfToFloat(values[i]);
+        return len == kNoLength ? w * x : w * (x / (x + scoring.Norm(len)));
+      });
     } else {
-      for (uint32_t p = begin; p < end; p++) acc.Add(rows[p], w * HalfToFloat(values[p]));
+      acc.AddList(rows, end - begin, [&](size_t i) { return w * HalfToFloat(values[i]); });
     }
   }
-  if (stats) {
-    stats->lists_visited += visited;
-    stats->postings_total += postings;
-    stats->docs_scored += acc.Touched();
-  }
   TopK top(k, threshold);
-  acc.Drain([&](uint32_t r, float s) {
+  size_t reached = acc.Drain([&](uint32_t r, float s) {
     if (scoring.Bm25() && scoring.lengths[r] == kNoLength) s *= scoring.weight_scale;
     if (s > 0.0f && s >= top.Threshold() && filter.AcceptRow(r, docnos)) top.Push(s, docnos ? docnos[r] : r);
   });
+  if (stats) {
+    stats->lists_visited += visited;
+    stats->postings_total += postings;
+    stats->docs_scored += reached;
+  }
   return top.Take();
 }
 
