@@ -75,20 +75,22 @@ void SearchSegmentInto(const SegmentQuery& part, const CsrView& queries, size_t 
                        MergedTopK& merged);
 
 // The work of query q over every part, in one unit: the cost of one posting scored term at a time
-// (an exhaustive segment's search, ~11 ns), so that one limit means one amount of time whatever the
+// (an exhaustive segment's search, ~4 ns), so that one limit means one amount of time whatever the
 // kind. Each kind counts what its time grows with, weighted by its cost per item relative to that
-// unit, measured by `npm run bench:placement` (test/bench/placement.bench.ts):
-//   exhaustive segment  every query term's whole list (the query cut does not apply)   x 1
+// unit, measured by `npm run bench:placement` (test/bench/placement.bench.ts; three runs at load
+// average 0.5-1.1, the one-segment configurations' fits):
+//   exhaustive segment  every query term's whole list (the query cut does not apply;
+//                       2.5-7.4 ns a posting, median ~4.2)                              x 1
 //   blocked segment     the lists of the query_cut largest query terms (summaries and
-//                       the rows of the blocks they admit: ~90-100 ns a cut posting)   x kWorkPerBlockedPosting
+//                       the rows of the blocks they admit: 33-40 ns a cut posting)     x kWorkPerBlockedPosting
 //   exact (the search's or the part's)  every forward entry (non-zero) of the
-//                       segment, scanned (~1 ns an entry; entries, not rows)           x kWorkPerExactEntry
+//                       segment, scanned (0.77-1.13 ns an entry; entries, not rows)    x kWorkPerExactEntry
 //   every part          its fixed cost (the query mapped to its terms, its own top-k,
-//                       the merge: 2-12 us a segment, ~8 us the median)                + kWorkPerPart
+//                       the merge: 7.0-9.2 us)                                         + kWorkPerPart
 // It decides where a one-query search runs (searchSegments, mode "auto").
 constexpr double kWorkPerBlockedPosting = 9.0;
-constexpr double kWorkPerExactEntry = 0.1;
-constexpr double kWorkPerPart = 750.0;
+constexpr double kWorkPerExactEntry = 0.22;
+constexpr double kWorkPerPart = 2000.0;
 double EstimateWork(const std::vector<SegmentQuery>& parts, const CsrView& queries, size_t q, bool exact);
 
 }  // namespace sparrow

@@ -558,36 +558,33 @@ export function createRowBitmap(rows: number): RowBitmap {
 
 /**
  * Where a one-query search runs, by its estimated work (native/src/multi_search.h EstimateWork: in
- * term-at-a-time postings, each kind weighted by its measured cost, ~11 ns a unit). Measured by
- * `npm run bench:placement -- --queries 100 --rounds 7` (2 cores, load average 5-7: a shared
- * machine; three runs agreed within the figures below):
- *   inlinePostings: work that costs about one pool round trip. Pool minus inline was 15-18 us at
- *     the smallest estimates and a unit cost 10.7 ns (exhaustive 10.7, blocked 10.6, exact 12.0 ns
- *     per weighted unit) -> 18 us / 10.7 ns = ~1,700 units (1,350-1,700 over the runs). Below it a
+ * term-at-a-time postings, each kind weighted by its measured cost, ~4 ns a unit since the
+ * accumulators were made branch-free; 10.7 ns before). Measured by `npm run bench:placement --
+ * --queries 100 --rounds 5 --gaps 0.2,1,3` (2 cores, load average 0.5-1.1, three runs):
+ *   inlinePostings: work that costs about one pool round trip. Pool minus inline at the smallest
+ *     estimates was 8, 11 and 30 us (median 11) -> 11 us / 4.2 ns = ~2,600 units. Below it a
  *     search runs on the calling thread (the hop costs more than the search); above it, it leaves
  *     the event loop free.
  *   parallelPostings: a segment per pool task against one pool task over the segments, by median
- *     estimate: 5.5k 1.04x, 10k 1.00x, 21k 1.00x, 27k 1.01x (no gain), 53k 0.60x, 121k 0.68x,
- *     190k 0.70x, 1.2M 0.99x (faster); the crossover lies between 27k and 53k in every run. Under
- *     concurrent load the other pool thread is busy anyway, so spreading gains less.
+ *     estimate: 7k-28k 0.96-1.01x (no gain), 22k-49k 0.88-0.95x, 192k-222k 0.84-0.92x, 1.2M-2.2M
+ *     0.64-0.65x; earlier runs at load 5-7: no gain up to 27k, 0.60-0.70x from 53k. Under concurrent
+ *     load the other pool thread is busy anyway, so spreading gains less: from 50,000 units on.
  *   quietInlinePostings, quietIdleMs: the round trip above is measured back to back (warm pool
  *     thread, busy event loop). A server between requests is idle: its pool thread sleeps and so
- *     does its event loop, and waking both costs more. `npm run bench:placement -- --queries 100
- *     --rounds 5 --gaps 0.05,0.2,1,3` (a sleep before each call, median of the rounds; 2 cores,
- *     load average 2.1-3.1): pool minus inline at the cheapest estimates was 12 us back to back,
- *     17 us after 0.05 ms idle, 75 us after 0.2 ms, 78 us after 1 ms, 85 us after 3 ms; after a
- *     gap inline was faster at every estimate measured (up to 426k units, 4 ms). So a quiet loop
- *     (LoopQuiet: no search pending and the loop idle >= quietIdleMs = 0.1 ms since the previous
- *     search began) runs a search inline up to quietInlinePostings, a bound on how long it blocks
- *     the loop rather than a crossover: 30,000 units, ~0.3 ms at 9.75 ns a unit, about four cold
- *     round trips, so a request that arrives meanwhile waits no longer than a few hops would have
- *     cost. Under load (searches back to back, inline or pooled, the loop never idle in between)
- *     the busy limit inlinePostings holds: concurrent searches still spread over the pool and the
- *     event loop stays free for the other requests (bench:http lexical, 16 connections, placed
- *     busy: 97% of searches; with the busy limit raised to 30,000 as well, QPS fell from
- *     3,239-4,549 to 2,940-2,994 in alternated runs).
+ *     does its event loop, and waking both costs more: pool minus inline at the cheapest estimates
+ *     was 41-53 us after 0.2 ms idle, 60-68 us after 1 ms, 96-105 us after 3 ms, and inline was
+ *     faster at every estimate measured (up to 340k-430k units; earlier, at load 2-3: 75-85 us and
+ *     426k). So a quiet loop (LoopQuiet: no search pending and the loop idle >= quietIdleMs = 0.1 ms
+ *     since the previous search began) runs a search inline up to quietInlinePostings, a bound on
+ *     how long it blocks the loop rather than a crossover: 60,000 units, ~0.25 ms at 4.2 ns a unit,
+ *     a few cold round trips, so a request that arrives meanwhile waits no longer than a few hops
+ *     would have cost. Under load (searches back to back, inline or pooled, the loop never idle in
+ *     between) the busy limit inlinePostings holds: concurrent searches still spread over the pool
+ *     and the event loop stays free for the other requests (bench:http lexical, 16 connections,
+ *     placed busy: 97% of searches; with the busy limit raised to the quiet one as well, QPS fell
+ *     from 3,239-4,549 to 2,940-2,994 in alternated runs).
  */
-export const SEARCH_PLACEMENT = { inlinePostings: 1_500, quietInlinePostings: 30_000, quietIdleMs: 0.1, parallelPostings: 50_000 } as const;
+export const SEARCH_PLACEMENT = { inlinePostings: 2_500, quietInlinePostings: 60_000, quietIdleMs: 0.1, parallelPostings: 50_000 } as const;
 
 /** This thread's loop: quiet or busy, for SEARCH_PLACEMENT. */
 const loopQuiet = new LoopQuiet(SEARCH_PLACEMENT.quietIdleMs);

@@ -194,7 +194,8 @@ describe('searchSegments (one native call over every sealed segment)', { timeout
         }
       }
     }
-    expect([...ran].sort()).toEqual(['inline', 'pool']);
+    // both sides of the inline limit were met (exact searches over every part may also spread: parallel)
+    expect(ran.has('inline') && ran.has('pool')).toBe(true);
     // Exact: a fixed cost a part plus the same work per forward entry in every segment (entries,
     // not rows, are counted), summed over the parts.
     const q0 = single(queries, 0);
