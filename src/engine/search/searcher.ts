@@ -113,6 +113,8 @@ export class Searcher {
     for (let q = 0; q < queries.length; q++) thresholds[q] = mutableHits[q].length >= k ? mutableHits[q][k - 1].score : Number.NaN;
     const request = o.request ?? {};
     const settings = this.sealed.map((s) => segmentSettings(s, k, request, filter !== undefined));
+    // A segment of the exhaustive layout is searched term at a time, exactly, whatever the settings.
+    const exactly = settings.map((x, i) => o.exact === true || x.exact === true || this.sealed[i].index.layout === 'exhaustive');
     const parts: SegmentPart[] = this.sealed.map((s, i) => {
       const { queryCut, heapFactor, exact } = settings[i];
       // a frozen copy of the deleted rows (the chunk pointers; none while no row is deleted) and the
@@ -123,7 +125,7 @@ export class Searcher {
     const csr = queriesCsr(queries);
     // BM25 segments score their stored term frequencies with the live average length, as the mutable segments do.
     const res = await searchSegments(parts, csr, { k, exact: o.exact, stats: o.stats, thresholds, avgdl });
-    const approximate = !o.exact && parts.some((p) => !p.exact);
+    const approximate = exactly.includes(false);
     const hits: Hit[][] = new Array(queries.length);
     for (let q = 0; q < queries.length; q++) {
       const top = [...mutableHits[q]];
@@ -145,8 +147,8 @@ export class Searcher {
     if (!o.stats) return result;
     result.stats = res.stats;
     result.settings = this.sealed.map((s, i): SegmentSearchSettings => {
-      const { queryCut, heapFactor, exact, from } = settings[i];
-      return { segment: s.id, documents: s.row.docs, ...(o.exact || exact ? { exact: true } : { queryCut, heapFactor }), from };
+      const { queryCut, heapFactor, from } = settings[i];
+      return { segment: s.id, documents: s.row.docs, ...(exactly[i] ? { exact: true } : { queryCut, heapFactor }), from };
     });
     return result;
   }
