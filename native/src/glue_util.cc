@@ -137,12 +137,16 @@ std::string StringArg(Napi::Value v, const std::string& name) {
 }
 
 CsrView CsrArg(Napi::Value v, const std::string& name) {
-  Napi::Env env = v.Env();
-  if (!v.IsObject()) ThrowTypeError(env, name + " must be an object {indptr, indices, values}");
+  if (!v.IsObject()) ThrowTypeError(v.Env(), name + " must be an object {indptr, indices, values}");
   Napi::Object o = v.As<Napi::Object>();
-  auto indptr = TypedArrayArg<uint32_t>(o.Get("indptr"), name + ".indptr");
-  auto indices = TypedArrayArg<uint32_t>(o.Get("indices"), name + ".indices");
-  auto values = TypedArrayArg<float>(o.Get("values"), name + ".values");
+  return CsrArg(o.Get("indptr"), o.Get("indices"), o.Get("values"), name);
+}
+
+CsrView CsrArg(Napi::Value indptr_v, Napi::Value indices_v, Napi::Value values_v, const std::string& name) {
+  Napi::Env env = indptr_v.Env();
+  auto indptr = TypedArrayArg<uint32_t>(indptr_v, name + ".indptr");
+  auto indices = TypedArrayArg<uint32_t>(indices_v, name + ".indices");
+  auto values = TypedArrayArg<float>(values_v, name + ".values");
   if (indptr.size == 0 || indptr.data[0] != 0) ThrowTypeError(env, name + ".indptr must start with 0");
   if (indices.size != values.size) ThrowTypeError(env, name + ".indices and " + name + ".values must have the same length");
   if (indptr.data[indptr.size - 1] != indices.size) ThrowTypeError(env, name + ".indptr must end at indices.length");
@@ -280,33 +284,38 @@ Napi::Value BatchToJs(Napi::Env env, BatchJob& job) {
 }
 }  // namespace
 
-Napi::Value HitsToJs(Napi::Env env, const std::vector<std::vector<Hit>>& hits, const std::vector<QueryStats>* stats) {
+HitArrays HitsToArrays(Napi::Env env, const std::vector<std::vector<Hit>>& hits) {
   size_t nq = hits.size();
   size_t total = 0;
   for (const auto& h : hits) total += h.size();
-  auto offsets = Napi::Uint32Array::New(env, nq + 1);
-  auto docnos = Napi::Uint32Array::New(env, total);
-  auto scores = Napi::Float32Array::New(env, total);
+  HitArrays out{Napi::Uint32Array::New(env, nq + 1), Napi::Uint32Array::New(env, total), Napi::Float32Array::New(env, total)};
   size_t at = 0;
   for (size_t q = 0; q < nq; ++q) {
-    offsets[q] = static_cast<uint32_t>(at);
+    out.offsets[q] = static_cast<uint32_t>(at);
     for (const Hit& h : hits[q]) {
-      docnos[at] = h.docno;
-      scores[at] = h.score;
+      out.docnos[at] = h.docno;
+      out.scores[at] = h.score;
       ++at;
     }
   }
-  offsets[nq] = static_cast<uint32_t>(at);
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("offsets", offsets);
-  out.Set("docnos", docnos);
-  out.Set("scores", scores);
-  if (stats) {
-    Napi::Array arr = Napi::Array::New(env, nq);
-    for (size_t q = 0; q < nq; ++q) arr.Set(static_cast<uint32_t>(q), StatsToJs(env, (*stats)[q]));
-    out.Set("stats", arr);
-  }
+  out.offsets[nq] = static_cast<uint32_t>(at);
   return out;
+}
+
+Napi::Value HitsToJs(Napi::Env env, const std::vector<std::vector<Hit>>& hits, const std::vector<QueryStats>* stats) {
+  HitArrays arrays = HitsToArrays(env, hits);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("offsets", arrays.offsets);
+  out.Set("docnos", arrays.docnos);
+  out.Set("scores", arrays.scores);
+  if (stats) out.Set("stats", StatsArrayToJs(env, *stats));
+  return out;
+}
+
+Napi::Array StatsArrayToJs(Napi::Env env, const std::vector<QueryStats>& stats) {
+  Napi::Array arr = Napi::Array::New(env, stats.size());
+  for (size_t q = 0; q < stats.size(); ++q) arr.Set(static_cast<uint32_t>(q), StatsToJs(env, stats[q]));
+  return arr;
 }
 
 namespace {

@@ -89,6 +89,8 @@ struct CsrArrays {
 // indices.length == values.length; term ids strictly increasing per row; weights finite and >= 0.
 // The view points into JS memory: use it during the current call only (or copy it).
 CsrView CsrArg(Napi::Value v, const std::string& name);
+// The same over the three arrays given apart (names: name.indptr, name.indices, name.values).
+CsrView CsrArg(Napi::Value indptr, Napi::Value indices, Napi::Value values, const std::string& name);
 CsrArrays CopyCsr(const CsrView& view);
 
 // The immutable snapshot of a Bitmap object (bitmap_glue.cc); nullptr for undefined or null.
@@ -118,8 +120,16 @@ struct QueryContext {
 };
 using QueryFn = std::function<std::vector<Hit>(const CsrView& queries, size_t q, const QueryContext& ctx, QueryStats* stats)>;
 
+// A batch's hits as three arrays: query q's hits (in rank order) are [offsets[q], offsets[q + 1]).
+struct HitArrays {
+  Napi::Uint32Array offsets, docnos;
+  Napi::Float32Array scores;
+};
+HitArrays HitsToArrays(Napi::Env env, const std::vector<std::vector<Hit>>& hits);
 // {offsets, docnos, scores, stats?} of a batch's hits (query q's hits in rank order); stats when given.
 Napi::Value HitsToJs(Napi::Env env, const std::vector<std::vector<Hit>>& hits, const std::vector<QueryStats>* stats);
+// One {listsVisited, blocksScored, blocksSkipped, docsScored, postingsTotal, micros} per query.
+Napi::Array StatsArrayToJs(Napi::Env env, const std::vector<QueryStats>& stats);
 
 // Runs fn for every query of the batch on the search pool; resolves {offsets, docnos, scores, stats?}.
 Napi::Promise SearchAsync(Napi::Env env, SearchRequest request, QueryFn fn);

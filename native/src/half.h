@@ -9,24 +9,19 @@
 
 namespace sparrow {
 
+// Branch-free: the exponent and mantissa moved to float's position and rebiased by one exact
+// multiplication by 2^112 (a half's subnormals become float normals), infinities and NaNs (their
+// exponent all ones) put back; term-at-a-time search converts one value per posting.
 inline float HalfToFloat(Half h) {
   uint32_t sign = uint32_t{h.bits & 0x8000u} << 16;
-  uint32_t exp = (h.bits >> 10) & 0x1fu;
-  uint32_t mant = h.bits & 0x3ffu;
+  uint32_t rest = uint32_t{h.bits & 0x7fffu} << 13;
+  float f;
+  std::memcpy(&f, &rest, sizeof f);
+  f *= 0x1p112f;
   uint32_t bits;
-  if (exp == 0) {
-    if (mant == 0) {
-      bits = sign;
-    } else {  // subnormal: mant x 2^-24, exact in float
-      float f = static_cast<float>(mant) * 0x1p-24f;
-      std::memcpy(&bits, &f, sizeof bits);
-      bits |= sign;
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7f800000u | (mant << 13);
-  } else {
-    bits = sign | ((exp + 112) << 23) | (mant << 13);
-  }
+  std::memcpy(&bits, &f, sizeof bits);
+  bits = (h.bits & 0x7c00u) == 0x7c00u ? 0x7f800000u | rest : bits;
+  bits |= sign;
   float out;
   std::memcpy(&out, &bits, sizeof out);
   return out;

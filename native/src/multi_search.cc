@@ -61,10 +61,7 @@ void SearchSegmentInto(const SegmentQuery& part, const CsrView& queries, size_t 
 double EstimateWork(const std::vector<SegmentQuery>& parts, const CsrView& queries, size_t q, bool exact) {
   double total = 0.0;
   size_t begin = queries.indptr[q], len = queries.RowLen(q);
-  std::vector<uint32_t> order(len);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](uint32_t a, uint32_t b) { return queries.values[begin + a] > queries.values[begin + b]; });
+  std::vector<uint32_t> order;  // the query's terms by weight, descending: sorted only when a cut applies
   for (const SegmentQuery& p : parts) {
     total += kWorkPerPart;
     if (exact || p.exact) {
@@ -75,7 +72,17 @@ double EstimateWork(const std::vector<SegmentQuery>& parts, const CsrView& queri
     bool exhaustive = p.segment->Exhaustive();
     size_t cut = p.query_cut == 0 || exhaustive ? len : std::min(p.query_cut, len);
     size_t postings = 0;
-    for (size_t i = 0; i < cut; i++) postings += p.segment->ListPostings(queries.indices[begin + order[i]]);
+    if (cut == len) {
+      for (size_t i = begin; i < begin + len; i++) postings += p.segment->ListPostings(queries.indices[i]);
+    } else {
+      if (order.empty()) {
+        order.resize(len);
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(),
+                         [&](uint32_t a, uint32_t b) { return queries.values[begin + a] > queries.values[begin + b]; });
+      }
+      for (size_t i = 0; i < cut; i++) postings += p.segment->ListPostings(queries.indices[begin + order[i]]);
+    }
     total += (exhaustive ? 1.0 : kWorkPerBlockedPosting) * static_cast<double>(postings);
   }
   return total;

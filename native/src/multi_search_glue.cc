@@ -137,6 +137,8 @@ RowBitmap::Snapshot RowBitmapSnapshotArg(Napi::Value v, const std::string& name)
 
 namespace {
 
+enum : int { kRanInline, kRanPool, kRanParallel };
+
 struct MultiJob {
   CsrArrays queries;
   std::vector<SegmentQuery> parts;
@@ -152,7 +154,8 @@ struct MultiJob {
   std::vector<std::vector<Hit>> hits;
   std::vector<QueryStats> qstats;
   std::unique_ptr<MergedTopK> shared;  // one query, segments in parallel
-  const char* ran = "inline";
+  int ran = kRanInline;  // JobToJs's ran
+  double inline_postings = 0.0, parallel_postings = 0.0;  // mode auto's limits
   double estimate = std::numeric_limits<double>::quiet_NaN();  // one query: EstimateWork
   void ReleasePins() { pins.clear(); }  // on the JS thread only
   ~MultiJob() {
@@ -172,43 +175,77 @@ void RunSequential(MultiJob& job, size_t q) {
   Finish(job, q, merged);
 }
 
+// The result as an array, [offsets, docnos, scores, stats | undefined, ran, estimate] (ran: 0 inline,
+// 1 pool, 2 parallel; estimate NaN unless one query), made into MultiSearchResult by
+// src/index/native.ts: elements, not named properties (no property-name lookups per search).
 Napi::Value JobToJs(Napi::Env env, MultiJob& job) {
-  Napi::Object out = HitsToJs(env, job.hits, job.stats ? &job.qstats : nullptr).As<Napi::Object>();
-  out.Set("ran", Napi::String::New(env, job.ran));
-  if (!std::isnan(job.estimate)) out.Set("estimate", Napi::Number::New(env, job.estimate));
+  HitArrays arrays = HitsToArrays(env, job.hits);
+  Napi::Array out = Napi::Array::New(env, 6);
+  out.Set(uint32_t{0}, arrays.offsets);
+  out.Set(uint32_t{1}, arrays.docnos);
+  out.Set(uint32_t{2}, arrays.scores);
+  if (job.stats) out.Set(uint32_t{3}, StatsArrayToJs(env, job.qstats));
+  out.Set(uint32_t{4}, Napi::Number::New(env, job.ran));
+  out.Set(uint32_t{5}, Napi::Number::New(env, job.estimate));
   return out;
 }
 
-std::shared_ptr<MultiJob> JobArg(const Napi::CallbackInfo& info) {
+// The layout of searchSegments' numbers (src/index/native.ts SEARCH_NUMBERS mirrors it): the
+// options, then kPartNumbers per part.
+enum : size_t { kK, kExact, kStats, kAvgdl, kThreshold, kInlinePostings, kParallelPostings, kMode, kOptionNumbers };
+enum : size_t { kQueryCut, kHeapFactor, kNKnn, kPartExact, kPartNumbers };
+enum : int { kAuto, kInline, kPool, kParallel };
+
+// numbers[i] as an integer in [lo, hi]; TypeError naming it otherwise (the name is made only then).
+int64_t IntegerAt(Napi::Env env, const ArrayArg<double>& numbers, size_t i, const char* name, size_t part, int64_t lo, int64_t hi) {
+  double d = numbers.data[i];
+  if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || std::floor(d) != d) {
+    std::string where = part == SIZE_MAX ? std::string("options.") : "parts[" + std::to_string(part) + "].";
+    ThrowTypeError(env, where + name + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  return static_cast<int64_t>(d);
+}
+
+// An element of an optional array argument (undefined when the array is).
+Napi::Value ElementOf(Napi::Value array, uint32_t i) {
+  return array.IsArray() ? array.As<Napi::Array>().Get(i) : array.Env().Undefined();
+}
+
+std::shared_ptr<MultiJob> JobArg(const Napi::CallbackInfo& info, int& mode) {
   Napi::Env env = info.Env();
   auto job = std::make_shared<MultiJob>();
-  if (!info[0].IsArray()) ThrowTypeError(env, "parts must be an array");
-  Napi::Array parts = info[0].As<Napi::Array>();
-  for (uint32_t i = 0; i < parts.Length(); i++) {
-    std::string name = "parts[" + std::to_string(i) + "]";
-    Napi::Value v = parts.Get(i);
-    if (!v.IsObject()) ThrowTypeError(env, name + " must be an object");
-    Napi::Object o = v.As<Napi::Object>();
+  if (!info[0].IsArray()) ThrowTypeError(env, "segments must be an array");
+  Napi::Array segments = info[0].As<Napi::Array>();
+  uint32_t n = segments.Length();
+  for (size_t a : {1, 2})
+    if (!info[a].IsUndefined() && !(info[a].IsArray() && info[a].As<Napi::Array>().Length() == n))
+      ThrowTypeError(env, std::string(a == 1 ? "deleted" : "allow") + " must be undefined or an array of one entry per segment");
+  auto numbers = TypedArrayArg<double>(info[3], "numbers");
+  if (numbers.size != kOptionNumbers + kPartNumbers * size_t{n})
+    ThrowTypeError(env, "numbers must hold " + std::to_string(kOptionNumbers) + " options and " + std::to_string(kPartNumbers) + " per segment");
+  for (uint32_t i = 0; i < n; i++) {
+    const size_t at = kOptionNumbers + kPartNumbers * i;
     SegmentQuery p;
-    p.segment = SeismicSegmentArg(o.Get("segment"), name + ".segment");
+    p.segment = SeismicSegmentArg(segments.Get(i), "segments[" + std::to_string(i) + "]");
     // No fallbacks: the TS side passes each segment's setting (src/index/native.ts, defaults in src/config.ts).
-    p.query_cut = static_cast<size_t>(IntegerArg(o.Get("queryCut"), name + ".queryCut", 0, 1 << 20));
-    p.heap_factor = static_cast<float>(NumberArg(o.Get("heapFactor"), name + ".heapFactor"));
-    if (!(p.heap_factor > 0.0f && p.heap_factor <= 1.0f)) ThrowTypeError(env, name + ".heapFactor must be in (0, 1]");
-    p.n_knn = static_cast<size_t>(IntegerArg(o.Get("nKnn"), name + ".nKnn", 0, 256, 0));
-    p.exact = o.Get("exact").ToBoolean();
-    Napi::Value deleted = o.Get("deleted");
+    p.query_cut = static_cast<size_t>(IntegerAt(env, numbers, at + kQueryCut, "queryCut", i, 0, 1 << 20));
+    p.heap_factor = static_cast<float>(numbers.data[at + kHeapFactor]);
+    if (!(p.heap_factor > 0.0f && p.heap_factor <= 1.0f)) ThrowTypeError(env, "parts[" + std::to_string(i) + "].heapFactor must be in (0, 1]");
+    p.n_knn = static_cast<size_t>(IntegerAt(env, numbers, at + kNKnn, "nKnn", i, 0, 256));
+    p.exact = numbers.data[at + kPartExact] != 0.0;
+    Napi::Value deleted = ElementOf(info[1], i);
     if (!deleted.IsUndefined() && !deleted.IsNull()) {
-      RowBitmap::Snapshot snap = RowBitmapWrap::From(deleted, name + ".deleted")->Snap();
-      if (snap->Rows() != p.segment->NumRows()) ThrowTypeError(env, name + ".deleted must have one row per segment row");
+      RowBitmap::Snapshot snap = RowBitmapWrap::From(deleted, "parts[" + std::to_string(i) + "].deleted")->Snap();
+      if (snap->Rows() != p.segment->NumRows()) ThrowTypeError(env, "parts[" + std::to_string(i) + "].deleted must have one row per segment row");
       p.SetDeleted(std::move(snap));
     }
-    Napi::Value allow = o.Get("allow");
+    Napi::Value allow = ElementOf(info[2], i);
     if (!allow.IsUndefined() && !allow.IsNull()) {
       // Row-indexed words of this segment's allowed rows: read in place (zero-copy), pinned.
-      auto words = TypedArrayArg<uint32_t>(allow, name + ".allow");
+      std::string name = "parts[" + std::to_string(i) + "].allow";
+      auto words = TypedArrayArg<uint32_t>(allow, name);
       if (words.size != (p.segment->NumRows() + 31) / 32)
-        ThrowTypeError(env, name + ".allow must hold one bit per segment row: " + std::to_string((p.segment->NumRows() + 31) / 32) + " words");
+        ThrowTypeError(env, name + " must hold one bit per segment row: " + std::to_string((p.segment->NumRows() + 31) / 32) + " words");
       p.allow_view = RowWordsView{words.data, words.size};
       p.has_allow = true;
       job->pins.push_back(Napi::Persistent(allow.As<Napi::Uint32Array>()));
@@ -216,67 +253,66 @@ std::shared_ptr<MultiJob> JobArg(const Napi::CallbackInfo& info) {
     job->parts.push_back(std::move(p));
   }
   OrderLargestFirst(job->parts);
-  job->queries = CopyCsr(CsrArg(info[1], "queries"));
-  if (!info[2].IsObject()) ThrowTypeError(env, "options must be an object");
-  Napi::Object o = info[2].As<Napi::Object>();
-  job->opts.k = static_cast<size_t>(IntegerArg(o.Get("k"), "options.k", 1, kMaxK));
-  job->opts.exact = o.Get("exact").ToBoolean();
-  job->stats = o.Get("stats").ToBoolean();
-  Napi::Value avgdl = o.Get("avgdl");
-  if (!avgdl.IsUndefined() && !avgdl.IsNull()) {
-    job->opts.avgdl = NumberArg(avgdl, "options.avgdl");
-    if (!(std::isfinite(job->opts.avgdl) && job->opts.avgdl >= 0.0)) ThrowTypeError(env, "options.avgdl must be a finite number >= 0");
+  job->queries = CopyCsr(CsrArg(info[4], info[5], info[6], "queries"));
+  job->opts.k = static_cast<size_t>(IntegerAt(env, numbers, kK, "k", SIZE_MAX, 1, kMaxK));
+  job->opts.exact = numbers.data[kExact] != 0.0;
+  job->stats = numbers.data[kStats] != 0.0;
+  double avgdl = numbers.data[kAvgdl];
+  if (!std::isnan(avgdl)) {
+    if (!(std::isfinite(avgdl) && avgdl >= 0.0)) ThrowTypeError(env, "options.avgdl must be a finite number >= 0");
+    job->opts.avgdl = avgdl;
   }
-  if (!o.Get("allow").IsUndefined()) ThrowTypeError(env, "options.allow: give each part its own allowed rows (parts[i].allow)");
   size_t nq = job->queries.indptr.size() - 1;
   job->floors.assign(nq, -std::numeric_limits<float>::infinity());
-  Napi::Value threshold = o.Get("threshold");
-  Napi::Value thresholds = o.Get("thresholds");
-  if (!threshold.IsUndefined() && !threshold.IsNull()) {
-    job->floors.assign(nq, static_cast<float>(NumberArg(threshold, "options.threshold")));
-  } else if (!thresholds.IsUndefined() && !thresholds.IsNull()) {
-    auto t = TypedArrayArg<float>(thresholds, "options.thresholds");
+  double threshold = numbers.data[kThreshold];
+  if (!std::isnan(threshold)) {
+    if (!std::isfinite(threshold)) ThrowTypeError(env, "options.threshold must be finite");
+    job->floors.assign(nq, static_cast<float>(threshold));
+  } else if (!info[7].IsUndefined() && !info[7].IsNull()) {
+    auto t = TypedArrayArg<float>(info[7], "options.thresholds");
     if (t.size != nq) ThrowTypeError(env, "options.thresholds must hold one number per query");
     for (size_t q = 0; q < nq; q++)
       if (!std::isnan(t.data[q])) job->floors[q] = t.data[q];  // NaN: no floor
   }
+  mode = static_cast<int>(IntegerAt(env, numbers, kMode, "mode", SIZE_MAX, kAuto, kParallel));
+  job->inline_postings = numbers.data[kInlinePostings];
+  job->parallel_postings = numbers.data[kParallelPostings];
+  if (mode == kAuto && !(std::isfinite(job->inline_postings) && std::isfinite(job->parallel_postings)))
+    ThrowTypeError(env, "options.inlinePostings and options.parallelPostings must be finite");
   job->hits.resize(nq);
   job->qstats.resize(nq);
   return job;
 }
 
-// searchSegments(parts: [{segment, deleted?, allow?: Uint32Array (bit r = row r may be returned,
-//   ceil(rows / 32) words, read in place: unchanged until the promise settles), queryCut, heapFactor,
-//   nKnn?, exact?}], queries: CsrBatch,
-//   options: {k, exact?, avgdl? (live BM25 average length; 0 or absent: each segment's own),
-//             threshold? | thresholds?: Float32Array (per query, NaN = none), stats?,
-//             inlinePostings, parallelPostings, mode?})
-// -> Promise<{offsets, docnos, scores, stats?, ran: "inline" | "pool" | "parallel", estimate? (one query)}>.
-// Where it runs (mode "auto"): one query whose estimated work (EstimateWork, in term-at-a-time
+// searchSegments(segments: SeismicIndex[], deleted: (RowBitmap | undefined)[] | undefined,
+//   allow: (Uint32Array | undefined)[] | undefined, numbers: Float64Array, indptr: Uint32Array,
+//   indices: Uint32Array, values: Float32Array, thresholds?: Float32Array)
+//   -> Promise<[offsets, docnos, scores, stats?, ran, estimate]> (JobToJs).
+// Positional, with the numbers in one Float64Array (layout above), so a search makes no
+// property-name lookups: src/index/native.ts searchSegments turns its {parts, queries, options}
+// into these arguments. allow[i]: bit r = row r may be returned, ceil(rows / 32) words, read in
+// place (unchanged until the promise settles); deleted[i] is snapshotted at the call; avgdl NaN:
+// each segment's own; threshold NaN: thresholds per query (NaN = none) or none.
+// Where it runs (mode auto): one query whose estimated work (EstimateWork, in term-at-a-time
 // postings) is <= inlinePostings runs on the calling thread (no thread hop); one query of >=
 // parallelPostings over several segments is spread over the search pool a segment per task;
 // otherwise one pool task per query, segments in turn.
 Napi::Value SearchSegments(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
-    std::shared_ptr<MultiJob> job = JobArg(info);
-    Napi::Object o = info[2].As<Napi::Object>();
-    std::string mode = o.Get("mode").IsUndefined() ? "auto" : StringArg(o.Get("mode"), "options.mode");
-    if (mode != "auto" && mode != "inline" && mode != "pool" && mode != "parallel")
-      ThrowTypeError(env, "options.mode must be \"auto\", \"inline\", \"pool\" or \"parallel\"");
-    double inline_postings = NumberArg(o.Get("inlinePostings"), "options.inlinePostings");
-    double parallel_postings = NumberArg(o.Get("parallelPostings"), "options.parallelPostings");
+    int mode = kAuto;
+    std::shared_ptr<MultiJob> job = JobArg(info, mode);
     size_t nq = job->hits.size();
     if (nq == 1) job->estimate = static_cast<double>(EstimateWork(job->parts, job->queries.View(), 0, job->opts.exact));
-    if (mode == "auto") {
+    if (mode == kAuto) {
       if (nq != 1) {
-        mode = "pool";
+        mode = kPool;
       } else {
         double est = job->estimate;
-        mode = est <= inline_postings ? "inline" : job->parts.size() > 1 && est >= parallel_postings ? "parallel" : "pool";
+        mode = est <= job->inline_postings ? kInline : job->parts.size() > 1 && est >= job->parallel_postings ? kParallel : kPool;
       }
     }
-    if (mode == "inline") {
+    if (mode == kInline) {
       for (size_t q = 0; q < nq; q++) RunSequential(*job, q);
       job->ReleasePins();
       auto deferred = Napi::Promise::Deferred::New(env);
@@ -292,8 +328,8 @@ Napi::Value SearchSegments(const Napi::CallbackInfo& info) {
         return JobToJs(env, *job);
       });
     };
-    if (mode == "parallel" && nq == 1) {
-      job->ran = "parallel";
+    if (mode == kParallel && nq == 1) {
+      job->ran = kRanParallel;
       job->shared = std::make_unique<MergedTopK>(job->opts.k, job->floors[0]);
       ThreadPool::Global().ForEachAsync(
           job->parts.size(),
@@ -303,7 +339,7 @@ Napi::Value SearchSegments(const Napi::CallbackInfo& info) {
             done(err);
           });
     } else {
-      job->ran = "pool";
+      job->ran = kRanPool;
       ThreadPool::Global().ForEachAsync(nq, [job](size_t q) { RunSequential(*job, q); }, done);
     }
     return promise;

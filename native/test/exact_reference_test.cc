@@ -4,6 +4,7 @@
 // threads (rows split differently); rows scoring 0 are left out and ties rank by row.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <random>
 #include <vector>
@@ -53,9 +54,30 @@ std::vector<Hit> Brute(const Csr& d, const std::vector<DocNo>& docnos, const Csr
   return out;
 }
 
+// Every binary16 value converts to the float it denotes: (-1)^s x mant x 2^-24 (subnormal) or
+// (1 + mant / 1024) x 2^(exp - 15), infinities and NaNs (payload kept) included; and back.
+void CheckEveryHalf() {
+  for (uint32_t b = 0; b < 65536; b++) {
+    Half h{static_cast<uint16_t>(b)};
+    uint32_t exp = (b >> 10) & 0x1fu, mant = b & 0x3ffu;
+    float got = HalfToFloat(h);
+    if (exp == 31) {
+      uint32_t bits;
+      std::memcpy(&bits, &got, sizeof bits);
+      CHECK(bits == ((b & 0x8000u) << 16 | 0x7f800000u | mant << 13), "infinity / NaN bits");
+      continue;
+    }
+    double want = exp == 0 ? std::ldexp(double(mant), -24) : std::ldexp(1.0 + mant / 1024.0, int(exp) - 15);
+    if (b & 0x8000u) want = -want;
+    CHECK(got == static_cast<float>(want) && std::signbit(got) == bool(b & 0x8000u), "half %u", b);
+    CHECK(FloatToHalf(got).bits == h.bits, "round trip %u", b);
+  }
+}
+
 }  // namespace
 
 int main() {
+  CheckEveryHalf();
   CHECK(RoundToHalfPrecision(1.0f) == 1.0f, "1");
   CHECK(RoundToHalfPrecision(1.0f + std::ldexp(1.0f, -11)) == 1.0f, "halfway rounds to the even neighbour");
   CHECK(RoundToHalfPrecision(1.0f + 3 * std::ldexp(1.0f, -11)) == 1.0f + std::ldexp(1.0f, -9), "halfway up to even");

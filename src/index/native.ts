@@ -23,6 +23,7 @@ import type {
   InvertedIndex,
   MultiSearchOptions,
   MultiSearchResult,
+  QueryStats,
   RowBitmap,
   SearchOptions,
   SearchResult,
@@ -598,28 +599,56 @@ export function searchSegments(parts: SegmentPart[], queries: CsrBatch, options:
   checkCsr(queries, 'queries');
   checkSearchOptions({ k: options.k, threshold: options.threshold });
   if (!Array.isArray(parts)) throw new TypeError('parts must be an array');
-  const raw = parts.map((p, i) => {
+  // the addon's positional arguments (native/src/multi_search_glue.cc SearchSegments): no named
+  // property is read per search
+  const n = parts.length;
+  const segments: NativeSeismic[] = new Array(n);
+  let deleted: Array<RowBitmap | undefined> | undefined;
+  let allow: Array<Uint32Array | undefined> | undefined;
+  const numbers = new Float64Array(SEARCH_NUMBERS.options + SEARCH_NUMBERS.perPart * n);
+  for (let i = 0; i < n; i++) {
+    const p = parts[i];
     if (!(p.segment instanceof SeismicSegment)) throw new TypeError(`parts[${i}].segment must be a SeismicIndex from buildSeismic or loadSeismic`);
-    const queryCut = p.queryCut ?? DEFAULT_SEISMIC_QUERY.queryCut;
-    const heapFactor = p.heapFactor ?? DEFAULT_SEISMIC_QUERY.heapFactor;
     if (p.allow !== undefined && !(p.allow instanceof Uint32Array)) throw new TypeError(`parts[${i}].allow must be a Uint32Array`);
-    return { segment: p.segment.native(), deleted: p.deleted, allow: p.allow, queryCut, heapFactor, nKnn: p.nKnn, exact: p.exact };
-  });
-  const search = addon.searchSegments as (parts: unknown[], queries: CsrBatch, options: object) => Promise<MultiSearchResult>;
+    segments[i] = p.segment.native();
+    if (p.deleted !== undefined) (deleted ??= new Array(n))[i] = p.deleted;
+    if (p.allow !== undefined) (allow ??= new Array(n))[i] = p.allow;
+    const at = SEARCH_NUMBERS.options + SEARCH_NUMBERS.perPart * i;
+    numbers[at] = numberOr(p.queryCut, DEFAULT_SEISMIC_QUERY.queryCut, `parts[${i}].queryCut`);
+    numbers[at + 1] = numberOr(p.heapFactor, DEFAULT_SEISMIC_QUERY.heapFactor, `parts[${i}].heapFactor`);
+    numbers[at + 2] = numberOr(p.nKnn, 0, `parts[${i}].nKnn`);
+    numbers[at + 3] = p.exact === true ? 1 : 0;
+  }
+  const mode = options.mode ?? 'auto';
+  if (!SEARCH_MODES.includes(mode)) throw new TypeError('options.mode must be "auto", "inline", "pool" or "parallel"');
+  if ('allow' in options) throw new TypeError('options.allow: give each part its own allowed rows (parts[i].allow)');
+  numbers[0] = options.k;
+  numbers[1] = options.exact === true ? 1 : 0;
+  numbers[2] = options.stats === true ? 1 : 0;
+  numbers[3] = numberOr(options.avgdl, Number.NaN, 'options.avgdl');
+  numbers[4] = options.threshold ?? Number.NaN;
+  numbers[6] = SEARCH_PLACEMENT.parallelPostings;
+  numbers[7] = SEARCH_MODES.indexOf(mode);
   const inlineLimit = loopQuiet.begin() ? SEARCH_PLACEMENT.quietInlinePostings : SEARCH_PLACEMENT.inlinePostings;
-  let running: Promise<MultiSearchResult>;
+  numbers[5] = inlineLimit;
+  const search = addon.searchSegments as (...args: unknown[]) => Promise<RawMultiResult>;
+  let running: Promise<RawMultiResult>;
   try {
-    running = callNative(() => search(raw, queries, { inlinePostings: inlineLimit, parallelPostings: SEARCH_PLACEMENT.parallelPostings, ...options }));
+    running = callNative(() => search(segments, deleted, allow, numbers, queries.indptr, queries.indices, queries.values, options.thresholds));
   } catch (err) {
     loopQuiet.end();
     throw err;
   }
-  const placed = (options.mode ?? 'auto') === 'auto' && queries.indptr.length === 2;
+  const placed = mode === 'auto' && queries.indptr.length === 2;
   // one reaction, not awaitNative's async wrapper: an inline search answers in one microtask
   return running.then(
-    (res) => {
+    (r) => {
       loopQuiet.end();
-      return placed ? Object.assign(res, { inlineLimit }) : res;
+      const res: MultiSearchResult = { offsets: r[0], docnos: r[1], scores: r[2], ran: SEARCH_RAN[r[4]] };
+      if (r[3] !== undefined) res.stats = r[3];
+      if (!Number.isNaN(r[5])) res.estimate = r[5];
+      if (placed) res.inlineLimit = inlineLimit;
+      return res;
     },
     (err: unknown) => {
       loopQuiet.end();
@@ -627,3 +656,17 @@ export function searchSegments(parts: SegmentPart[], queries: CsrBatch, options:
     },
   );
 }
+
+/** A number argument, or the fallback when undefined (a Float64Array would turn anything else into a number). */
+function numberOr(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number`);
+  return value;
+}
+
+/** searchSegments' numbers: the options (k, exact, stats, avgdl, threshold, inlinePostings, parallelPostings, mode), then per part (queryCut, heapFactor, nKnn, exact). */
+const SEARCH_NUMBERS = { options: 8, perPart: 4 } as const;
+const SEARCH_MODES = ['auto', 'inline', 'pool', 'parallel'] as const;
+const SEARCH_RAN = ['inline', 'pool', 'parallel'] as const;
+/** The addon's answer: [offsets, docnos, scores, stats?, ran (index of SEARCH_RAN), estimate (NaN: none)]. */
+type RawMultiResult = [Uint32Array, Uint32Array, Float32Array, QueryStats[] | undefined, number, number];

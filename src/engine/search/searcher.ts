@@ -109,12 +109,15 @@ export class Searcher {
         },
       };
     }
-    const thresholds = new Float32Array(queries.length);
-    for (let q = 0; q < queries.length; q++) thresholds[q] = mutableHits[q].length >= k ? mutableHits[q][k - 1].score : Number.NaN;
+    // each query's floor: its mutable k-th best score (none while the mutable segments hold fewer hits)
+    let thresholds: Float32Array | undefined;
+    for (let q = 0; q < queries.length; q++) {
+      if (mutableHits[q].length >= k) (thresholds ??= new Float32Array(queries.length).fill(Number.NaN))[q] = mutableHits[q][k - 1].score;
+    }
     const request = o.request ?? {};
     const settings = this.sealed.map((s) => segmentSettings(s, k, request, filter !== undefined));
     // A segment of the exhaustive layout is searched term at a time, exactly, whatever the settings.
-    const exactly = settings.map((x, i) => o.exact === true || x.exact === true || this.sealed[i].index.layout === 'exhaustive');
+    const exactly = settings.map((x, i) => o.exact === true || x.exact === true || this.sealed[i].exhaustive);
     const parts: SegmentPart[] = this.sealed.map((s, i) => {
       const { queryCut, heapFactor, exact } = settings[i];
       // a frozen copy of the deleted rows (the chunk pointers; none while no row is deleted) and the

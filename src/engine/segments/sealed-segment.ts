@@ -27,6 +27,8 @@ export class SealedSegment {
   readonly calibration: Calibration | undefined;
   /** a blocked BM25 segment: the average length its summaries and calibration were built for */
   readonly summaryAvgdl: number | undefined;
+  /** the exhaustive layout (no blocks): searched term at a time, exactly, whatever the settings; read once (a segment's layout never changes) */
+  readonly exhaustive: boolean;
 
   constructor(
     readonly row: SegmentRow,
@@ -35,7 +37,8 @@ export class SealedSegment {
     readonly docnos: Uint32Array,
   ) {
     this.calibration = calibrationOf(index);
-    this.summaryAvgdl = index.layout === 'blocked' ? index.bm25?.avgdl : undefined;
+    this.exhaustive = index.layout === 'exhaustive';
+    this.summaryAvgdl = this.exhaustive ? undefined : index.bm25?.avgdl;
     this.deletedRows = createRowBitmap(docnos.length);
   }
 
