@@ -575,8 +575,8 @@ export function createRowBitmap(rows: number): RowBitmap {
  *     does its event loop, and waking both costs more: pool minus inline at the cheapest estimates
  *     was 41-53 us after 0.2 ms idle, 60-68 us after 1 ms, 96-105 us after 3 ms, and inline was
  *     faster at every estimate measured (up to 340k-430k units; earlier, at load 2-3: 75-85 us and
- *     426k). So a quiet loop (LoopQuiet: no search pending and the loop idle >= quietIdleMs = 0.1 ms
- *     since the previous search began) runs a search inline up to quietInlinePostings, a bound on
+ *     426k). So a quiet loop (LoopQuiet: no search pending, and the loop idle >= quietIdleMs = 0.1 ms
+ *     since the previous search began or no search begun for quietGapMs = 1 ms) runs a search inline up to quietInlinePostings, a bound on
  *     how long it blocks the loop rather than a crossover: 60,000 units, ~0.25 ms at 4.2 ns a unit,
  *     a few cold round trips, so a request that arrives meanwhile waits no longer than a few hops
  *     would have cost. Under load (searches back to back, inline or pooled, the loop never idle in
@@ -585,10 +585,10 @@ export function createRowBitmap(rows: number): RowBitmap {
  *     placed busy: 97% of searches; with the busy limit raised to the quiet one as well, QPS fell
  *     from 3,239-4,549 to 2,940-2,994 in alternated runs).
  */
-export const SEARCH_PLACEMENT = { inlinePostings: 2_500, quietInlinePostings: 60_000, quietIdleMs: 0.1, parallelPostings: 50_000 } as const;
+export const SEARCH_PLACEMENT = { inlinePostings: 2_500, quietInlinePostings: 60_000, quietIdleMs: 0.1, quietGapMs: 1, parallelPostings: 50_000 } as const;
 
 /** This thread's loop: quiet or busy, for SEARCH_PLACEMENT. */
-const loopQuiet = new LoopQuiet(SEARCH_PLACEMENT.quietIdleMs);
+const loopQuiet = new LoopQuiet(SEARCH_PLACEMENT.quietIdleMs, SEARCH_PLACEMENT.quietGapMs);
 
 /**
  * One search over several sealed segments (largest first, one shared k-th-score threshold, the
