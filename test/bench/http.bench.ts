@@ -5,10 +5,12 @@
  * system time from /proc over the run: every thread, and the main thread alone; n/a without /proc).
  *   lexical:   text queries (SciFact test queries, cycled) on the bundled SciFact sample, lexical encoder.
  *              With --monitor-off, a second run with the recall monitor off (SPARROW_RECALL_SAMPLE_RATE=0):
- *              the monitor's cost in QPS.
+ *              the monitor's cost in QPS (the sample's segments are exhaustive, so it checks nothing there).
  *   synthetic: pre-encoded sparse queries (synthetic `report` set, siamese and inference-free shapes)
  *              on a collection of --docs SYNTHETIC SPLADE-like documents (test/bench/synthetic.ts;
  *              there are no real SPLADE document vectors here), ingested over HTTP and flushed.
+ *              With --monitor-off, the loads run with the recall monitor on and off, alternated
+ *              (blocked segments: the monitor re-runs a sample of these searches exactly).
  */
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -102,7 +104,7 @@ async function lexicalRun(run: string, env: Record<string, string>): Promise<Row
 }
 
 async function synthetic(): Promise<Row[]> {
-  const server = await startServer({ SPARROW_SAMPLE: 'off' });
+  let server = await startServer({ SPARROW_SAMPLE: 'off' });
   try {
     const c = `${server.url}/v1/collections/synth`;
     const created = await fetch(c, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ encoder: { kind: 'splade' }, index: { mutableMaxDocs: 100_000, maxUnsealedDocs: 400_000 } }) });
@@ -130,10 +132,25 @@ async function synthetic(): Promise<Row[]> {
     const sealed = stats.segments.filter((g) => g.sealed).map((g) => g.documents);
     console.error(`optimize: ${((performance.now() - optimizeStarted) / 1000).toFixed(0)} s; sealed segments: ${sealed.join(', ')}`);
     const rows: Row[] = [];
-    for (const kind of ['siamese', 'inference-free'] as const) {
-      const bodies = sparseRows(generateQueries(1_000, { set: 'report', kind })).map((sparse) => JSON.stringify({ sparse, k: 10 }));
-      await load('warm-up', DOCS, `${c}/search`, bodies, 3);
-      rows.push(await load(`sparse ${kind} queries, synthetic`, DOCS, `${c}/search`, bodies, DURATION, server.child.pid));
+    // With --monitor-off: the same data directory served with the recall monitor at its default rate
+    // and off, alternated (on, off, off, on), each run after a restart; the checks it ran are counted.
+    const monitorRuns = process.argv.includes('--monitor-off') ? [true, false, false, true] : [true];
+    for (const [i, monitor] of monitorRuns.entries()) {
+      if (i > 0) {
+        await stop(server);
+        server = await startServer({ SPARROW_SAMPLE: 'off', ...(monitor ? {} : { SPARROW_RECALL_SAMPLE_RATE: '0' }) }, server.dataDir);
+      }
+      const url = `${server.url}/v1/collections/synth`;
+      for (const kind of ['siamese', 'inference-free'] as const) {
+        const bodies = sparseRows(generateQueries(1_000, { set: 'report', kind })).map((sparse) => JSON.stringify({ sparse, k: 10 }));
+        await load('warm-up', DOCS, `${url}/search`, bodies, 3);
+        const label = monitorRuns.length > 1 ? `, recall monitor ${monitor ? 'on' : 'off'}` : '';
+        rows.push(await load(`sparse ${kind} queries, synthetic${label}`, DOCS, `${url}/search`, bodies, DURATION, server.child.pid));
+      }
+      if (monitorRuns.length > 1) {
+        const { recall } = (await (await fetch(url)).json()) as { recall: { checks: number; skipped: number; recall: number | null } };
+        console.error(`recall monitor ${monitor ? 'on' : 'off'}: ${recall.checks} checks (${recall.skipped} skipped) since the server started, recall@10 ${recall.recall ?? 'n/a'}`);
+      }
     }
     return rows;
   } finally {
