@@ -621,7 +621,7 @@ export function searchSegments(parts: SegmentPart[], queries: CsrBatch, options:
   }
   const mode = options.mode ?? 'auto';
   if (!SEARCH_MODES.includes(mode)) throw new TypeError('options.mode must be "auto", "inline", "pool" or "parallel"');
-  if ('allow' in options) throw new TypeError('options.allow: give each part its own allowed rows (parts[i].allow)');
+  if ((options as { allow?: unknown }).allow !== undefined) throw new TypeError('options.allow: give each part its own allowed rows (parts[i].allow)');
   numbers[0] = options.k;
   numbers[1] = options.exact === true ? 1 : 0;
   numbers[2] = options.stats === true ? 1 : 0;
