@@ -240,6 +240,39 @@ describe('searchSegments (one native call over every sealed segment)', { timeout
     const none = await searchSegments([], q, { k: 5 });
     expect(none.docnos.length).toBe(0);
   });
+
+  it('the addon itself refuses malformed positional arguments with a TypeError (no crash, nothing searched)', async () => {
+    const { addon } = await import('../../src/index/native.js');
+    const raw = addon.searchSegments as (...args: unknown[]) => Promise<unknown>;
+    const q = single(generateQueries(1, { set: 'report' }), 0);
+    const seg = (shared.parts[0].segment as unknown as { native(): unknown }).native(); // the addon's handle
+    // [k, exact, stats, avgdl, threshold, inlinePostings, parallelPostings, mode], then [queryCut, heapFactor, nKnn, exact] per segment
+    const numbers = (over: Record<number, number> = {}, length = 12): Float64Array => {
+      const x = Float64Array.from({ length }, (_, i) => [10, 0, 0, Number.NaN, Number.NaN, 1e9, 1e9, 1, 0, 1, 0, 0][i] ?? 0);
+      for (const [i, v] of Object.entries(over)) x[Number(i)] = v;
+      return x;
+    };
+    const call = (...args: unknown[]): unknown => raw(...args);
+    const args = (n: Float64Array, extra: unknown[] = []): unknown[] => [[seg], undefined, undefined, n, q.indptr, q.indices, q.values, ...extra];
+    const ok = (await raw(...args(numbers()))) as [Uint32Array, Uint32Array];
+    expect(ok[1].length).toBe(10);
+    expect(() => call(...args(numbers({}, 11)))).toThrow(/numbers must hold 8 options and 4 per segment/);
+    expect(() => call(...args(numbers({ 0: Number.NaN })))).toThrow(/options\.k must be an integer/);
+    expect(() => call(...args(numbers({ 0: 10_001 })))).toThrow(/options\.k must be an integer/);
+    expect(() => call(...args(numbers({ 9: 0 })))).toThrow(/parts\[0\]\.heapFactor/);
+    expect(() => call(...args(numbers({ 8: 0.5 })))).toThrow(/parts\[0\]\.queryCut/);
+    expect(() => call(...args(numbers({ 10: 257 })))).toThrow(/parts\[0\]\.nKnn/);
+    expect(() => call(...args(numbers({ 7: 4 })))).toThrow(/options\.mode/);
+    expect(() => call(...args(numbers({ 3: -1 })))).toThrow(/options\.avgdl/);
+    expect(() => call(...args(numbers({ 4: Number.POSITIVE_INFINITY })))).toThrow(/options\.threshold/);
+    expect(() => call(...args(numbers({ 7: 0, 5: Number.NaN })))).toThrow(/inlinePostings/);
+    expect(() => call(...args(numbers(), [new Float32Array(2)]))).toThrow(/options\.thresholds must hold one number per query/);
+    expect(() => call([seg], [undefined, undefined], undefined, numbers(), q.indptr, q.indices, q.values)).toThrow(/deleted must be undefined or an array of one entry per segment/);
+    expect(() => call([seg], undefined, [new Uint32Array(1)], numbers(), q.indptr, q.indices, q.values)).toThrow(/parts\[0\]\.allow must hold one bit per segment row/);
+    expect(() => call([{}], undefined, undefined, numbers(), q.indptr, q.indices, q.values)).toThrow(/segments\[0\]/);
+    expect(() => call([seg], undefined, undefined, numbers(), q.indptr, q.indices, new Float32Array(q.values.length + 1))).toThrow(/queries\.indices and queries\.values/);
+    expect(() => call([seg], undefined, undefined, [10], q.indptr, q.indices, q.values)).toThrow(/numbers/);
+  });
 });
 
 describe('RowBitmap (chunked copy-on-write)', () => {
