@@ -41,6 +41,7 @@ export async function startServer(env: Record<string, string>, dataDir = fs.mkdt
 }
 
 export async function stop(server: Server): Promise<void> {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return; // stopped already
   const exited = new Promise((r) => server.child.once('exit', r));
   server.child.kill('SIGTERM');
   await exited;
