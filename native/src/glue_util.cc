@@ -124,11 +124,7 @@ double NumberArg(Napi::Value v, const std::string& name, std::optional<double> f
 int64_t IntegerArg(Napi::Value v, const std::string& name, int64_t lo, int64_t hi, std::optional<int64_t> fallback) {
   if (v.IsUndefined() && fallback) return *fallback;
   if (!v.IsNumber()) ThrowTypeError(v.Env(), name + " must be an integer");
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || std::floor(d) != d) {
-    ThrowTypeError(v.Env(), name + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  }
-  return static_cast<int64_t>(d);
+  return IntegerIn(v.Env(), v.As<Napi::Number>().DoubleValue(), lo, hi, [&] { return name; });
 }
 
 std::string StringArg(Napi::Value v, const std::string& name) {

@@ -25,6 +25,7 @@
 
 #include <napi.h>
 
+#include <cmath>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -77,6 +78,15 @@ ArrayArg<T> TypedArrayArg(Napi::Value v, const std::string& name);
 double NumberArg(Napi::Value v, const std::string& name, std::optional<double> fallback = std::nullopt);
 // An integer in [lo, hi].
 int64_t IntegerArg(Napi::Value v, const std::string& name, int64_t lo, int64_t hi, std::optional<int64_t> fallback = std::nullopt);
+// d as an integer in [lo, hi]; TypeError "<name()> must be an integer in [lo, hi]" otherwise (the
+// name is made only then: a hot path builds no string). IntegerArg's check, for a number in hand.
+template <typename Name>
+int64_t IntegerIn(Napi::Env env, double d, int64_t lo, int64_t hi, Name&& name) {
+  if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || std::floor(d) != d) {
+    ThrowTypeError(env, name() + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  return static_cast<int64_t>(d);
+}
 std::string StringArg(Napi::Value v, const std::string& name);
 
 struct CsrArrays {

@@ -196,16 +196,6 @@ enum : size_t { kK, kExact, kStats, kAvgdl, kThreshold, kInlinePostings, kParall
 enum : size_t { kQueryCut, kHeapFactor, kNKnn, kPartExact, kPartNumbers };
 enum : int { kAuto, kInline, kPool, kParallel };
 
-// numbers[i] as an integer in [lo, hi]; TypeError naming it otherwise (the name is made only then).
-int64_t IntegerAt(Napi::Env env, const ArrayArg<double>& numbers, size_t i, const char* name, size_t part, int64_t lo, int64_t hi) {
-  double d = numbers.data[i];
-  if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || std::floor(d) != d) {
-    std::string where = part == SIZE_MAX ? std::string("options.") : "parts[" + std::to_string(part) + "].";
-    ThrowTypeError(env, where + name + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  }
-  return static_cast<int64_t>(d);
-}
-
 // An element of an optional array argument (undefined when the array is).
 Napi::Value ElementOf(Napi::Value array, uint32_t i) {
   return array.IsArray() ? array.As<Napi::Array>().Get(i) : array.Env().Undefined();
@@ -225,27 +215,27 @@ std::shared_ptr<MultiJob> JobArg(const Napi::CallbackInfo& info, int& mode) {
     ThrowTypeError(env, "numbers must hold " + std::to_string(kOptionNumbers) + " options and " + std::to_string(kPartNumbers) + " per segment");
   for (uint32_t i = 0; i < n; i++) {
     const size_t at = kOptionNumbers + kPartNumbers * i;
+    auto field = [i](const char* f) { return "parts[" + std::to_string(i) + "]." + f; };  // made only for an error
     SegmentQuery p;
     p.segment = SeismicSegmentArg(segments.Get(i), "segments[" + std::to_string(i) + "]");
     // No fallbacks: the TS side passes each segment's setting (src/index/native.ts, defaults in src/config.ts).
-    p.query_cut = static_cast<size_t>(IntegerAt(env, numbers, at + kQueryCut, "queryCut", i, 0, 1 << 20));
+    p.query_cut = static_cast<size_t>(IntegerIn(env, numbers.data[at + kQueryCut], 0, 1 << 20, [&] { return field("queryCut"); }));
     p.heap_factor = static_cast<float>(numbers.data[at + kHeapFactor]);
-    if (!(p.heap_factor > 0.0f && p.heap_factor <= 1.0f)) ThrowTypeError(env, "parts[" + std::to_string(i) + "].heapFactor must be in (0, 1]");
-    p.n_knn = static_cast<size_t>(IntegerAt(env, numbers, at + kNKnn, "nKnn", i, 0, 256));
+    if (!(p.heap_factor > 0.0f && p.heap_factor <= 1.0f)) ThrowTypeError(env, field("heapFactor") + " must be in (0, 1]");
+    p.n_knn = static_cast<size_t>(IntegerIn(env, numbers.data[at + kNKnn], 0, 256, [&] { return field("nKnn"); }));
     p.exact = numbers.data[at + kPartExact] != 0.0;
     Napi::Value deleted = ElementOf(info[1], i);
     if (!deleted.IsUndefined() && !deleted.IsNull()) {
-      RowBitmap::Snapshot snap = RowBitmapWrap::From(deleted, "parts[" + std::to_string(i) + "].deleted")->Snap();
-      if (snap->Rows() != p.segment->NumRows()) ThrowTypeError(env, "parts[" + std::to_string(i) + "].deleted must have one row per segment row");
+      RowBitmap::Snapshot snap = RowBitmapWrap::From(deleted, field("deleted"))->Snap();
+      if (snap->Rows() != p.segment->NumRows()) ThrowTypeError(env, field("deleted") + " must have one row per segment row");
       p.SetDeleted(std::move(snap));
     }
     Napi::Value allow = ElementOf(info[2], i);
     if (!allow.IsUndefined() && !allow.IsNull()) {
       // Row-indexed words of this segment's allowed rows: read in place (zero-copy), pinned.
-      std::string name = "parts[" + std::to_string(i) + "].allow";
-      auto words = TypedArrayArg<uint32_t>(allow, name);
+      auto words = TypedArrayArg<uint32_t>(allow, field("allow"));
       if (words.size != (p.segment->NumRows() + 31) / 32)
-        ThrowTypeError(env, name + " must hold one bit per segment row: " + std::to_string((p.segment->NumRows() + 31) / 32) + " words");
+        ThrowTypeError(env, field("allow") + " must hold one bit per segment row: " + std::to_string((p.segment->NumRows() + 31) / 32) + " words");
       p.allow_view = RowWordsView{words.data, words.size};
       p.has_allow = true;
       job->pins.push_back(Napi::Persistent(allow.As<Napi::Uint32Array>()));
@@ -254,7 +244,7 @@ std::shared_ptr<MultiJob> JobArg(const Napi::CallbackInfo& info, int& mode) {
   }
   OrderLargestFirst(job->parts);
   job->queries = CopyCsr(CsrArg(info[4], info[5], info[6], "queries"));
-  job->opts.k = static_cast<size_t>(IntegerAt(env, numbers, kK, "k", SIZE_MAX, 1, kMaxK));
+  job->opts.k = static_cast<size_t>(IntegerIn(env, numbers.data[kK], 1, kMaxK, [] { return std::string("options.k"); }));
   job->opts.exact = numbers.data[kExact] != 0.0;
   job->stats = numbers.data[kStats] != 0.0;
   double avgdl = numbers.data[kAvgdl];
@@ -274,7 +264,7 @@ std::shared_ptr<MultiJob> JobArg(const Napi::CallbackInfo& info, int& mode) {
     for (size_t q = 0; q < nq; q++)
       if (!std::isnan(t.data[q])) job->floors[q] = t.data[q];  // NaN: no floor
   }
-  mode = static_cast<int>(IntegerAt(env, numbers, kMode, "mode", SIZE_MAX, kAuto, kParallel));
+  mode = static_cast<int>(IntegerIn(env, numbers.data[kMode], kAuto, kParallel, [] { return std::string("options.mode"); }));
   job->inline_postings = numbers.data[kInlinePostings];
   job->parallel_postings = numbers.data[kParallelPostings];
   if (mode == kAuto && !(std::isfinite(job->inline_postings) && std::isfinite(job->parallel_postings)))
